@@ -1,0 +1,36 @@
+//! The one place that lists the families. Adding a family is one crate and one line here.
+
+use genbench_core::{BuildContext, Family, GenerativeModel, build_family, model::parse_family_config};
+
+type Built = (serde_json::Value, Box<dyn GenerativeModel>);
+
+/// A family as the runner sees it: its name, a line for `genbench list`, and how to check a
+/// config and build a model from one.
+pub struct FamilyEntry {
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub validate: fn(toml::Table) -> anyhow::Result<()>,
+    pub build: fn(toml::Table, &BuildContext) -> anyhow::Result<Built>,
+}
+
+fn entry<F: Family>() -> FamilyEntry {
+    FamilyEntry {
+        name: F::NAME,
+        summary: F::SUMMARY,
+        validate: |config| parse_family_config::<F>(config).map(|_| ()),
+        build: build_family::<F>,
+    }
+}
+
+/// Every family, in the order the field grew up.
+pub fn families() -> Vec<FamilyEntry> {
+    vec![entry::<genbench_gmm::Gmm>()]
+}
+
+pub fn find(name: &str) -> Option<FamilyEntry> {
+    families().into_iter().find(|f| f.name == name)
+}
+
+pub fn names() -> Vec<&'static str> {
+    families().iter().map(|f| f.name).collect()
+}

@@ -1,0 +1,154 @@
+//! `genbench`: train every family of generative model on the same data, score them with one
+//! evaluator, and draw the comparison.
+
+mod families;
+mod manifest;
+mod results;
+mod runner;
+mod score;
+mod usage;
+
+use clap::{Parser, Subcommand};
+use genbench_core::DeviceChoice;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use usage::UsageError;
+
+#[derive(Parser)]
+#[command(
+    name = "genbench",
+    version,
+    about = "Train every family of generative model on the same data and compare them with one evaluator",
+    long_about = "genbench trains a Gaussian mixture, autoregressive models, VAEs, GANs, normalizing flows and \
+diffusion models on the same data, scores every one with the same evaluator (likelihood with its kind, \
+Fréchet distance, KID, precision/recall, density/coverage, cost) and writes CSVs, plots and a report.\n\n\
+Start with:  genbench run experiments/quick.toml",
+    after_help = "Exit codes: 0 success, 1 a run failed, 2 bad input (manifest, data folder, arguments)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train and score every run of a manifest; finished runs are skipped.
+    ///
+    /// Results go to the manifest's output folder (default results/<name>/): runs/<run-id>/
+    /// holds config.json, train.csv, metrics.csv and samples; summary.csv has one row per run.
+    Run {
+        /// The experiment manifest (TOML), e.g. experiments/quick.toml.
+        manifest: PathBuf,
+        /// Run only shard I of N (1-based): runs whose index is I-1 modulo N. For job arrays.
+        #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+        shard: Option<(usize, usize)>,
+        /// Run only this run id (see `genbench plan`).
+        #[arg(long, value_name = "RUN_ID")]
+        only: Option<String>,
+        /// Rerun runs that already finished.
+        #[arg(long)]
+        force: bool,
+        /// Backend: flex (default CPU), ndarray (deprecated upstream), cuda (needs --features cuda).
+        #[arg(long, value_name = "D")]
+        device: Option<DeviceChoice>,
+    },
+    /// Print the run ids of a manifest, one per line, without running anything.
+    Plan {
+        manifest: PathBuf,
+        #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+        shard: Option<(usize, usize)>,
+    },
+    /// List the datasets (shapes, sizes, true entropies) and the model families.
+    List,
+    /// Fréchet distance between two CSV feature files (rows = samples, columns = features,
+    /// optional header line). Prints one number.
+    Fd { a: PathBuf, b: PathBuf },
+    /// Kernel inception distance (unbiased MMD², cubic polynomial kernel) between two CSV
+    /// feature files. Prints mean and std over random subsets.
+    Kid {
+        a: PathBuf,
+        b: PathBuf,
+        #[arg(long, default_value_t = 100)]
+        subsets: usize,
+        #[arg(long, default_value_t = 1000)]
+        subset_size: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
+}
+
+fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let (i, n) = s.split_once('/').ok_or("expected I/N, e.g. 2/4")?;
+    let (i, n): (usize, usize) = (i.parse().map_err(|_| "I is not a number")?, n.parse().map_err(|_| "N is not a number")?);
+    if n == 0 || i == 0 || i > n {
+        return Err(format!("shard {i}/{n}: need 1 <= I <= N"));
+    }
+    Ok((i, n))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            if let Some(u) = e.downcast_ref::<UsageError>() {
+                eprintln!("error: {u}");
+                ExitCode::from(2)
+            } else {
+                eprintln!("error: {e:#}");
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Run { manifest, shard, only, force, device } => {
+            let plan = manifest::load(&manifest, device)?;
+            let opts = runner::RunOptions { force, shard, only, show_progress: std::io::stderr().is_terminal() };
+            let report = runner::run_plan(&plan, &opts)?;
+            eprintln!("{} ran, {} skipped, {} failed", report.ran, report.skipped, report.failed.len());
+            for (id, err) in &report.failed {
+                eprintln!("  failed {id}: {err}");
+            }
+            Ok(if report.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Plan { manifest, shard } => {
+            let plan = manifest::load(&manifest, None)?;
+            let opts = runner::RunOptions { shard, ..Default::default() };
+            for run in runner::select(&plan, &opts)? {
+                println!("{}", run.id);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::List => {
+            println!("datasets:");
+            for d in genbench_dataset::catalogue() {
+                println!("  {d}");
+            }
+            println!("families:");
+            for f in families::families() {
+                println!("  {:<16} {}", f.name, f.summary);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Fd { a, b } => {
+            let (a, b) = (read_features(&a)?, read_features(&b)?);
+            println!("{}", genbench_eval::frechet_distance(&a, &b)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Kid { a, b, subsets, subset_size, seed } => {
+            let (a, b) = (read_features(&a)?, read_features(&b)?);
+            let m = subset_size.min(a.rows).min(b.rows);
+            let kid = genbench_eval::kid(&a, &b, subsets, m, seed)?;
+            println!("{} {}", kid.mean, kid.std);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn read_features(path: &std::path::Path) -> anyhow::Result<genbench_eval::FeatureSet> {
+    genbench_eval::FeatureSet::read_csv(path).map_err(|e| UsageError::new(format!("{e:#}")).into())
+}

@@ -1,0 +1,27 @@
+//! genbench-core: the contract every generative family implements, and the machinery that
+//! every family shares — the one training loop, seeds, devices, checkpoints, atomic files.
+//!
+//! A family crate sees only this crate and `genbench-dataset`. It implements [`Family`] (how to
+//! build a model from its serde config) and [`GenerativeModel`] (train a step, sample, score a
+//! likelihood, save, load). Everything else — batching, budgets, progress, divergence,
+//! checkpoints, evaluation, results — is done once, here or in the runner, for every family.
+
+pub mod data;
+pub mod device;
+pub mod fsutil;
+pub mod grid;
+pub mod likelihood;
+pub mod model;
+pub mod preprocess;
+pub mod seed;
+pub mod train;
+
+pub use data::{Batch, DataSpec};
+pub use device::DeviceChoice;
+pub use likelihood::{Likelihood, LikelihoodKind};
+pub use model::{BuildContext, Family, GenerativeModel, ModelInfo, StepMetrics, build_family};
+pub use seed::{Rng, Seeds};
+pub use train::{Budget, TrainOutcome, TrainPlan, train};
+
+/// Re-exported so that family crates name burn through the contract's version.
+pub use burn;

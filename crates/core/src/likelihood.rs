@@ -1,0 +1,108 @@
+//! A likelihood that says what kind of number it is.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// What a reported log-likelihood is. Every kind but `Exact` is a lower bound on log p(x)
+/// (so its NLL is an upper bound); `Unavailable` has no number at all — never a 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LikelihoodKind {
+    /// log p(x) exactly (autoregressive; continuous densities of flows and mixtures).
+    Exact,
+    /// E_u[log p(x + u)] - D log(bin width): a density model's bound on the discrete NLL by
+    /// uniform dequantization (flows and mixtures on images).
+    Dequantized,
+    /// The evidence lower bound E_q[log p(x|z)] - KL(q(z|x) || p(z)).
+    Elbo,
+    /// The importance-weighted bound with `k` samples (IWAE-k; k = 1 is the ELBO).
+    Iwae { k: usize },
+    /// Diffusion's variational bound L_T + sum_t L_{t-1} + L_0 with `steps` = T terms.
+    Vlb { steps: usize },
+    /// The model defines no likelihood (GANs).
+    Unavailable,
+}
+
+impl LikelihoodKind {
+    /// Whether the number is only a lower bound on log p(x).
+    pub fn is_bound(self) -> bool {
+        !matches!(self, LikelihoodKind::Exact | LikelihoodKind::Unavailable)
+    }
+
+    /// Parse the label written by `Display` (`exact`, `iwae-1000`, `vlb-1000`, ...).
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "exact" => Self::Exact,
+            "dequantized" => Self::Dequantized,
+            "elbo" => Self::Elbo,
+            "unavailable" => Self::Unavailable,
+            _ => {
+                if let Some(k) = s.strip_prefix("iwae-") {
+                    Self::Iwae { k: k.parse().ok()? }
+                } else if let Some(t) = s.strip_prefix("vlb-") {
+                    Self::Vlb { steps: t.parse().ok()? }
+                } else {
+                    return None;
+                }
+            }
+        })
+    }
+}
+
+impl fmt::Display for LikelihoodKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Exact => write!(f, "exact"),
+            Self::Dequantized => write!(f, "dequantized"),
+            Self::Elbo => write!(f, "elbo"),
+            Self::Iwae { k } => write!(f, "iwae-{k}"),
+            Self::Vlb { steps } => write!(f, "vlb-{steps}"),
+            Self::Unavailable => write!(f, "unavailable"),
+        }
+    }
+}
+
+/// Per-example log-likelihoods (or bounds) in nats, with their kind and any side quantities
+/// the family computes on the way (e.g. a VAE's ELBO, rate and distortion beside its IWAE).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Likelihood {
+    pub kind: LikelihoodKind,
+    /// log p(x_i) in nats for each example (empty when `Unavailable`).
+    pub log_px_nats: Vec<f64>,
+    /// Means over the examples of other per-example quantities, in nats, by name.
+    pub extras: BTreeMap<String, f64>,
+}
+
+impl Likelihood {
+    pub fn new(kind: LikelihoodKind, log_px_nats: Vec<f64>) -> Self {
+        Self { kind, log_px_nats, extras: BTreeMap::new() }
+    }
+
+    pub fn unavailable() -> Self {
+        Self::new(LikelihoodKind::Unavailable, Vec::new())
+    }
+
+    pub fn with_extra(mut self, name: &str, mean_nats: f64) -> Self {
+        self.extras.insert(name.to_string(), mean_nats);
+        self
+    }
+
+    /// Mean negative log-likelihood in nats per example; `None` when unavailable.
+    pub fn mean_nll_nats(&self) -> Option<f64> {
+        if self.kind == LikelihoodKind::Unavailable || self.log_px_nats.is_empty() {
+            return None;
+        }
+        Some(-self.log_px_nats.iter().sum::<f64>() / self.log_px_nats.len() as f64)
+    }
+
+    /// Mean NLL in bits per dimension: nats / (D ln 2).
+    pub fn mean_nll_bpd(&self, dim: usize) -> Option<f64> {
+        self.mean_nll_nats().map(|n| nats_to_bpd(n, dim))
+    }
+}
+
+/// nats per example -> bits per dimension.
+pub fn nats_to_bpd(nats: f64, dim: usize) -> f64 {
+    nats / (dim as f64 * std::f64::consts::LN_2)
+}

@@ -1,0 +1,138 @@
+//! The contract: one interface every family honours, so one loop, one evaluator and one
+//! sampler serve them all.
+
+use crate::{Batch, DataSpec, Likelihood, Seeds};
+use anyhow::Context;
+use burn::prelude::Device;
+use serde::{Serialize, de::DeserializeOwned};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// What a model is, for tables and the report's timeline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelInfo {
+    /// The family, e.g. `gmm`, `vae`, `diffusion` (the manifest's `family`).
+    pub family: &'static str,
+    /// The architecture, e.g. `GMM (full)`, `MADE`, `DDPM (U-Net)`.
+    pub arch: String,
+    /// The paper that introduced it, e.g. `Kingma & Welling 2014`.
+    pub paper: &'static str,
+    /// That paper's year (the report orders families by it).
+    pub year: u16,
+}
+
+/// What one training step reports. `loss` is the objective the step minimised (the family
+/// says which in `loss_name`); `extras` carries other per-step numbers (a GAN's D and G losses,
+/// a VAE's rate and distortion) that go to train.csv.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StepMetrics {
+    pub loss: f64,
+    pub extras: BTreeMap<String, f64>,
+}
+
+impl StepMetrics {
+    pub fn new(loss: f64) -> Self {
+        Self { loss, extras: BTreeMap::new() }
+    }
+
+    pub fn with(mut self, name: &str, value: f64) -> Self {
+        self.extras.insert(name.to_string(), value);
+        self
+    }
+
+    /// Whether every number is finite (a non-finite step ends the run as diverged).
+    pub fn is_finite(&self) -> bool {
+        self.loss.is_finite() && self.extras.values().all(|v| v.is_finite())
+    }
+}
+
+/// What a family receives to build a model: the data it will see, where to compute, the run's
+/// seeds and the learning rate of the manifest.
+#[derive(Clone, Debug)]
+pub struct BuildContext {
+    pub spec: DataSpec,
+    /// The plain device; a model that trains by gradient calls `.autodiff()` on it.
+    pub device: Device,
+    pub seeds: Seeds,
+    pub learning_rate: f64,
+    /// Whether to condition on the label (the manifest's `conditional`).
+    pub conditional: bool,
+}
+
+/// A trained-or-training generative model. Values in and out are in the data's own space
+/// (levels for images, coordinates for vectors); each family maps them to what its maths needs.
+pub trait GenerativeModel {
+    fn info(&self) -> ModelInfo;
+
+    /// Called once with the whole training set before the first step (data-dependent
+    /// initialisation: k-means++ for a mixture, act-norm statistics for a flow). Not called
+    /// when a run resumes from a checkpoint.
+    fn begin(&mut self, _train: &Batch) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    /// One optimisation step on `batch` (a GAN makes its D and G updates here).
+    fn train_step(&mut self, batch: &Batch) -> anyhow::Result<StepMetrics>;
+
+    /// `n` samples; for a conditional model `labels` (length `n`) says which class each is.
+    fn sample(&mut self, n: usize, labels: Option<&[usize]>, seed: u64) -> anyhow::Result<Batch>;
+
+    /// Per-example log-likelihood (or bound) of `batch`, in nats, with its kind. Stochastic
+    /// bounds draw from `seed`.
+    fn log_likelihood(&mut self, batch: &Batch, seed: u64) -> anyhow::Result<Likelihood>;
+
+    /// Network evaluations to draw one sample (D for autoregressive, T for DDPM, 1 for GANs).
+    fn evals_per_sample(&self) -> f64;
+
+    /// Number of trainable parameters.
+    fn num_params(&self) -> usize;
+
+    /// Whether the model takes a label.
+    fn is_conditional(&self) -> bool {
+        false
+    }
+
+    /// Write weights (and optimizer state) into the folder `dir`.
+    fn save(&self, dir: &Path) -> anyhow::Result<()>;
+
+    /// Restore what `save` wrote.
+    fn load(&mut self, dir: &Path) -> anyhow::Result<()>;
+
+    /// Family-specific outputs for the report (reconstructions, trajectories, per-timestep
+    /// terms), written as CSV/PNG under `dir` from fixed test examples.
+    fn write_artifacts(&mut self, _test: &Batch, _dir: &Path, _seed: u64) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
+/// A family: a name, a serde config and how to build a model from it.
+pub trait Family {
+    /// The manifest's `family = "..."`.
+    const NAME: &'static str;
+    /// One line for `genbench list`.
+    const SUMMARY: &'static str;
+    /// The family's own config (the manifest's `[models.config]` table). Unknown keys must be
+    /// rejected (`#[serde(deny_unknown_fields)]`) and a missing table must mean the defaults.
+    type Config: DeserializeOwned + Serialize + Default;
+
+    fn build(config: Self::Config, ctx: &BuildContext) -> anyhow::Result<Box<dyn GenerativeModel>>;
+}
+
+/// Deserialize `config` (a TOML table, possibly empty) as `F::Config`, return it as JSON (what
+/// goes into config.json) and the model. Errors name the family and the offending key.
+pub fn build_family<F: Family>(
+    config: toml::Table,
+    ctx: &BuildContext,
+) -> anyhow::Result<(serde_json::Value, Box<dyn GenerativeModel>)> {
+    let parsed = parse_family_config::<F>(config)?;
+    let json = serde_json::to_value(&parsed)?;
+    let model = F::build(parsed, ctx).with_context(|| format!("building a `{}` model", F::NAME))?;
+    Ok((json, model))
+}
+
+/// Only the parse of `F::Config` — used to validate a manifest before any run starts.
+pub fn parse_family_config<F: Family>(config: toml::Table) -> anyhow::Result<F::Config> {
+    F::Config::deserialize(config).map_err(|e| anyhow::anyhow!("config of family `{}`: {}", F::NAME, e.message()))
+}
+
+use serde::Deserialize as _;

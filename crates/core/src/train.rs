@@ -1,0 +1,301 @@
+//! The one training loop every family goes through.
+//!
+//! Budget in steps or seconds; deterministic shuffled batches (the batch at step s is a pure
+//! function of the shuffle seed and s, so a resumed run sees the same batches); a progress bar
+//! with loss and rate (hidden when stderr is not a terminal); periodic evaluation through a
+//! callback; a non-finite loss ends the run as "diverged at step s"; a checkpoint every N steps
+//! and resume from it.
+
+use crate::{Batch, GenerativeModel, fsutil, seed};
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// How long to train.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Budget {
+    Steps(u64),
+    Seconds(f64),
+}
+
+/// Everything the loop needs besides the model and the data.
+#[derive(Clone, Debug)]
+pub struct TrainPlan {
+    pub budget: Budget,
+    /// Examples per step; clamped to the training set's size (a full-batch method such as EM
+    /// asks for at least the whole set).
+    pub batch_size: usize,
+    /// Call the evaluation callback every this many steps (0: never during training).
+    pub eval_every: u64,
+    /// Write a checkpoint every this many steps (0: only at the end).
+    pub checkpoint_every: u64,
+    /// Record a train.csv row every this many steps.
+    pub log_every: u64,
+    pub shuffle_seed: u64,
+    /// The run's folder: train.csv and checkpoint/ go here.
+    pub run_dir: PathBuf,
+    /// Shown beside the progress bar.
+    pub label: String,
+    pub show_progress: bool,
+}
+
+impl TrainPlan {
+    /// A plain plan for tests and scripts: `steps` steps of `batch_size`, no evaluation or
+    /// checkpoints, silent, with train.csv in `run_dir`.
+    pub fn steps(steps: u64, batch_size: usize, run_dir: &Path) -> Self {
+        Self {
+            budget: Budget::Steps(steps),
+            batch_size,
+            eval_every: 0,
+            checkpoint_every: 0,
+            log_every: 1,
+            shuffle_seed: 0,
+            run_dir: run_dir.to_path_buf(),
+            label: "train".into(),
+            show_progress: false,
+        }
+    }
+}
+
+/// How the loop ended.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainOutcome {
+    /// Steps completed (including those before a resume).
+    pub steps: u64,
+    /// Seconds spent in `train_step` (evaluation and checkpoints excluded).
+    pub train_seconds: f64,
+    /// The step whose loss was not finite, if any.
+    pub diverged_at: Option<u64>,
+    /// The checkpoint step the run resumed from, if any.
+    pub resumed_from: Option<u64>,
+    /// Mean loss over the last logged window.
+    pub final_loss: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct CheckpointState {
+    step: u64,
+    train_seconds: f64,
+}
+
+/// One train.csv row.
+#[derive(Clone, Debug)]
+struct LogRow {
+    step: u64,
+    seconds: f64,
+    loss: f64,
+    extras: Vec<(String, f64)>,
+}
+
+/// Yields the training batch of each step: epochs of a seeded permutation, last partial batch
+/// dropped, so `batch_at(s)` never depends on what came before.
+pub struct Batches<'a> {
+    data: &'a Batch,
+    batch_size: usize,
+    seed: u64,
+    cached_epoch: Option<(u64, Vec<usize>)>,
+}
+
+impl<'a> Batches<'a> {
+    pub fn new(data: &'a Batch, batch_size: usize, seed: u64) -> Self {
+        let batch_size = batch_size.clamp(1, data.len());
+        Self { data, batch_size, seed, cached_epoch: None }
+    }
+
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+
+    pub fn batch_at(&mut self, step: u64) -> Batch {
+        let per_epoch = (self.data.len() / self.batch_size) as u64;
+        let (epoch, index) = (step / per_epoch, (step % per_epoch) as usize);
+        if self.batch_size == self.data.len() {
+            return self.data.clone();
+        }
+        if self.cached_epoch.as_ref().map(|(e, _)| *e) != Some(epoch) {
+            let perm = seed::Rng::new(seed::derive(self.seed, epoch)).permutation(self.data.len());
+            self.cached_epoch = Some((epoch, perm));
+        }
+        let perm = &self.cached_epoch.as_ref().unwrap().1;
+        self.data.select(&perm[index * self.batch_size..(index + 1) * self.batch_size])
+    }
+}
+
+/// Train `model` on `train_set` under `plan`. `on_eval(model, step, train_seconds)` runs every
+/// `plan.eval_every` steps. Resumes from `run_dir/checkpoint` when one is there.
+pub fn train(
+    model: &mut dyn GenerativeModel,
+    train_set: &Batch,
+    plan: &TrainPlan,
+    on_eval: &mut dyn FnMut(&mut dyn GenerativeModel, u64, f64) -> anyhow::Result<()>,
+) -> anyhow::Result<TrainOutcome> {
+    let ckpt_dir = plan.run_dir.join("checkpoint");
+    let train_csv = plan.run_dir.join("train.csv");
+    let mut rows = Vec::new();
+    let (mut step, mut train_seconds, resumed_from) = match read_checkpoint(&ckpt_dir)? {
+        Some(state) => {
+            model.load(&ckpt_dir).with_context(|| format!("loading checkpoint {}", ckpt_dir.display()))?;
+            rows = read_log(&train_csv, state.step)?;
+            (state.step, state.train_seconds, Some(state.step))
+        }
+        None => {
+            model.begin(train_set).context("data-dependent initialisation")?;
+            (0, 0.0, None)
+        }
+    };
+
+    let mut batches = Batches::new(train_set, plan.batch_size, plan.shuffle_seed);
+    let progress = progress_bar(plan, step, train_seconds);
+    let mut window = (0.0f64, 0u64);
+    let mut diverged_at = None;
+    let mut last_loss = f64::NAN;
+    while !budget_spent(plan.budget, step, train_seconds) {
+        let batch = batches.batch_at(step);
+        let started = Instant::now();
+        let metrics = model.train_step(&batch).with_context(|| format!("training step {step}"))?;
+        train_seconds += started.elapsed().as_secs_f64();
+        step += 1;
+        if !metrics.is_finite() {
+            diverged_at = Some(step);
+            progress.println(format!("{}: diverged at step {step} (loss {})", plan.label, metrics.loss));
+            break;
+        }
+        window.0 += metrics.loss;
+        window.1 += 1;
+        if step % plan.log_every.max(1) == 0 || budget_spent(plan.budget, step, train_seconds) {
+            last_loss = window.0 / window.1 as f64;
+            let extras = metrics.extras.iter().map(|(k, v)| (k.clone(), *v)).collect();
+            rows.push(LogRow { step, seconds: train_seconds, loss: last_loss, extras });
+            window = (0.0, 0);
+            progress.set_message(format!("loss {last_loss:.4}  {:.1} steps/s", step as f64 / train_seconds.max(1e-9)));
+        }
+        advance(&progress, plan.budget, step, train_seconds);
+        if plan.eval_every > 0 && step % plan.eval_every == 0 && !budget_spent(plan.budget, step, train_seconds) {
+            on_eval(model, step, train_seconds)?;
+        }
+        if plan.checkpoint_every > 0 && step % plan.checkpoint_every == 0 {
+            write_log(&train_csv, &rows)?;
+            write_checkpoint(model, &ckpt_dir, &CheckpointState { step, train_seconds })?;
+        }
+    }
+    progress.finish_and_clear();
+    write_log(&train_csv, &rows)?;
+    if diverged_at.is_none() && plan.checkpoint_every > 0 {
+        write_checkpoint(model, &ckpt_dir, &CheckpointState { step, train_seconds })?;
+    }
+    Ok(TrainOutcome { steps: step, train_seconds, diverged_at, resumed_from, final_loss: last_loss })
+}
+
+fn budget_spent(budget: Budget, step: u64, seconds: f64) -> bool {
+    match budget {
+        Budget::Steps(n) => step >= n,
+        Budget::Seconds(s) => seconds >= s,
+    }
+}
+
+fn progress_bar(plan: &TrainPlan, step: u64, seconds: f64) -> ProgressBar {
+    let (len, unit) = match plan.budget {
+        Budget::Steps(n) => (n, "steps"),
+        Budget::Seconds(s) => ((s * 10.0).ceil() as u64, "x0.1 s"),
+    };
+    let bar = ProgressBar::with_draw_target(
+        Some(len),
+        if plan.show_progress { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() },
+    );
+    let template = format!("{{prefix}} [{{bar:30}}] {{pos}}/{{len}} {unit} {{msg}} (eta {{eta}})");
+    bar.set_style(ProgressStyle::with_template(&template).expect("valid template").progress_chars("=> "));
+    bar.set_prefix(plan.label.clone());
+    advance(&bar, plan.budget, step, seconds);
+    bar
+}
+
+fn advance(bar: &ProgressBar, budget: Budget, step: u64, seconds: f64) {
+    match budget {
+        Budget::Steps(_) => bar.set_position(step),
+        Budget::Seconds(_) => bar.set_position((seconds * 10.0) as u64),
+    }
+}
+
+fn write_checkpoint(model: &dyn GenerativeModel, dir: &Path, state: &CheckpointState) -> anyhow::Result<()> {
+    let tmp = dir.with_file_name("checkpoint.tmp");
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp)?;
+    }
+    std::fs::create_dir_all(&tmp)?;
+    model.save(&tmp).context("saving checkpoint")?;
+    fsutil::write_json(&tmp.join("state.json"), state)?;
+    if dir.exists() {
+        std::fs::remove_dir_all(dir)?;
+    }
+    std::fs::rename(&tmp, dir)?;
+    Ok(())
+}
+
+fn read_checkpoint(dir: &Path) -> anyhow::Result<Option<CheckpointState>> {
+    let path = dir.join("state.json");
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(Some(serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?))
+}
+
+fn write_log(path: &Path, rows: &[LogRow]) -> anyhow::Result<()> {
+    let names: BTreeSet<&str> = rows.iter().flat_map(|r| r.extras.iter().map(|(k, _)| k.as_str())).collect();
+    let mut header: Vec<String> = ["step", "seconds", "loss"].map(String::from).to_vec();
+    header.extend(names.iter().map(|s| s.to_string()));
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let mut out = vec![r.step.to_string(), format!("{:.4}", r.seconds), r.loss.to_string()];
+            for name in &names {
+                out.push(r.extras.iter().find(|(k, _)| k == name).map(|(_, v)| v.to_string()).unwrap_or_default());
+            }
+            out
+        })
+        .collect();
+    fsutil::write_csv(path, &header, &body)
+}
+
+/// The rows of an earlier train.csv up to `max_step` (a resumed run continues the curve).
+fn read_log(path: &Path, max_step: u64) -> anyhow::Result<Vec<LogRow>> {
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let mut reader = csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
+    let header: Vec<String> = reader.headers()?.iter().map(String::from).collect();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record?;
+        let num = |i: usize| record.get(i).and_then(|v| v.parse::<f64>().ok());
+        let step = num(0).unwrap_or(0.0) as u64;
+        if step > max_step {
+            break;
+        }
+        let extras = (3..header.len()).filter_map(|i| num(i).map(|v| (header[i].clone(), v))).collect();
+        rows.push(LogRow { step, seconds: num(1).unwrap_or(0.0), loss: num(2).unwrap_or(f64::NAN), extras });
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_cover_each_epoch_once_and_are_reproducible() {
+        let data = Batch::new((0..10).map(|v| v as f32).collect(), vec![], 1);
+        let mut a = Batches::new(&data, 3, 5);
+        let mut seen: Vec<f32> = (0..3).flat_map(|s| a.batch_at(s).x).collect();
+        seen.sort_by(f32::total_cmp);
+        seen.dedup();
+        assert_eq!(seen.len(), 9, "three batches of one epoch are disjoint");
+        let mut b = Batches::new(&data, 3, 5);
+        assert_eq!(a.batch_at(7), b.batch_at(7));
+        assert_ne!(a.batch_at(0), a.batch_at(3), "the next epoch reshuffles");
+    }
+}

@@ -1,0 +1,210 @@
+//! IDX files (the MNIST format), raw or gzipped, unsigned-byte arrays only.
+//!
+//! Layout: magic `00 00 08 n` (type 0x08 = unsigned byte, `n` dimensions), then `n` big-endian
+//! u32 sizes, then `prod(sizes)` bytes in row-major order.
+
+use crate::DataError;
+use flate2::{Compression, read::MultiGzDecoder, write::GzEncoder};
+use std::io::{Read, Write};
+use std::path::Path;
+
+/// An n-dimensional array of bytes, row-major: `data.len() == dims.iter().product()`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdxArray {
+    pub dims: Vec<usize>,
+    pub data: Vec<u8>,
+}
+
+const UBYTE: u8 = 0x08;
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Read an IDX file, gunzipping it first if it starts with the gzip magic.
+///
+/// Checks the magic (unsigned-byte type only), the header length and that the number of data
+/// bytes equals the product of the dimensions; every error names the file.
+pub fn read_idx(path: &Path) -> Result<IdxArray, DataError> {
+    let raw = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
+    let bytes = if raw.starts_with(&GZIP_MAGIC) {
+        let mut out = Vec::with_capacity(raw.len() * 4);
+        MultiGzDecoder::new(raw.as_slice())
+            .read_to_end(&mut out)
+            .map_err(|e| DataError::io(path, e))?;
+        out
+    } else {
+        raw
+    };
+    parse_idx(path, &bytes)
+}
+
+fn parse_idx(path: &Path, bytes: &[u8]) -> Result<IdxArray, DataError> {
+    let err = |what: &str, expected: String, found: String| DataError::Idx {
+        path: path.to_path_buf(),
+        what: what.to_string(),
+        expected,
+        found,
+    };
+    if bytes.len() < 4 {
+        return Err(err(
+            "header",
+            "at least 4 bytes".into(),
+            format!("{} bytes", bytes.len()),
+        ));
+    }
+    if bytes[0] != 0 || bytes[1] != 0 || bytes[2] != UBYTE || bytes[3] == 0 {
+        return Err(err(
+            "magic number",
+            "00 00 08 <ndims> (unsigned bytes, ndims >= 1)".into(),
+            format!(
+                "{:02x} {:02x} {:02x} {:02x}",
+                bytes[0], bytes[1], bytes[2], bytes[3]
+            ),
+        ));
+    }
+    let ndims = bytes[3] as usize;
+    let header = 4 + 4 * ndims;
+    if bytes.len() < header {
+        return Err(err(
+            "header",
+            format!("{header} bytes for {ndims} dimensions"),
+            format!("{} bytes", bytes.len()),
+        ));
+    }
+    let dims: Vec<usize> = bytes[4..header]
+        .chunks_exact(4)
+        .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize)
+        .collect();
+    let count = dims
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| {
+            err(
+                "dimensions",
+                "a product that fits in memory".into(),
+                format!("{dims:?}"),
+            )
+        })?;
+    let found = bytes.len() - header;
+    if found != count {
+        return Err(err(
+            &format!("data size for dimensions {dims:?}"),
+            format!("{count} bytes ({} with the header)", count + header),
+            format!("{found} bytes ({} with the header)", bytes.len()),
+        ));
+    }
+    Ok(IdxArray {
+        dims,
+        data: bytes[header..].to_vec(),
+    })
+}
+
+/// Write `array` as an unsigned-byte IDX file, gzipped if `gzip`.
+pub fn write_idx(path: &Path, array: &IdxArray, gzip: bool) -> Result<(), DataError> {
+    if array.dims.is_empty() || array.dims.len() > 255 {
+        return Err(DataError::Invalid(format!(
+            "IDX needs 1..=255 dimensions, got {}",
+            array.dims.len()
+        )));
+    }
+    if array.dims.iter().product::<usize>() != array.data.len() {
+        return Err(DataError::Invalid(format!(
+            "IDX array of dimensions {:?} holds {} bytes",
+            array.dims,
+            array.data.len()
+        )));
+    }
+    let mut bytes = Vec::with_capacity(4 + 4 * array.dims.len() + array.data.len());
+    bytes.extend_from_slice(&[0, 0, UBYTE, array.dims.len() as u8]);
+    for &d in &array.dims {
+        let d = u32::try_from(d)
+            .map_err(|_| DataError::Invalid(format!("IDX dimension {d} exceeds u32")))?;
+        bytes.extend_from_slice(&d.to_be_bytes());
+    }
+    bytes.extend_from_slice(&array.data);
+    let file = std::fs::File::create(path).map_err(|e| DataError::io(path, e))?;
+    let mut out = std::io::BufWriter::new(file);
+    let written = if gzip {
+        let mut enc = GzEncoder::new(&mut out, Compression::default());
+        enc.write_all(&bytes).and_then(|_| enc.finish().map(|_| ()))
+    } else {
+        out.write_all(&bytes)
+    };
+    written
+        .and_then(|_| out.flush())
+        .map_err(|e| DataError::io(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> IdxArray {
+        IdxArray {
+            dims: vec![3, 4, 5],
+            data: (0..60).map(|i| (i * 7 % 256) as u8).collect(),
+        }
+    }
+
+    #[test]
+    fn round_trip_raw_and_gzip() {
+        let dir = tempfile::tempdir().unwrap();
+        for gzip in [false, true] {
+            let path = dir.path().join(format!("a-{gzip}"));
+            write_idx(&path, &sample(), gzip).unwrap();
+            let head = std::fs::read(&path).unwrap();
+            assert_eq!(head.starts_with(&GZIP_MAGIC), gzip);
+            assert_eq!(read_idx(&path).unwrap(), sample());
+        }
+    }
+
+    #[test]
+    fn truncated_file_names_expected_and_found_sizes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t10k-images-idx3-ubyte");
+        write_idx(&path, &sample(), false).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() - 10]).unwrap();
+        let e = read_idx(&path).unwrap_err();
+        assert!(
+            matches!(&e, DataError::Idx { expected, found, .. } if expected.starts_with("60 bytes") && found.starts_with("50 bytes")),
+            "{e:?}"
+        );
+        let msg = e.to_string();
+        assert!(
+            msg.contains("t10k-images-idx3-ubyte") && msg.contains("60") && msg.contains("50"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn wrong_magic_and_short_header_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x");
+        let mut bytes = vec![0, 0, 0x0D, 1, 0, 0, 0, 1];
+        bytes.extend_from_slice(&[0; 4]);
+        std::fs::write(&path, &bytes).unwrap();
+        let e = read_idx(&path).unwrap_err();
+        assert!(
+            matches!(&e, DataError::Idx { what, .. } if what == "magic number"),
+            "{e:?}"
+        );
+        std::fs::write(&path, [0u8, 0, 8, 3, 0, 0]).unwrap();
+        assert!(matches!(read_idx(&path), Err(DataError::Idx { .. })));
+        assert!(matches!(
+            read_idx(&dir.path().join("absent")),
+            Err(DataError::Io { .. })
+        ));
+    }
+
+    #[test]
+    fn write_rejects_inconsistent_arrays() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = IdxArray {
+            dims: vec![2, 2],
+            data: vec![0; 3],
+        };
+        assert!(matches!(
+            write_idx(&dir.path().join("b"), &bad, false),
+            Err(DataError::Invalid(_))
+        ));
+    }
+}

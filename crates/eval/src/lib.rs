@@ -1,0 +1,19 @@
+//! genbench-eval: the one evaluator every family is scored with.
+//!
+//! Metrics take samples (as a [`FeatureSet`], `n x d`, f64) and return numbers:
+//! Fréchet distance ([`frechet_distance`]), KID ([`kid`]), k-NN precision/recall
+//! ([`precision_recall`]) and density/coverage ([`density_coverage`]); [`toy2d`] scores samples
+//! of the 2-D densities against their true log-density and modes; [`stats`] summarises a
+//! metric over seeds.
+
+pub mod fd;
+pub mod featureset;
+pub mod kid;
+pub mod knn;
+pub mod stats;
+pub mod toy2d;
+
+pub use fd::frechet_distance;
+pub use featureset::FeatureSet;
+pub use kid::{Kid, kid};
+pub use knn::{DensityCoverage, PrecisionRecall, density_coverage, precision_recall};
