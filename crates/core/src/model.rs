@@ -21,6 +21,17 @@ pub struct ModelInfo {
     pub year: u16,
 }
 
+/// A named alternative sampler: its network evaluations per sample and the knob it sets.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SamplerVariant {
+    /// e.g. `ddim-50` or `guidance-2`.
+    pub name: String,
+    pub evals_per_sample: f64,
+    /// The knob and its value, e.g. ("ddim_steps", 50.0) or ("guidance_scale", 2.0).
+    pub knob: &'static str,
+    pub value: f64,
+}
+
 /// What one training step reports. `loss` is the objective the step minimised (the family
 /// says which in `loss_name`); `extras` carries other per-step numbers (a GAN's D and G losses,
 /// a VAE's rate and distortion) that go to train.csv.
@@ -97,6 +108,18 @@ pub trait GenerativeModel {
 
     /// Restore what `save` wrote.
     fn load(&mut self, dir: &Path) -> anyhow::Result<()>;
+
+    /// Alternative samplers the evaluator should score besides the default one (a DDIM step
+    /// sweep, classifier-free guidance scales). The runner scores each with the same metrics and
+    /// writes runs/<id>/variants.csv.
+    fn sampler_variants(&self) -> Vec<SamplerVariant> {
+        Vec::new()
+    }
+
+    /// `n` samples from the variant named `name` (one of `sampler_variants`).
+    fn sample_variant(&mut self, name: &str, _n: usize, _labels: Option<&[usize]>, _seed: u64) -> anyhow::Result<Batch> {
+        anyhow::bail!("{} has no sampler variant `{name}`", self.info().arch)
+    }
 
     /// Family-specific outputs for the report (reconstructions, trajectories, per-timestep
     /// terms), written as CSV/PNG under `dir` from fixed test examples.

@@ -60,7 +60,7 @@ fn ball_boundaries() {
 
 fn normal_set(rows: usize, dim: usize, shift: f64, seed: u64) -> FeatureSet {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let values = (0..rows * dim).map(|_| shift + StandardNormal.sample(&mut rng)).collect::<Vec<f64>>();
+    let values = (0..rows * dim).map(|_| shift + Distribution::<f64>::sample(&StandardNormal, &mut rng)).collect();
     FeatureSet::new(values, dim)
 }
 
