@@ -125,8 +125,16 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::List => {
             println!("datasets:");
+            println!("  {:<14} {:<12} {:<10} {:>6} {:>7} {:>6}  {:<22} source", "name", "kind", "shape", "levels", "train", "test", "true entropy (nats)");
+            let size = |s: Option<usize>| s.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
             for d in genbench_dataset::catalogue() {
-                println!("  {d}");
+                let shape = d.shape.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("x");
+                let levels = d.levels.map(|l| l.to_string()).unwrap_or_else(|| "cont.".into());
+                let entropy = d.entropy.map(|e| format!("{:.4} ± {:.4}", e.nats, e.std_error)).unwrap_or_else(|| "-".into());
+                println!(
+                    "  {:<14} {:<12} {:<10} {:>6} {:>7} {:>6}  {:<22} {}",
+                    d.name, d.kind, shape, levels, size(d.train_size), size(d.test_size), entropy, d.source
+                );
             }
             println!("families:");
             for f in families::families() {

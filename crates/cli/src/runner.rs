@@ -8,7 +8,7 @@ use anyhow::Context;
 use genbench_core::{BuildContext, Seeds, TrainPlan, fsutil, grid, train};
 use genbench_dataset::Dataset;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 #[derive(Clone, Debug, Default)]
@@ -203,10 +203,18 @@ fn execute(plan: &Plan, run: &RunSpec, data: &Dataset, dir: &Path, prov: &Proven
 
     if outcome.diverged_at.is_none() {
         score::likelihood(model.as_mut(), data, plan.eval.likelihood_examples, seeds.stream("eval"), &mut row)?;
-        let fake = score::samples(model.as_mut(), data, &plan.eval, &seeds, &mut row)?;
+        let reference = score::Reference { data, features: None };
+        let fake = score::samples(model.as_mut(), &reference, None, &plan.eval, &seeds, &mut row)?;
         save_samples(&fake, data, dir)?;
+        let variants = score::variants(model.as_mut(), &reference, &plan.eval, &seeds)?;
+        if !variants.is_empty() {
+            write_rows(&dir.join("variants.csv"), &variants)?;
+        }
         let artifacts = dir.join("artifacts");
         model.write_artifacts(&data.test.head(16), &artifacts, seeds.stream("eval"))?;
+        if row.get("nll_kind") == Some("exact") && !model.is_conditional() {
+            write_density_grid(model.as_mut(), data, &artifacts.join("model_density.csv"), seeds.stream("eval"))?;
+        }
     } else {
         row.set("nll_kind", "diverged");
     }
@@ -261,6 +269,22 @@ fn save_samples(fake: &genbench_core::Batch, data: &Dataset, dir: &Path) -> anyh
     }
 }
 
+/// The model's own log-density on a 64 x 64 grid over the true density's bounds (2-D models
+/// with an exact likelihood), for the report's contour panels.
+fn write_density_grid(model: &mut dyn genbench_core::GenerativeModel, data: &Dataset, path: &Path, seed: u64) -> anyhow::Result<()> {
+    let Some(density) = &data.density else { return Ok(()) };
+    const SIDE: usize = 64;
+    let (lo, hi) = density.bounds();
+    let at = |i: usize, d: usize| lo[d] + (hi[d] - lo[d]) * (i as f64 + 0.5) / SIDE as f64;
+    let points: Vec<f32> = (0..SIDE * SIDE).flat_map(|k| [at(k % SIDE, 0) as f32, at(k / SIDE, 1) as f32]).collect();
+    let grid = genbench_core::Batch::new(points, Vec::new(), 2);
+    let ll = model.log_likelihood(&grid, seed)?;
+    let rows: Vec<Vec<String>> = (0..grid.len())
+        .map(|i| vec![grid.row(i)[0].to_string(), grid.row(i)[1].to_string(), ll.log_px_nats[i].to_string()])
+        .collect();
+    fsutil::write_csv(path, &["x0".into(), "x1".into(), "logp".into()], &rows)
+}
+
 fn one_line(row: &Row) -> String {
     let g = |k: &str| row.get(k).unwrap_or("").to_string();
     let short = |k: &str| row.get(k).and_then(|v| v.parse::<f64>().ok()).map(|v| format!("{v:.4}")).unwrap_or_else(|| "-".into());
@@ -273,8 +297,4 @@ fn one_line(row: &Row) -> String {
         short("fd"),
         short("train_seconds")
     )
-}
-
-pub fn output_dir(plan: &Plan) -> PathBuf {
-    plan.output.clone()
 }

@@ -1,13 +1,27 @@
-//! The final evaluation of a run: one function that scores any family's model on its data.
+//! The final evaluation of a run: one function per question, the same for every family.
 
 use crate::manifest::EvalOptions;
 use crate::results::Row;
-use genbench_core::{Batch, GenerativeModel, Seeds};
+use genbench_core::{Batch, GenerativeModel, SamplerVariant, Seeds};
 use genbench_dataset::Dataset;
 use genbench_eval::{FeatureSet, toy2d};
 use std::time::Instant;
 
-/// Likelihood on the test set (capped at `opts.likelihood_examples`), with its kind.
+/// A learned feature space for images: the penultimate layer of a classifier trained on the
+/// dataset (FID-approx is the Fréchet distance there) and the classifier itself.
+pub trait FeatureSpace {
+    fn test_accuracy(&self) -> f64;
+    fn classify(&self, batch: &Batch) -> Vec<usize>;
+    fn features(&self, batch: &Batch) -> FeatureSet;
+}
+
+/// What sample-based metrics compare against: the data, and for images a feature space.
+pub struct Reference<'a> {
+    pub data: &'a Dataset,
+    pub features: Option<&'a dyn FeatureSpace>,
+}
+
+/// Likelihood on the test set (capped at `examples`, 0 = all), with its kind and timing.
 pub fn likelihood(model: &mut dyn GenerativeModel, data: &Dataset, examples: usize, seed: u64, row: &mut Row) -> anyhow::Result<()> {
     let test = if examples == 0 { data.test.clone() } else { data.test.head(examples) };
     let started = Instant::now();
@@ -20,25 +34,56 @@ pub fn likelihood(model: &mut dyn GenerativeModel, data: &Dataset, examples: usi
     for (name, value) in &ll.extras {
         row.set_f(&format!("ll_{name}"), Some(*value));
     }
-    if let (Some(density), Some(nll)) = (&data.density, ll.mean_nll_nats()) {
+    if let Some(density) = &data.density {
         let entropy = density.entropy().nats;
-        row.set_f("nll_minus_entropy_nats", Some(nll - entropy));
+        row.set_f("entropy_nats", Some(entropy));
+        row.set_f("nll_minus_entropy_nats", ll.mean_nll_nats().map(|nll| nll - entropy));
     }
     Ok(())
 }
 
-/// Everything measured on samples: draws `opts.samples` (labels cycled through the classes for
-/// a conditional model) and compares them with as many test examples.
-pub fn samples(model: &mut dyn GenerativeModel, data: &Dataset, opts: &EvalOptions, seeds: &Seeds, row: &mut Row) -> anyhow::Result<Batch> {
-    let n = opts.samples;
-    let labels: Option<Vec<usize>> =
-        model.is_conditional().then(|| (0..n).map(|i| i % data.spec.num_classes.max(1)).collect());
-    let started = Instant::now();
-    let fake = model.sample(n, labels.as_deref(), seeds.stream("eval"))?;
-    row.set_f("samples_per_second", Some(n as f64 / started.elapsed().as_secs_f64().max(1e-9)));
-    row.set_f("evals_per_sample", Some(model.evals_per_sample()));
-    anyhow::ensure!(fake.len() == n && fake.dim == data.spec.dim(), "the model returned {} samples of dim {}", fake.len(), fake.dim);
+/// Labels for `n` samples of a conditional model: the classes in turn.
+fn cycled_labels(model: &dyn GenerativeModel, data: &Dataset, n: usize) -> Option<Vec<usize>> {
+    model.is_conditional().then(|| (0..n).map(|i| i % data.spec.num_classes.max(1)).collect())
+}
 
+/// Draw `opts.samples` from the default sampler (`variant == None`) or a named variant, time
+/// them, and score them.
+pub fn samples(
+    model: &mut dyn GenerativeModel,
+    reference: &Reference,
+    variant: Option<&SamplerVariant>,
+    opts: &EvalOptions,
+    seeds: &Seeds,
+    row: &mut Row,
+) -> anyhow::Result<Batch> {
+    let data = reference.data;
+    let n = opts.samples;
+    let labels = cycled_labels(model, data, n);
+    let started = Instant::now();
+    let fake = match variant {
+        None => model.sample(n, labels.as_deref(), seeds.stream("eval"))?,
+        Some(v) => model.sample_variant(&v.name, n, labels.as_deref(), seeds.stream("eval"))?,
+    };
+    row.set_f("samples_per_second", Some(n as f64 / started.elapsed().as_secs_f64().max(1e-9)));
+    row.set_f("evals_per_sample", Some(variant.map(|v| v.evals_per_sample).unwrap_or_else(|| model.evals_per_sample())));
+    anyhow::ensure!(
+        fake.len() == n && fake.dim == data.spec.dim(),
+        "the model returned {} samples of dim {} (asked for {n} of dim {})",
+        fake.len(),
+        fake.dim,
+        data.spec.dim()
+    );
+    anyhow::ensure!(fake.x.iter().all(|v| v.is_finite()), "the model returned non-finite samples");
+    quality(&fake, labels.as_deref(), reference, opts, seeds, row)?;
+    Ok(fake)
+}
+
+/// Everything measured on a set of samples.
+fn quality(fake: &Batch, labels: Option<&[usize]>, reference: &Reference, opts: &EvalOptions, seeds: &Seeds, row: &mut Row) -> anyhow::Result<()> {
+    let data = reference.data;
+    let n = fake.len();
+    let real = data.test.head(n);
     if let Some(density) = &data.density {
         let points: Vec<[f64; 2]> = (0..n).map(|i| [fake.row(i)[0] as f64, fake.row(i)[1] as f64]).collect();
         row.set_f("entropy_nats", Some(density.entropy().nats));
@@ -48,20 +93,28 @@ pub fn samples(model: &mut dyn GenerativeModel, data: &Dataset, opts: &EvalOptio
             row.set("modes_covered", cov.modes_covered);
             row.set("modes_total", cov.modes);
             row.set_f("high_quality", Some(cov.high_quality));
-            if let Some(labels) = &labels {
+            if let Some(labels) = labels {
                 let hits = points.iter().zip(labels).filter(|(p, l)| nearest(p, &modes) == **l).count();
                 row.set_f("cond_accuracy", Some(hits as f64 / n as f64));
             }
         }
-        let real = data.test.head(n);
         let (a, b) = (FeatureSet::from_f32(&real.x, real.dim), FeatureSet::from_f32(&fake.x, fake.dim));
-        sample_metrics(&a, &b, opts, seeds, row)?;
+        return sample_metrics(&a, &b, opts, seeds, row);
     }
-    Ok(fake)
+    if let Some(net) = reference.features {
+        row.set_f("classifier_accuracy", Some(net.test_accuracy()));
+        if let Some(labels) = labels {
+            let predicted = net.classify(fake);
+            let hits = predicted.iter().zip(labels).filter(|(p, l)| p == l).count();
+            row.set_f("cond_accuracy", Some(hits as f64 / n as f64));
+        }
+        sample_metrics(&net.features(&real), &net.features(fake), opts, seeds, row)?;
+    }
+    Ok(())
 }
 
 /// FD, KID, precision/recall, density/coverage between real and generated features, each with
-/// its sample count.
+/// its sample counts.
 pub fn sample_metrics(real: &FeatureSet, fake: &FeatureSet, opts: &EvalOptions, seeds: &Seeds, row: &mut Row) -> anyhow::Result<()> {
     let n = real.rows.min(fake.rows);
     row.set_f("fd", Some(genbench_eval::frechet_distance(real, fake)?));
@@ -80,6 +133,20 @@ pub fn sample_metrics(real: &FeatureSet, fake: &FeatureSet, opts: &EvalOptions, 
     row.set_f("coverage", Some(dc.coverage));
     row.set("dc_n", format!("{}/{} k={}", real.rows, fake.rows, dc.k));
     Ok(())
+}
+
+/// Every sampler variant of the model, scored like the default sampler: one row each.
+pub fn variants(model: &mut dyn GenerativeModel, reference: &Reference, opts: &EvalOptions, seeds: &Seeds) -> anyhow::Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    for v in model.sampler_variants() {
+        let mut row = Row::default();
+        row.set("variant", &v.name);
+        row.set("knob", v.knob);
+        row.set_f("value", Some(v.value));
+        samples(model, reference, Some(&v), opts, seeds, &mut row)?;
+        rows.push(row);
+    }
+    Ok(rows)
 }
 
 fn nearest(p: &[f64; 2], modes: &[[f64; 2]]) -> usize {

@@ -66,7 +66,7 @@ fn test_likelihood_is_within_002_nats_of_the_true_mixture() {
 
 #[test]
 fn finds_all_eight_modes_of_8gaussians() {
-    let data = genbench_dataset::load(&genbench_dataset::DataConfig::named("8gaussians")).unwrap();
+    let data = genbench_dataset::load(&genbench_dataset::DataConfig::new("8gaussians")).unwrap();
     let (modes, sigma) = data.density.as_ref().unwrap().modes().unwrap();
     let config = GmmConfig { components: 8, ..GmmConfig::default() };
     let mut model = Gmm::build(config, &ctx(data.spec.clone(), 3)).unwrap();
