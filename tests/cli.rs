@@ -34,7 +34,7 @@ steps = 15
 batch_size = "full"
 [models.config]
 components = 8
-restarts = 1
+restarts = 4
 "#;
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -72,7 +72,7 @@ fn unknown_key_is_named_with_its_line() {
 
 #[test]
 fn unknown_family_config_key_is_named() {
-    rejected(&TINY.replace("restarts = 1", "restartz = 1"), &["restartz", "gmm"]);
+    rejected(&TINY.replace("restarts = 4", "restartz = 4"), &["restartz", "gmm"]);
 }
 
 #[test]

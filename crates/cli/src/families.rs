@@ -24,7 +24,14 @@ fn entry<F: Family>() -> FamilyEntry {
 
 /// Every family, in the order the field grew up.
 pub fn families() -> Vec<FamilyEntry> {
-    vec![entry::<genbench_gmm::Gmm>()]
+    vec![
+        entry::<genbench_gmm::Gmm>(),
+        entry::<genbench_autoregressive::Autoregressive>(),
+        entry::<genbench_vae::Vae>(),
+        entry::<genbench_gan::Gan>(),
+        entry::<genbench_flow::Flow>(),
+        entry::<genbench_diffusion::Diffusion>(),
+    ]
 }
 
 pub fn find(name: &str) -> Option<FamilyEntry> {

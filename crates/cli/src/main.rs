@@ -2,7 +2,9 @@
 //! evaluator, and draw the comparison.
 
 mod families;
+mod features;
 mod manifest;
+mod rescore;
 mod results;
 mod runner;
 mod score;
@@ -58,6 +60,15 @@ enum Command {
         manifest: PathBuf,
         #[arg(long, value_name = "I/N", value_parser = parse_shard)]
         shard: Option<(usize, usize)>,
+    },
+    /// Score a finished run again (its folder must hold a checkpoint: `keep_checkpoint = true`).
+    ///
+    /// Rebuilds the model from RUN_DIR/config.json, loads RUN_DIR/checkpoint, prints the metrics
+    /// and writes them to RUN_DIR/rescore.json.
+    Eval {
+        run_dir: PathBuf,
+        #[arg(long, value_name = "D")]
+        device: Option<DeviceChoice>,
     },
     /// List the datasets (shapes, sizes, true entropies) and the model families.
     List,
@@ -120,6 +131,13 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let opts = runner::RunOptions { shard, ..Default::default() };
             for run in runner::select(&plan, &opts)? {
                 println!("{}", run.id);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval { run_dir, device } => {
+            let row = rescore::rescore(&run_dir, device, std::io::stderr().is_terminal())?;
+            for (k, v) in &row.0 {
+                println!("{k} = {v}");
             }
             Ok(ExitCode::SUCCESS)
         }

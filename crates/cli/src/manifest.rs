@@ -100,8 +100,12 @@ pub struct ModelSpec {
     #[serde(default)]
     pub conditional: bool,
     /// The family's own keys.
-    #[serde(default)]
+    #[serde(default = "empty_table")]
     pub config: Spanned<toml::Table>,
+}
+
+fn empty_table() -> Spanned<toml::Table> {
+    Spanned::new(0..0, toml::Table::new())
 }
 
 fn default_lr() -> Spanned<f64> {
@@ -129,7 +133,6 @@ pub struct Plan {
     pub output: PathBuf,
     pub device: DeviceChoice,
     pub eval: EvalOptions,
-    pub datasets: Vec<DataConfig>,
     pub runs: Vec<RunSpec>,
 }
 
@@ -232,7 +235,7 @@ pub fn load(path: &Path, device_override: Option<DeviceChoice>) -> Result<Plan, 
         return Err(at(None, "models: give at least one [[models]] table".into()));
     }
     let output = manifest.output.clone().unwrap_or_else(|| PathBuf::from("results").join(&manifest.name));
-    Ok(Plan { path: path.to_path_buf(), text, name: manifest.name, output, device, eval, datasets, runs })
+    Ok(Plan { path: path.to_path_buf(), text, name: manifest.name, output, device, eval, runs })
 }
 
 /// `file:line: message` (line from the byte span when TOML gives one).

@@ -3,7 +3,7 @@
 use crate::manifest::{Plan, RunSpec};
 use crate::results::{self, Row};
 use crate::usage::UsageError;
-use crate::{families, score};
+use crate::{families, features, score};
 use anyhow::Context;
 use genbench_core::{BuildContext, Seeds, TrainPlan, fsutil, grid, train};
 use genbench_dataset::Dataset;
@@ -44,11 +44,12 @@ pub fn select<'a>(plan: &'a Plan, opts: &RunOptions) -> Result<Vec<&'a RunSpec>,
 }
 
 /// Load every dataset the selected runs need (before anything is written).
-pub fn load_datasets(runs: &[&RunSpec]) -> Result<BTreeMap<String, Dataset>, UsageError> {
+pub fn load_datasets(manifest: &Path, runs: &[&RunSpec]) -> Result<BTreeMap<String, Dataset>, UsageError> {
     let mut out = BTreeMap::new();
     for run in runs {
         if !out.contains_key(&run.data.name) {
-            let data = genbench_dataset::load(&run.data).map_err(|e| UsageError::new(format!("dataset `{}`: {e}", run.data.name)))?;
+            let data = genbench_dataset::load(&run.data)
+                .map_err(|e| UsageError::new(format!("{}: dataset `{}`: {e}", manifest.display(), run.data.name)))?;
             out.insert(run.data.name.clone(), data);
         }
     }
@@ -57,9 +58,14 @@ pub fn load_datasets(runs: &[&RunSpec]) -> Result<BTreeMap<String, Dataset>, Usa
 
 pub fn run_plan(plan: &Plan, opts: &RunOptions) -> anyhow::Result<RunReport> {
     let runs = select(plan, opts)?;
-    let datasets = load_datasets(&runs)?;
+    let datasets = load_datasets(&plan.path, &runs)?;
     fsutil::write_atomic(&plan.output.join("manifest.toml"), plan.text.as_bytes())?;
     let provenance = Provenance::detect(plan);
+    let device = plan.device.device()?;
+    let mut nets = BTreeMap::new();
+    for (name, data) in &datasets {
+        nets.insert(name.clone(), features::for_dataset(data, &plan.output, &device, opts.show_progress)?);
+    }
     let mut report = RunReport::default();
     for (k, run) in runs.iter().enumerate() {
         let dir = plan.output.join("runs").join(&run.id);
@@ -72,7 +78,11 @@ pub fn run_plan(plan: &Plan, opts: &RunOptions) -> anyhow::Result<RunReport> {
             std::fs::remove_dir_all(&dir).with_context(|| format!("clearing {}", dir.display()))?;
         }
         eprintln!("[{}/{}] {}", k + 1, runs.len(), run.id);
-        match execute(plan, run, &datasets[&run.data.name], &dir, &provenance, opts) {
+        let reference = score::Reference {
+            data: &datasets[&run.data.name],
+            features: nets[&run.data.name].as_ref().map(|n| n as &dyn score::FeatureSpace),
+        };
+        match execute(plan, run, &reference, &dir, &provenance, opts) {
             Ok(row) => {
                 eprintln!("    {}", one_line(&row));
                 report.ran += 1;
@@ -118,8 +128,9 @@ fn git_commit() -> String {
     commit
 }
 
-fn execute(plan: &Plan, run: &RunSpec, data: &Dataset, dir: &Path, prov: &Provenance, opts: &RunOptions) -> anyhow::Result<Row> {
+fn execute(plan: &Plan, run: &RunSpec, reference: &score::Reference, dir: &Path, prov: &Provenance, opts: &RunOptions) -> anyhow::Result<Row> {
     let wall = Instant::now();
+    let data = reference.data;
     let seeds = Seeds::new(run.seed);
     let device = plan.device.device()?;
     device.seed(seeds.stream("init"));
@@ -203,10 +214,9 @@ fn execute(plan: &Plan, run: &RunSpec, data: &Dataset, dir: &Path, prov: &Proven
 
     if outcome.diverged_at.is_none() {
         score::likelihood(model.as_mut(), data, plan.eval.likelihood_examples, seeds.stream("eval"), &mut row)?;
-        let reference = score::Reference { data, features: None };
-        let fake = score::samples(model.as_mut(), &reference, None, &plan.eval, &seeds, &mut row)?;
+        let fake = score::samples(model.as_mut(), reference, None, &plan.eval, &seeds, &mut row)?;
         save_samples(&fake, data, dir)?;
-        let variants = score::variants(model.as_mut(), &reference, &plan.eval, &seeds)?;
+        let variants = score::variants(model.as_mut(), reference, &plan.eval, &seeds)?;
         if !variants.is_empty() {
             write_rows(&dir.join("variants.csv"), &variants)?;
         }

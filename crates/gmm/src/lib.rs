@@ -14,7 +14,7 @@ use genbench_core::preprocess::{dequantization_log_jacobian, dequantize};
 use genbench_core::seed::Rng;
 use genbench_core::{Batch, BuildContext, DataSpec, Family, GenerativeModel, ModelInfo, StepMetrics};
 pub use mixture::{Component, Covariance, Mixture, log_sum_exp, mixture_component};
-use nalgebra::DVector;
+use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -85,16 +85,13 @@ impl GmmModel {
 
     /// Data values -> the mixture's space: coordinates as they are; levels dequantized to
     /// (k + u)/L with fresh u ~ U[0,1).
-    fn to_model_space(&mut self, batch: &Batch) -> Vec<DVector<f64>> {
-        (0..batch.len())
-            .map(|i| {
-                let row = batch.row(i);
-                match self.spec.levels {
-                    Some(l) => DVector::from_iterator(row.len(), row.iter().map(|&k| dequantize(k, self.noise_rng.uniform() as f32, l) as f64)),
-                    None => DVector::from_iterator(row.len(), row.iter().map(|&v| v as f64)),
-                }
-            })
-            .collect()
+    /// Returns `[n, D]`.
+    fn to_model_space(&mut self, batch: &Batch) -> DMatrix<f64> {
+        let values: Vec<f64> = match self.spec.levels {
+            Some(l) => batch.x.iter().map(|&k| dequantize(k, self.noise_rng.uniform() as f32, l) as f64).collect(),
+            None => batch.x.iter().map(|&v| v as f64).collect(),
+        };
+        DMatrix::from_row_slice(batch.len(), batch.dim, &values)
     }
 
     /// Indices of `batch` per class (all in class 0 when unconditional).
@@ -120,8 +117,8 @@ impl GmmModel {
                 groups
                     .iter()
                     .map(|idx| {
-                        let pts: Vec<DVector<f64>> = idx.iter().map(|&i| xs[i].clone()).collect();
-                        let k = self.config.components.min(pts.len().max(1));
+                        let pts = xs.select_rows(idx);
+                        let k = self.config.components.min(pts.nrows().max(1));
                         Mixture::kmeans_plus_plus(&pts, k, self.config.covariance, self.config.variance_floor, &mut self.init_rng)
                     })
                     .collect()
@@ -159,8 +156,7 @@ impl GenerativeModel for GmmModel {
                 if idx.is_empty() {
                     continue;
                 }
-                let pts: Vec<DVector<f64>> = idx.iter().map(|&i| xs[i].clone()).collect();
-                total += mixture.em_step(&pts, &mut self.init_rng) * idx.len() as f64;
+                total += mixture.em_step(&xs.select_rows(idx), &mut self.init_rng) * idx.len() as f64;
             }
             nll.push(-total / batch.len() as f64);
         }
@@ -197,8 +193,10 @@ impl GenerativeModel for GmmModel {
         let groups = self.split_by_class(batch)?;
         let mut ll = vec![0.0; batch.len()];
         for (mixture, idx) in self.restarts[self.best].iter().zip(&groups) {
-            let pts: Vec<DVector<f64>> = idx.iter().map(|&i| xs[i].clone()).collect();
-            for (&i, v) in idx.iter().zip(mixture.log_probs(&pts)) {
+            if idx.is_empty() {
+                continue;
+            }
+            for (&i, v) in idx.iter().zip(mixture.log_probs(&xs.select_rows(idx))) {
                 ll[i] = v;
             }
         }

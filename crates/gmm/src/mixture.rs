@@ -37,9 +37,6 @@ pub struct Mixture {
     pub variance_floor: f64,
 }
 
-/// Rows of a data matrix as f64 vectors.
-pub type Points = [DVector<f64>];
-
 impl Mixture {
     pub fn dim(&self) -> usize {
         self.components[0].mean.len()
@@ -55,44 +52,55 @@ impl Mixture {
         k - 1 + k * d + k * cov
     }
 
-    /// log N(x; mu_k, Sigma_k) + log w_k for every component k.
-    fn joint_log_probs(&self, x: &DVector<f64>) -> Vec<f64> {
-        self.components
-            .iter()
-            .map(|c| {
-                let diff = x - &c.mean;
-                let y = c.chol.solve_lower_triangular(&diff).expect("Cholesky factor is invertible");
-                c.weight.ln() - 0.5 * (x.len() as f64 * LN_2PI + c.log_det + y.norm_squared())
-            })
-            .collect()
+    /// log w_k + log N(x_n; mu_k, Sigma_k) for every point (row of `xs`, `[n, D]`) and
+    /// component: an `[n, K]` matrix. With y = L_k^{-1} (x - mu_k):
+    /// log N = -(D log 2 pi + log |Sigma_k| + |y|^2) / 2, computed as one product per component.
+    pub fn joint_log_probs(&self, xs: &DMatrix<f64>) -> DMatrix<f64> {
+        let (n, d) = xs.shape();
+        let mut out = DMatrix::zeros(n, self.components.len());
+        for (k, c) in self.components.iter().enumerate() {
+            let inv = c.chol.clone().solve_lower_triangular(&DMatrix::identity(d, d)).expect("Cholesky factor is invertible");
+            let mut centred = xs.clone();
+            for mut row in centred.row_iter_mut() {
+                row -= c.mean.transpose();
+            }
+            let y = centred * inv.transpose(); // [n, D]
+            let constant = c.weight.ln() - 0.5 * (d as f64 * LN_2PI + c.log_det);
+            for (i, row) in y.row_iter().enumerate() {
+                out[(i, k)] = constant - 0.5 * row.norm_squared();
+            }
+        }
+        out
     }
 
-    /// log p(x) in nats.
+    /// log p(x) in nats for one point.
     pub fn log_prob(&self, x: &DVector<f64>) -> f64 {
-        log_sum_exp(&self.joint_log_probs(x))
+        self.log_probs(&DMatrix::from_row_slice(1, x.len(), x.as_slice()))[0]
     }
 
-    /// log p(x) for every point, in parallel.
-    pub fn log_probs(&self, xs: &Points) -> Vec<f64> {
-        xs.par_iter().map(|x| self.log_prob(x)).collect()
+    /// log p(x) for every row of `xs` (`[n, D]`).
+    pub fn log_probs(&self, xs: &DMatrix<f64>) -> Vec<f64> {
+        let joint = self.joint_log_probs(xs);
+        joint.row_iter().map(|r| log_sum_exp(r.transpose().as_slice())).collect()
     }
 
     /// k-means++ seeding: the first mean uniform over the points, each next one drawn with
     /// probability proportional to the squared distance to the nearest mean so far. Every
     /// covariance starts as the data's per-coordinate variance (diagonal), weights uniform.
-    pub fn kmeans_plus_plus(xs: &Points, k: usize, covariance: Covariance, variance_floor: f64, rng: &mut Rng) -> Self {
-        let mut means = vec![xs[rng.below(xs.len())].clone()];
-        let mut nearest: Vec<f64> = xs.iter().map(|x| (x - &means[0]).norm_squared()).collect();
+    pub fn kmeans_plus_plus(xs: &DMatrix<f64>, k: usize, covariance: Covariance, variance_floor: f64, rng: &mut Rng) -> Self {
+        let (n, d) = xs.shape();
+        let point = |i: usize| xs.row(i).transpose();
+        let mut means = vec![point(rng.below(n))];
+        let mut nearest: Vec<f64> = (0..n).map(|i| (point(i) - &means[0]).norm_squared()).collect();
         while means.len() < k {
-            let next = xs[rng.categorical(&nearest)].clone();
-            for (d, x) in nearest.iter_mut().zip(xs) {
-                *d = d.min((x - &next).norm_squared());
+            let next = point(rng.categorical(&nearest));
+            for (i, dist) in nearest.iter_mut().enumerate() {
+                *dist = dist.min((point(i) - &next).norm_squared());
             }
             means.push(next);
         }
-        let n = xs.len() as f64;
-        let mean: DVector<f64> = xs.iter().fold(DVector::zeros(xs[0].len()), |a, x| a + x) / n;
-        let var = xs.iter().fold(DVector::zeros(mean.len()), |a, x| a + (x - &mean).map(|v| v * v)) / n;
+        let mean: DVector<f64> = xs.row_mean().transpose();
+        let var = DVector::from_fn(d, |j, _| xs.column(j).iter().map(|v| (v - mean[j]).powi(2)).sum::<f64>() / n as f64);
         let chol = DMatrix::from_diagonal(&var.map(|v| (v + variance_floor).sqrt()));
         let log_det = 2.0 * chol.diagonal().iter().map(|v| v.ln()).sum::<f64>();
         let components = means
@@ -102,51 +110,51 @@ impl Mixture {
         Self { components, covariance, variance_floor }
     }
 
-    /// One EM iteration on `xs`; returns the mean log-likelihood of `xs` under the mixture
-    /// *before* the update (EM guarantees it never falls from one iteration to the next).
+    /// One EM iteration on the rows of `xs` (`[n, D]`); returns the mean log-likelihood of
+    /// `xs` under the mixture *before* the update (EM never lowers it from one iteration to
+    /// the next).
     ///
     /// E: r_nk = w_k N(x_n; mu_k, Sigma_k) / p(x_n).
-    /// M: N_k = sum_n r_nk, w_k = N_k / N, mu_k = sum_n r_nk x_n / N_k,
-    ///    Sigma_k = sum_n r_nk (x_n - mu_k)(x_n - mu_k)^T / N_k + floor I.
-    /// A component left with N_k < 1e-6 N is moved to a random point (with the data's spread).
-    pub fn em_step(&mut self, xs: &Points, rng: &mut Rng) -> f64 {
-        let k = self.components.len();
-        let d = self.dim();
-        let (resp, log_px): (Vec<Vec<f64>>, Vec<f64>) = xs
-            .par_iter()
-            .map(|x| {
-                let joint = self.joint_log_probs(x);
-                let lse = log_sum_exp(&joint);
-                (joint.iter().map(|j| (j - lse).exp()).collect(), lse)
-            })
-            .unzip();
-        let n = xs.len() as f64;
-        let mean_ll = log_px.iter().sum::<f64>() / n;
+    /// M: N_k = sum_n r_nk, w_k = N_k / N, mu_k = X^T r_k / N_k,
+    ///    Sigma_k = (X - mu_k)^T diag(r_k) (X - mu_k) / N_k + floor I.
+    /// A component left with N_k < 1e-6 N is moved to a random point (its covariance kept).
+    pub fn em_step(&mut self, xs: &DMatrix<f64>, rng: &mut Rng) -> f64 {
+        let (n, d) = xs.shape();
+        let mut resp = self.joint_log_probs(xs); // [n, K]
+        let mut total_ll = 0.0;
+        for mut row in resp.row_iter_mut() {
+            let lse = log_sum_exp(row.transpose().as_slice());
+            total_ll += lse;
+            row.apply(|v| *v = (*v - lse).exp());
+        }
         let diagonal = self.covariance == Covariance::Diagonal;
-        let stats: Vec<(f64, DVector<f64>, DMatrix<f64>)> = (0..k)
+        let updates: Vec<(f64, DVector<f64>, DMatrix<f64>)> = (0..self.components.len())
             .into_par_iter()
-            .map(|j| {
-                let nk: f64 = resp.iter().map(|r| r[j]).sum();
-                let mu = xs.iter().zip(&resp).fold(DVector::zeros(d), |a, (x, r)| a + x * r[j]) / nk.max(1e-300);
+            .map(|k| {
+                let r = resp.column(k);
+                let nk = r.sum();
+                let mu = xs.tr_mul(&r) / nk.max(1e-300); // [D]
+                let mut centred = xs.clone();
+                for mut row in centred.row_iter_mut() {
+                    row -= mu.transpose();
+                }
                 let cov = if diagonal {
-                    let v = xs.iter().zip(&resp).fold(DVector::zeros(d), |a, (x, r)| a + (x - &mu).map(|t| t * t) * r[j]);
+                    let v = DVector::from_fn(d, |j, _| centred.column(j).iter().zip(r.iter()).map(|(c, w)| w * c * c).sum::<f64>());
                     DMatrix::from_diagonal(&(v / nk.max(1e-300)))
                 } else {
-                    let mut s = DMatrix::zeros(d, d);
-                    for (x, r) in xs.iter().zip(&resp) {
-                        let diff = x - &mu;
-                        s.ger(r[j], &diff, &diff, 1.0);
+                    let mut weighted = centred.clone();
+                    for (mut row, w) in weighted.row_iter_mut().zip(r.iter()) {
+                        row *= *w;
                     }
-                    s / nk.max(1e-300)
+                    centred.tr_mul(&weighted) / nk.max(1e-300) // [D, D]
                 };
                 (nk, mu, cov)
             })
             .collect();
-        for (c, (nk, mu, mut cov)) in self.components.iter_mut().zip(stats) {
-            if nk < 1e-6 * n {
-                let fresh = xs[rng.below(xs.len())].clone();
-                c.mean = fresh;
-                c.weight = 1.0 / n;
+        for (c, (nk, mu, mut cov)) in self.components.iter_mut().zip(updates) {
+            if nk < 1e-6 * n as f64 {
+                c.mean = xs.row(rng.below(n)).transpose();
+                c.weight = 1.0 / n as f64;
                 continue;
             }
             for i in 0..d {
@@ -156,13 +164,13 @@ impl Mixture {
             c.log_det = 2.0 * chol.diagonal().iter().map(|v| v.ln()).sum::<f64>();
             c.chol = chol;
             c.mean = mu;
-            c.weight = nk / n;
+            c.weight = nk / n as f64;
         }
         let total: f64 = self.components.iter().map(|c| c.weight).sum();
         for c in &mut self.components {
             c.weight /= total;
         }
-        mean_ll
+        total_ll / n as f64
     }
 
     /// One draw: k ~ Categorical(w), x = mu_k + L_k z, z ~ N(0, I).

@@ -87,7 +87,8 @@ fn finds_all_eight_modes_of_8gaussians() {
 #[test]
 fn em_never_lowers_the_training_likelihood() {
     let truth = truth();
-    let xs: Vec<DVector<f64>> = (0..2000).map(|i| truth.sample(&mut Rng::new(i))).collect();
+    let points: Vec<DVector<f64>> = (0..2000).map(|i| truth.sample(&mut Rng::new(i))).collect();
+    let xs = DMatrix::from_fn(points.len(), 2, |i, j| points[i][j]);
     let mut rng = Rng::new(5);
     let mut m = Mixture::kmeans_plus_plus(&xs, 3, Covariance::Full, 1e-6, &mut rng);
     let mut last = f64::NEG_INFINITY;
