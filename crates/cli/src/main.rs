@@ -70,6 +70,12 @@ enum Command {
         #[arg(long, value_name = "D")]
         device: Option<DeviceChoice>,
     },
+    /// Draw REPORT.md and plots/ of an experiment folder from its CSVs alone.
+    ///
+    /// Reads DIR/summary.csv (rebuilt first from DIR/runs/*/result.json, so shard folders
+    /// copied together merge) and the runs' CSVs and images; writes DIR/REPORT.md and
+    /// DIR/plots/*.png|svg. `genbench run` calls this at the end.
+    Report { dir: PathBuf },
     /// List the datasets (shapes, sizes, true entropies) and the model families.
     List,
     /// Fréchet distance between two CSV feature files (rows = samples, columns = features,
@@ -120,6 +126,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let plan = manifest::load(&manifest, device)?;
             let opts = runner::RunOptions { force, shard, only, show_progress: std::io::stderr().is_terminal() };
             let report = runner::run_plan(&plan, &opts)?;
+            self::report(&plan.output)?;
             eprintln!("{} ran, {} skipped, {} failed", report.ran, report.skipped, report.failed.len());
             for (id, err) in &report.failed {
                 eprintln!("  failed {id}: {err}");
@@ -139,6 +146,13 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             for (k, v) in &row.0 {
                 println!("{k} = {v}");
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report { dir } => {
+            if !dir.join("runs").is_dir() && !dir.join("summary.csv").is_file() {
+                return Err(UsageError::new(format!("{}: not an experiment folder (no runs/ or summary.csv)", dir.display())).into());
+            }
+            report(&dir)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::List => {
@@ -173,6 +187,23 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Rebuild summary.csv from the runs (when there are any) and draw the report.
+fn report(dir: &std::path::Path) -> anyhow::Result<()> {
+    if dir.join("runs").is_dir() {
+        results::write_summary(dir)?;
+    }
+    let summary = genbench_report::write_report(dir)?;
+    eprintln!(
+        "{}: {} runs, {} models on {} datasets, {} plots",
+        dir.join("REPORT.md").display(),
+        summary.runs,
+        summary.models,
+        summary.datasets,
+        summary.plots.len()
+    );
+    Ok(())
 }
 
 fn read_features(path: &std::path::Path) -> anyhow::Result<genbench_eval::FeatureSet> {

@@ -23,7 +23,12 @@ pub const FD_EPS: f64 = 1e-6;
 /// Needs at least two rows in each set, equal dimensions and finite values. FD is biased
 /// upwards at small `n`: compare values only at equal sample counts.
 pub fn frechet_distance(a: &FeatureSet, b: &FeatureSet) -> anyhow::Result<f64> {
-    ensure!(a.dim == b.dim, "Fréchet distance of {}-d and {}-d features", a.dim, b.dim);
+    ensure!(
+        a.dim == b.dim,
+        "Fréchet distance of {}-d and {}-d features",
+        a.dim,
+        b.dim
+    );
     let (mu1, s1) = mean_cov(a)?;
     let (mu2, s2) = mean_cov(b)?;
     frechet_from_moments(&mu1, &s1, &mu2, &s2)
@@ -31,7 +36,11 @@ pub fn frechet_distance(a: &FeatureSet, b: &FeatureSet) -> anyhow::Result<f64> {
 
 /// Mean `[d]` and covariance `[d, d]` (divisor `n - 1`) of the rows of `x`.
 pub fn mean_cov(x: &FeatureSet) -> anyhow::Result<(DVector<f64>, DMatrix<f64>)> {
-    ensure!(x.rows >= 2, "a covariance needs at least 2 samples, got {}", x.rows);
+    ensure!(
+        x.rows >= 2,
+        "a covariance needs at least 2 samples, got {}",
+        x.rows
+    );
     ensure!(x.is_finite(), "features contain non-finite values");
     let (n, d) = (x.rows, x.dim);
     let mut mean = DVector::zeros(d);
@@ -74,7 +83,9 @@ pub fn frechet_from_moments(
     let offset = DMatrix::identity(d, d) * FD_EPS;
     match covariance_term(&(s1 + &offset), &(s2 + &offset)).map(|c| mean_term + c) {
         Some(fd) => Ok(fd),
-        None => bail!("Fréchet distance is not finite even with eps = {FD_EPS} added to the covariances"),
+        None => bail!(
+            "Fréchet distance is not finite even with eps = {FD_EPS} added to the covariances"
+        ),
     }
 }
 
@@ -84,7 +95,10 @@ fn covariance_term(s1: &DMatrix<f64>, s2: &DMatrix<f64>) -> Option<f64> {
     let product = symmetrize(&root1 * s2 * &root1);
     let eigenvalues = SymmetricEigen::try_new(product, f64::EPSILON, 0)?.eigenvalues;
     let largest = eigenvalues.iter().fold(0.0_f64, |m, &l| m.max(l.abs()));
-    if eigenvalues.iter().any(|&l| !l.is_finite() || l < -1e-8 * largest) {
+    if eigenvalues
+        .iter()
+        .any(|&l| !l.is_finite() || l < -1e-8 * largest)
+    {
         return None;
     }
     let tr_sqrt: f64 = eigenvalues.iter().map(|&l| l.max(0.0).sqrt()).sum();
@@ -131,7 +145,8 @@ mod tests {
     fn rotated_gaussians_keep_their_distance() {
         let (c, s) = (0.6_f64, 0.8_f64);
         let r = DMatrix::from_row_slice(3, 3, &[c, -s, 0.0, s, c, 0.0, 0.0, 0.0, 1.0]);
-        let rot = |d: &[f64]| &r * DMatrix::from_diagonal(&DVector::from_row_slice(d)) * r.transpose();
+        let rot =
+            |d: &[f64]| &r * DMatrix::from_diagonal(&DVector::from_row_slice(d)) * r.transpose();
         let mu1 = DVector::from_vec(vec![0.5, 0.5, 0.5]);
         let mu2 = &mu1 + &r * DVector::from_vec(vec![1.0, 2.0, -2.0]);
         let (s1, s2) = (rot(&[1.0, 4.0, 9.0]), rot(&[4.0, 1.0, 16.0]));

@@ -16,11 +16,15 @@ impl FeatureSet {
     pub fn new(values: Vec<f64>, dim: usize) -> Self {
         assert!(dim > 0, "feature dimension must be positive");
         assert!(
-            values.len() % dim == 0,
+            values.len().is_multiple_of(dim),
             "{} values do not form rows of {dim} features",
             values.len()
         );
-        Self { rows: values.len() / dim, dim, values }
+        Self {
+            rows: values.len() / dim,
+            dim,
+            values,
+        }
     }
 
     /// A set from row-major `f32` values (model outputs, the `x` of a `Batch`).
@@ -44,7 +48,11 @@ impl FeatureSet {
         for &i in indices {
             values.extend_from_slice(self.row(i));
         }
-        FeatureSet { rows: indices.len(), dim: self.dim, values }
+        FeatureSet {
+            rows: indices.len(),
+            dim: self.dim,
+            values,
+        }
     }
 
     /// Whether every value is finite.
@@ -69,8 +77,10 @@ impl FeatureSet {
             if line.is_empty() {
                 continue;
             }
-            let parsed: Result<Vec<f64>, _> =
-                line.split(',').map(|field| field.trim().parse::<f64>()).collect();
+            let parsed: Result<Vec<f64>, _> = line
+                .split(',')
+                .map(|field| field.trim().parse::<f64>())
+                .collect();
             let row = match parsed {
                 Ok(row) => row,
                 Err(_) if first => {

@@ -35,11 +35,19 @@ pub fn kid(
     subset_size: usize,
     seed: u64,
 ) -> anyhow::Result<Kid> {
-    ensure!(a.dim == b.dim, "KID of {}-d and {}-d features", a.dim, b.dim);
+    ensure!(
+        a.dim == b.dim,
+        "KID of {}-d and {}-d features",
+        a.dim,
+        b.dim
+    );
     ensure!(subsets >= 1, "KID needs at least one subset");
     let m = subset_size.min(a.rows).min(b.rows);
     ensure!(m >= 2, "KID needs subsets of at least 2 samples, got {m}");
-    ensure!(a.is_finite() && b.is_finite(), "features contain non-finite values");
+    ensure!(
+        a.is_finite() && b.is_finite(),
+        "features contain non-finite values"
+    );
     let draws = subset_indices(a.rows, b.rows, m, subsets, seed);
     let mmds: Vec<f64> = draws
         .par_iter()
@@ -47,7 +55,12 @@ pub fn kid(
         .collect();
     let mean = mmds.iter().sum::<f64>() / subsets as f64;
     let var = mmds.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / subsets as f64;
-    Ok(Kid { mean, std: var.sqrt(), subsets, subset_size: m })
+    Ok(Kid {
+        mean,
+        std: var.sqrt(),
+        subsets,
+        subset_size: m,
+    })
 }
 
 /// The index pairs `(rows of a, rows of b)` of each subset: `m` distinct indices below `na`
@@ -159,7 +172,11 @@ mod tests {
         let full = mmd2_unbiased(&x, &y);
         let k = kid(&x, &y, 6, 1000, 3).unwrap();
         assert_eq!((k.subsets, k.subset_size), (6, 10));
-        assert!((k.mean - full).abs() < 1e-12 * full.abs().max(1.0), "{} vs {full}", k.mean);
+        assert!(
+            (k.mean - full).abs() < 1e-12 * full.abs().max(1.0),
+            "{} vs {full}",
+            k.mean
+        );
         assert!(k.std < 1e-12, "{}", k.std);
     }
 

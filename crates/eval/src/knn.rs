@@ -5,6 +5,9 @@
 //! neighbour in the same set (itself excluded). Distances are Euclidean, computed tile by tile
 //! as `|x|^2 + |y|^2 - 2 x.y` (the dot products by a matrix product) with rows split across
 //! rayon threads, so memory stays at one `ROW_BLOCK x COL_TILE` tile per thread.
+//!
+//! A sample with a non-finite feature (a diverged model's output) lies in no ball, and its own
+//! ball holds nothing: it counts against precision and recall rather than for them.
 
 use crate::FeatureSet;
 use rayon::prelude::*;
@@ -46,13 +49,21 @@ pub struct DensityCoverage {
 pub fn precision_recall(real: &FeatureSet, fake: &FeatureSet, k: usize) -> PrecisionRecall {
     check(real, fake, k);
     if real.rows <= k || fake.rows <= k {
-        return PrecisionRecall { precision: f64::NAN, recall: f64::NAN, k };
+        return PrecisionRecall {
+            precision: f64::NAN,
+            recall: f64::NAN,
+            k,
+        };
     }
     let real_r2 = kth_neighbour_sq_distances(real, k);
     let fake_r2 = kth_neighbour_sq_distances(fake, k);
     let precision = share(&in_any_closed_ball(fake, real, &real_r2));
     let recall = share(&in_any_closed_ball(real, fake, &fake_r2));
-    PrecisionRecall { precision, recall, k }
+    PrecisionRecall {
+        precision,
+        recall,
+        k,
+    }
 }
 
 /// Naeem et al.'s density and coverage (default `k = 5`), with balls around real samples only:
@@ -67,7 +78,11 @@ pub fn precision_recall(real: &FeatureSet, fake: &FeatureSet, k: usize) -> Preci
 pub fn density_coverage(real: &FeatureSet, fake: &FeatureSet, k: usize) -> DensityCoverage {
     check(real, fake, k);
     if real.rows <= k || fake.rows == 0 {
-        return DensityCoverage { density: f64::NAN, coverage: f64::NAN, k };
+        return DensityCoverage {
+            density: f64::NAN,
+            coverage: f64::NAN,
+            k,
+        };
     }
     let real_r2 = kth_neighbour_sq_distances(real, k);
     let counts = scan_rows(fake, real, 0usize, |count, _, j0, d2| {
@@ -77,12 +92,24 @@ pub fn density_coverage(real: &FeatureSet, fake: &FeatureSet, k: usize) -> Densi
     let nearest_fake = scan_rows(real, fake, f64::INFINITY, |nearest, _, _, d2| {
         *nearest = d2.iter().fold(*nearest, |m, &d| m.min(d));
     });
-    let covered: Vec<bool> = nearest_fake.iter().zip(&real_r2).map(|(d, r)| d < r).collect();
-    DensityCoverage { density, coverage: share(&covered), k }
+    let covered: Vec<bool> = nearest_fake
+        .iter()
+        .zip(&real_r2)
+        .map(|(d, r)| d < r)
+        .collect();
+    DensityCoverage {
+        density,
+        coverage: share(&covered),
+        k,
+    }
 }
 
 fn check(real: &FeatureSet, fake: &FeatureSet, k: usize) {
-    assert_eq!(real.dim, fake.dim, "k-NN metrics of {}-d and {}-d features", real.dim, fake.dim);
+    assert_eq!(
+        real.dim, fake.dim,
+        "k-NN metrics of {}-d and {}-d features",
+        real.dim, fake.dim
+    );
     assert!(k >= 1, "k-NN metrics need k >= 1");
 }
 
@@ -100,19 +127,27 @@ fn share(flags: &[bool]) -> f64 {
 }
 
 /// Squared distance from each row of `x` to its k-th nearest other row of `x` (`[x.rows]`);
-/// needs `x.rows > k`.
+/// needs `x.rows > k`. NaN for a row with fewer than `k` other rows at a finite distance.
 pub fn kth_neighbour_sq_distances(x: &FeatureSet, k: usize) -> Vec<f64> {
     assert!(x.rows > k, "{} rows have no {k}-th neighbour", x.rows);
-    let nearest = scan_rows(x, x, Vec::with_capacity(k + 1), |best: &mut Vec<f64>, i, j0, d2| {
-        for (j, &d) in (j0..).zip(d2) {
-            if j != i && (best.len() < k || d < best[k - 1]) {
-                let at = best.partition_point(|&b| b <= d);
-                best.insert(at, d);
-                best.truncate(k);
+    let nearest = scan_rows(
+        x,
+        x,
+        Vec::with_capacity(k + 1),
+        |best: &mut Vec<f64>, i, j0, d2| {
+            for (j, &d) in (j0..).zip(d2) {
+                if j != i && !d.is_nan() && (best.len() < k || d < best[k - 1]) {
+                    let at = best.partition_point(|&b| b <= d);
+                    best.insert(at, d);
+                    best.truncate(k);
+                }
             }
-        }
-    });
-    nearest.into_iter().map(|best| best[k - 1]).collect()
+        },
+    );
+    nearest
+        .into_iter()
+        .map(|best| best.get(k - 1).copied().unwrap_or(f64::NAN))
+        .collect()
 }
 
 /// One state per row of `x`, updated by `visit(state_i, i, j0, d2)` where
@@ -135,7 +170,9 @@ where
                 let mut tile = gram(x, rows.clone(), y, cols.clone());
                 for (t, i) in tile.chunks_exact_mut(cols.len()).zip(rows.clone()) {
                     for (d, &ny) in t.iter_mut().zip(&y_norms[cols.clone()]) {
-                        *d = (x_norms[i] + ny - 2.0 * *d).max(0.0);
+                        let d2 = x_norms[i] + ny - 2.0 * *d;
+                        // Rounding can make d2 slightly negative; NaN must stay NaN.
+                        *d = if d2 < 0.0 { 0.0 } else { d2 };
                     }
                     visit(&mut states[i - rows.start], i, cols.start, t);
                 }
@@ -147,12 +184,19 @@ where
 }
 
 fn sq_norms(x: &FeatureSet) -> Vec<f64> {
-    (0..x.rows).map(|i| x.row(i).iter().map(|v| v * v).sum()).collect()
+    (0..x.rows)
+        .map(|i| x.row(i).iter().map(|v| v * v).sum())
+        .collect()
 }
 
 /// Dot products `G[i, j] = x_r . y_c` for `r` in `rows`, `c` in `cols`: a row-major
 /// `[rows.len(), cols.len()]` buffer, computed as the matrix product `X[rows] Y[cols]^T`.
-pub(crate) fn gram(x: &FeatureSet, rows: Range<usize>, y: &FeatureSet, cols: Range<usize>) -> Vec<f64> {
+pub(crate) fn gram(
+    x: &FeatureSet,
+    rows: Range<usize>,
+    y: &FeatureSet,
+    cols: Range<usize>,
+) -> Vec<f64> {
     assert_eq!(x.dim, y.dim);
     assert!(rows.end <= x.rows && cols.end <= y.rows);
     let (m, n, d) = (rows.len(), cols.len(), x.dim);

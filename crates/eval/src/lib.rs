@@ -4,9 +4,11 @@
 //! Fréchet distance ([`frechet_distance`]), KID ([`kid`]), k-NN precision/recall
 //! ([`precision_recall`]) and density/coverage ([`density_coverage`]); [`toy2d`] scores samples
 //! of the 2-D densities against their true log-density and modes; [`stats`] summarises a
-//! metric over seeds.
+//! metric over seeds. Images are scored in the feature space of [`FeatureNet`], a small
+//! classifier trained once per dataset and split.
 
 pub mod fd;
+pub mod features;
 pub mod featureset;
 pub mod kid;
 pub mod knn;
@@ -14,6 +16,7 @@ pub mod stats;
 pub mod toy2d;
 
 pub use fd::frechet_distance;
+pub use features::FeatureNet;
 pub use featureset::FeatureSet;
 pub use kid::{Kid, kid};
 pub use knn::{DensityCoverage, PrecisionRecall, density_coverage, precision_recall};

@@ -26,7 +26,13 @@ pub fn summarize(values: &[f64]) -> SeedSummary {
     let n = finite.len();
     let mean = finite.iter().sum::<f64>() / n as f64;
     if n < 2 {
-        return SeedSummary { n, mean, std: f64::NAN, ci95_low: mean, ci95_high: mean };
+        return SeedSummary {
+            n,
+            mean,
+            std: f64::NAN,
+            ci95_low: mean,
+            ci95_high: mean,
+        };
     }
     let var = finite.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
     let std = var.sqrt();
@@ -34,7 +40,13 @@ pub fn summarize(values: &[f64]) -> SeedSummary {
         .expect("n - 1 >= 1 degrees of freedom")
         .inverse_cdf(0.975);
     let half = t * std / (n as f64).sqrt();
-    SeedSummary { n, mean, std, ci95_low: mean - half, ci95_high: mean + half }
+    SeedSummary {
+        n,
+        mean,
+        std,
+        ci95_low: mean - half,
+        ci95_high: mean + half,
+    }
 }
 
 #[cfg(test)]

@@ -44,7 +44,10 @@ pub fn mode_coverage(samples: &[[f64; 2]], modes: &[[f64; 2]], sigma: f64) -> Mo
             .iter()
             .map(|m| (x[0] - m[0]).powi(2) + (x[1] - m[1]).powi(2))
             .enumerate()
-            .fold((0, f64::INFINITY), |best, (k, d2)| if d2 < best.1 { (k, d2) } else { best });
+            .fold(
+                (0, f64::INFINITY),
+                |best, (k, d2)| if d2 < best.1 { (k, d2) } else { best },
+            );
         if d2 <= radius2 {
             counts[nearest] += 1;
         }
@@ -54,7 +57,11 @@ pub fn mode_coverage(samples: &[[f64; 2]], modes: &[[f64; 2]], sigma: f64) -> Mo
     ModeCoverage {
         modes_covered: counts.iter().filter(|&&c| c >= threshold).count(),
         modes: modes.len(),
-        high_quality: if samples.is_empty() { f64::NAN } else { good as f64 / samples.len() as f64 },
+        high_quality: if samples.is_empty() {
+            f64::NAN
+        } else {
+            good as f64 / samples.len() as f64
+        },
     }
 }
 
@@ -128,7 +135,8 @@ mod tests {
 
     #[test]
     fn mean_log_density_of_a_standard_normal() {
-        let log_p = |x: [f64; 2]| -0.5 * (x[0] * x[0] + x[1] * x[1]) - (2.0 * std::f64::consts::PI).ln();
+        let log_p =
+            |x: [f64; 2]| -0.5 * (x[0] * x[0] + x[1] * x[1]) - (2.0 * std::f64::consts::PI).ln();
         let samples = [[0.0, 0.0], [1.0, 1.0]];
         let expected = -(2.0 * std::f64::consts::PI).ln() - 0.5;
         assert!((mean_true_log_density(&samples, &log_p) - expected).abs() < 1e-15);

@@ -58,9 +58,26 @@ fn ball_boundaries() {
     assert!(precision_recall(&real, &fake, 1).recall.is_nan());
 }
 
+/// Real {0, 1, 2, 3} (k = 1: radii 1), fake {0.5, NaN, 2.5, 3.5}. The NaN sample is in no
+/// real ball: precision 3/4; density (2 + 0 + 2 + 1) / 4 = 1.25 (0.5 is inside the balls of
+/// 0 and 1, 2.5 of 2 and 3, 3.5 of 3). Its own ball is empty; the other fakes have radii
+/// 2, 1, 1 (their nearest finite fake) and every real point is 0.5 from one: recall 1,
+/// coverage 1.
+#[test]
+fn non_finite_samples_are_in_no_ball() {
+    let real = on_x_axis(&[0.0, 1.0, 2.0, 3.0]);
+    let fake = on_x_axis(&[0.5, f64::NAN, 2.5, 3.5]);
+    let pr = precision_recall(&real, &fake, 1);
+    assert_eq!((pr.precision, pr.recall), (0.75, 1.0));
+    let dc = density_coverage(&real, &fake, 1);
+    assert_eq!((dc.density, dc.coverage), (1.25, 1.0));
+}
+
 fn normal_set(rows: usize, dim: usize, shift: f64, seed: u64) -> FeatureSet {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let values = (0..rows * dim).map(|_| shift + Distribution::<f64>::sample(&StandardNormal, &mut rng)).collect();
+    let values = (0..rows * dim)
+        .map(|_| shift + Distribution::<f64>::sample(&StandardNormal, &mut rng))
+        .collect();
     FeatureSet::new(values, dim)
 }
 
@@ -71,8 +88,10 @@ fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
 fn brute_radii(x: &FeatureSet, k: usize) -> Vec<f64> {
     (0..x.rows)
         .map(|i| {
-            let mut d: Vec<f64> =
-                (0..x.rows).filter(|&j| j != i).map(|j| sq_dist(x.row(i), x.row(j))).collect();
+            let mut d: Vec<f64> = (0..x.rows)
+                .filter(|&j| j != i)
+                .map(|j| sq_dist(x.row(i), x.row(j)))
+                .collect();
             d.sort_by(f64::total_cmp);
             d[k - 1]
         })
@@ -86,21 +105,32 @@ fn tiled_scan_matches_brute_force() {
     let fake = normal_set(300, 3, 0.5, 2);
     let (rr, fr) = (brute_radii(&real, 3), brute_radii(&fake, 3));
     for (fast, slow) in kth_neighbour_sq_distances(&real, 3).iter().zip(&rr) {
-        assert!((fast - slow).abs() < 1e-9 * slow.max(1e-3), "{fast} vs {slow}");
+        assert!(
+            (fast - slow).abs() < 1e-9 * slow.max(1e-3),
+            "{fast} vs {slow}"
+        );
     }
     let inside = |p: &[f64], set: &FeatureSet, radii: &[f64]| {
         (0..set.rows).any(|j| sq_dist(p, set.row(j)) <= radii[j])
     };
-    let precision = (0..fake.rows).filter(|&j| inside(fake.row(j), &real, &rr)).count() as f64
+    let precision = (0..fake.rows)
+        .filter(|&j| inside(fake.row(j), &real, &rr))
+        .count() as f64
         / fake.rows as f64;
-    let recall = (0..real.rows).filter(|&i| inside(real.row(i), &fake, &fr)).count() as f64
+    let recall = (0..real.rows)
+        .filter(|&i| inside(real.row(i), &fake, &fr))
+        .count() as f64
         / real.rows as f64;
     let pr = precision_recall(&real, &fake, 3);
     assert_eq!((pr.precision, pr.recall), (precision, recall));
 
     let r5 = brute_radii(&real, 5);
     let hits: usize = (0..fake.rows)
-        .map(|j| (0..real.rows).filter(|&i| sq_dist(fake.row(j), real.row(i)) < r5[i]).count())
+        .map(|j| {
+            (0..real.rows)
+                .filter(|&i| sq_dist(fake.row(j), real.row(i)) < r5[i])
+                .count()
+        })
         .sum();
     let covered = (0..real.rows)
         .filter(|&i| (0..fake.rows).any(|j| sq_dist(real.row(i), fake.row(j)) < r5[i]))

@@ -15,7 +15,9 @@ use genbench_eval::{FeatureSet, density_coverage, frechet_distance, kid, precisi
 use std::path::PathBuf;
 
 fn data(name: &str) -> FeatureSet {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name);
     FeatureSet::read_csv(path).unwrap()
 }
 
@@ -41,8 +43,15 @@ fn frechet_distance_matches_scipy() {
 #[test]
 fn mmd_of_a_fixed_subset_pair_matches_numpy() {
     let first40: Vec<usize> = (0..40).collect();
-    let (a, b) = (data("a.csv").select(&first40), data("b.csv").select(&first40));
-    assert_rel(genbench_eval::kid::mmd2_unbiased(&a, &b), 0.6192160625840724, 1e-9);
+    let (a, b) = (
+        data("a.csv").select(&first40),
+        data("b.csv").select(&first40),
+    );
+    assert_rel(
+        genbench_eval::kid::mmd2_unbiased(&a, &b),
+        0.6192160625840724,
+        1e-9,
+    );
     let whole = kid(&a, &b, 3, 40, 0).unwrap();
     assert_rel(whole.mean, 0.6192160625840724, 1e-9);
 }
