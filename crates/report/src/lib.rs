@@ -1,1 +1,80 @@
+//! genbench-report: summary.csv and the runs' CSVs in, plots (plotters; PNG and SVG) and
+//! REPORT.md out.
+//!
+//! [`write_report`] reads only files under the experiment folder and writes
+//! `REPORT.md` and `plots/`. The output is a pure function of those files: rows are sorted,
+//! maps are ordered, numbers are formatted deterministically and nothing records the time, so a
+//! rerun gives the same bytes and shards merged by copying their `runs/` folders together (with
+//! summary.csv rebuilt) give the same report as one unsharded run. Missing optional files
+//! (a family's figures, variants.csv, train.csv) are listed in the report, never an error.
 
+pub mod context;
+pub mod data;
+pub mod format;
+pub mod model;
+pub mod plot;
+pub mod section;
+pub mod variants;
+
+use anyhow::Context as _;
+use std::path::Path;
+
+/// What [`write_report`] wrote.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReportSummary {
+    /// Rows of summary.csv.
+    pub runs: usize,
+    pub datasets: usize,
+    /// (dataset, model) pairs.
+    pub models: usize,
+    /// Every figure drawn, as `plots/<stem>.png` relative to the experiment folder (each has an
+    /// `.svg` beside it).
+    pub plots: Vec<String>,
+    /// Optional inputs that were missing, one line each (also listed in REPORT.md).
+    pub missing: Vec<String>,
+}
+
+/// Draws `experiment_dir/REPORT.md` and `experiment_dir/plots/*.{png,svg}` from
+/// `experiment_dir/summary.csv` and `experiment_dir/runs/<run_id>/`.
+pub fn write_report(experiment_dir: &Path) -> anyhow::Result<ReportSummary> {
+    let runs = data::read_runs(experiment_dir)?;
+    let groups = model::group(&runs);
+    let plots_dir = experiment_dir.join("plots");
+    // Stale figures of an earlier report would otherwise survive beside the new ones.
+    if plots_dir.is_dir() {
+        for entry in std::fs::read_dir(&plots_dir)? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "png" || e == "svg") {
+                std::fs::remove_file(&path)
+                    .with_context(|| format!("removing {}", path.display()))?;
+            }
+        }
+    }
+    let mut ctx = context::Context::new(experiment_dir);
+    section::overview::head(&mut ctx, &runs, &groups);
+    section::overview::history(&mut ctx, &groups)?;
+    for (dataset, models) in &groups {
+        section::dataset::write(&mut ctx, dataset, models)?;
+    }
+    section::vae_diffusion::write(&mut ctx, &groups)?;
+    section::diffusion::ink_drop(&mut ctx, &groups)?;
+    section::diffusion::conditioning(&mut ctx, &groups)?;
+    ctx.line("## Not available\n");
+    if ctx.missing.is_empty() {
+        ctx.line("Every optional input the report looks for was present.");
+    } else {
+        ctx.line("Optional inputs the report looked for and did not find (drawn when a rerun of `genbench report` finds them):\n");
+        let lines: Vec<String> = ctx.missing.iter().map(|m| format!("- {m}")).collect();
+        ctx.line(&lines.join("\n"));
+    }
+    let report = experiment_dir.join("REPORT.md");
+    std::fs::write(&report, ctx.md.as_bytes())
+        .with_context(|| format!("writing {}", report.display()))?;
+    Ok(ReportSummary {
+        runs: runs.len(),
+        datasets: groups.len(),
+        models: groups.values().map(Vec::len).sum(),
+        plots: ctx.plots,
+        missing: ctx.missing,
+    })
+}

@@ -1,0 +1,138 @@
+//! The report's inputs: CSV files read as tables of strings, and the runs of summary.csv.
+//!
+//! An empty cell means "not measured" and reads as `None`, never as 0.
+
+use anyhow::Context;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A CSV file: its header and rows of cells (rows padded or cut to the header's length).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Table {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// The table at `path`, or `None` when the file does not exist.
+    pub fn read(path: &Path) -> anyhow::Result<Option<Table>> {
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_path(path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        let header: Vec<String> = reader
+            .headers()?
+            .iter()
+            .map(|h| h.trim().to_string())
+            .collect();
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.with_context(|| format!("reading {}", path.display()))?;
+            let mut row: Vec<String> = record.iter().map(|c| c.trim().to_string()).collect();
+            row.resize(header.len(), String::new());
+            rows.push(row);
+        }
+        Ok(Some(Table { header, rows }))
+    }
+
+    pub fn col(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+
+    /// The non-empty cell of `row` in column `name`.
+    pub fn get(&self, row: usize, name: &str) -> Option<&str> {
+        let c = self.col(name)?;
+        self.rows
+            .get(row)?
+            .get(c)
+            .map(String::as_str)
+            .filter(|s| !s.is_empty())
+    }
+
+    /// The cell as a finite number.
+    pub fn num(&self, row: usize, name: &str) -> Option<f64> {
+        self.get(row, name).and_then(parse_finite)
+    }
+
+    /// The rows as column -> value maps.
+    pub fn records(&self) -> Vec<BTreeMap<String, String>> {
+        self.rows
+            .iter()
+            .map(|r| self.header.iter().cloned().zip(r.iter().cloned()).collect())
+            .collect()
+    }
+}
+
+pub fn parse_finite(s: &str) -> Option<f64> {
+    s.trim().parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// One row of summary.csv: a run of one model on one dataset with one seed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Run {
+    pub fields: BTreeMap<String, String>,
+    /// `experiment_dir/runs/<run_id>`.
+    pub dir: PathBuf,
+}
+
+impl Run {
+    /// The non-empty value of column `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.fields
+            .get(key)
+            .map(String::as_str)
+            .filter(|s| !s.is_empty())
+    }
+
+    pub fn s(&self, key: &str) -> &str {
+        self.get(key).unwrap_or("")
+    }
+
+    pub fn num(&self, key: &str) -> Option<f64> {
+        self.get(key).and_then(parse_finite)
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.get("seed")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(u64::MAX)
+    }
+
+    pub fn ok(&self) -> bool {
+        self.s("status") != "diverged"
+    }
+
+    /// A CSV of this run's folder (`train.csv`, `artifacts/vae_bound.csv`, ...), if present.
+    pub fn table(&self, relative: &str) -> anyhow::Result<Option<Table>> {
+        Table::read(&self.dir.join(relative))
+    }
+
+    /// `runs/<run_id>/<relative>` when that file exists, as a path relative to the experiment.
+    pub fn file(&self, relative: &str) -> Option<String> {
+        self.dir
+            .join(relative)
+            .is_file()
+            .then(|| format!("runs/{}/{}", self.s("run_id"), relative))
+    }
+}
+
+/// Every run of `experiment_dir/summary.csv`, or an error naming the missing file.
+pub fn read_runs(experiment_dir: &Path) -> anyhow::Result<Vec<Run>> {
+    let path = experiment_dir.join("summary.csv");
+    let table = Table::read(&path)?.with_context(|| format!("{} not found", path.display()))?;
+    let mut runs: Vec<Run> = table
+        .records()
+        .into_iter()
+        .filter(|f| f.get("run_id").is_some_and(|id| !id.is_empty()))
+        .map(|fields| {
+            let dir = experiment_dir.join("runs").join(&fields["run_id"]);
+            Run { fields, dir }
+        })
+        .collect();
+    runs.sort_by(|a, b| a.s("run_id").cmp(b.s("run_id")));
+    runs.dedup_by(|a, b| a.s("run_id") == b.s("run_id"));
+    Ok(runs)
+}

@@ -1,0 +1,277 @@
+//! Runs grouped into models: one [`ModelRuns`] per (dataset, model), with each metric summarised
+//! over seeds (mean, 95% Student-t interval) by `genbench_eval::stats::summarize`.
+
+use crate::data::Run;
+use genbench_eval::stats::{SeedSummary, summarize};
+use std::collections::BTreeMap;
+
+/// The families in the order the field grew up.
+pub const FAMILY_ORDER: &[&str] = &["gmm", "autoregressive", "vae", "gan", "flow", "diffusion"];
+
+/// Position of `family` in [`FAMILY_ORDER`]; unknown families sort after the known ones.
+pub fn family_rank(family: &str) -> usize {
+    FAMILY_ORDER
+        .iter()
+        .position(|f| *f == family)
+        .unwrap_or(FAMILY_ORDER.len())
+}
+
+/// Which way a metric improves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Better {
+    Lower,
+    Higher,
+    /// Descriptive columns (parameters): no best value.
+    Neither,
+}
+
+impl Better {
+    pub fn arrow(self) -> &'static str {
+        match self {
+            Better::Lower => " ↓",
+            Better::Higher => " ↑",
+            Better::Neither => "",
+        }
+    }
+}
+
+/// A column of the per-dataset table.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Metric {
+    /// The summary.csv column.
+    pub key: &'static str,
+    /// Header text in REPORT.md and on the plots.
+    pub label: &'static str,
+    pub better: Better,
+    /// A quality score drawn as a bar chart.
+    pub bar: bool,
+}
+
+const fn m(key: &'static str, label: &'static str, better: Better, bar: bool) -> Metric {
+    Metric {
+        key,
+        label,
+        better,
+        bar,
+    }
+}
+
+/// The table's columns for an image dataset (`images`) or a 2-D one, NLL first.
+pub fn metrics(images: bool) -> Vec<Metric> {
+    use Better::*;
+    let mut v = vec![if images {
+        m("nll_bpd", "NLL (bits/dim)", Lower, true)
+    } else {
+        m("nll_nats", "NLL (nats)", Lower, true)
+    }];
+    if !images {
+        v.push(m(
+            "nll_minus_entropy_nats",
+            "NLL − H(p*) (nats)",
+            Lower,
+            false,
+        ));
+    }
+    v.push(m(
+        "fd",
+        if images { "FID-approx" } else { "FD" },
+        Lower,
+        true,
+    ));
+    v.extend([
+        m("kid", "KID", Lower, true),
+        m("precision", "precision", Higher, true),
+        m("recall", "recall", Higher, true),
+        m("density", "density", Higher, true),
+        m("coverage", "coverage", Higher, true),
+    ]);
+    if !images {
+        v.extend([
+            m("true_logp_of_samples", "log p*(samples)", Higher, true),
+            m("modes_covered", "modes covered", Higher, false),
+            m("high_quality", "high quality", Higher, false),
+        ]);
+    }
+    v.extend([
+        m("cond_accuracy", "cond. accuracy", Higher, true),
+        m("params", "params", Neither, false),
+        m("train_seconds", "train s", Lower, false),
+        m("samples_per_second", "samples/s", Higher, false),
+        m("evals_per_sample", "evals/sample", Lower, false),
+    ]);
+    v
+}
+
+/// A likelihood kind's class: kinds in the same class bound (or equal) the same quantity, the
+/// negative log-likelihood of the test data; `None` for kinds with no number.
+pub fn nll_class(kind: &str) -> Option<&'static str> {
+    let bound = matches!(kind, "exact" | "dequantized" | "elbo")
+        || kind.starts_with("iwae")
+        || kind.starts_with("vlb");
+    bound.then_some("-log p(x) or an upper bound on it")
+}
+
+/// The runs of one model on one dataset, every seed.
+#[derive(Clone, Debug)]
+pub struct ModelRuns {
+    pub dataset: String,
+    pub model: String,
+    pub family: String,
+    pub arch: String,
+    pub paper: String,
+    pub year: Option<u32>,
+    /// Sorted by seed.
+    pub runs: Vec<Run>,
+}
+
+impl ModelRuns {
+    pub fn ok_runs(&self) -> impl Iterator<Item = &Run> {
+        self.runs.iter().filter(|r| r.ok())
+    }
+
+    /// The first finished run (lowest seed): the one whose figures the report shows.
+    pub fn shown(&self) -> Option<&Run> {
+        self.ok_runs().next()
+    }
+
+    /// `key` over the finished seeds (empty cells skipped).
+    pub fn summary(&self, key: &str) -> SeedSummary {
+        let values: Vec<f64> = self.ok_runs().filter_map(|r| r.num(key)).collect();
+        summarize(&values)
+    }
+
+    /// The NLL kinds of the finished seeds, deduplicated, in seed order.
+    pub fn nll_kinds(&self) -> Vec<String> {
+        let mut kinds: Vec<String> = Vec::new();
+        for r in &self.runs {
+            let k = r
+                .get("nll_kind")
+                .unwrap_or(if r.ok() { "unavailable" } else { "diverged" });
+            if !kinds.iter().any(|x| x == k) {
+                kinds.push(k.to_string());
+            }
+        }
+        kinds
+    }
+
+    /// The one likelihood class of this model's NLL, if every finished seed shares it.
+    pub fn nll_class(&self) -> Option<&'static str> {
+        let classes: Vec<Option<&'static str>> =
+            self.ok_runs().map(|r| nll_class(r.s("nll_kind"))).collect();
+        let first = *classes.first()?;
+        classes
+            .iter()
+            .all(|c| *c == first)
+            .then_some(first)
+            .flatten()
+    }
+
+    pub fn year_label(&self) -> String {
+        self.year
+            .map(|y| y.to_string())
+            .unwrap_or_else(|| "?".into())
+    }
+
+    /// A file name part naming this model on this dataset.
+    pub fn slug(&self) -> String {
+        format!("{}-{}", slug(&self.dataset), slug(&self.model))
+    }
+}
+
+/// `s` with every character but ASCII letters, digits, `-` and `_` replaced by `_`.
+pub fn slug(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Runs grouped by dataset (sorted by name), then by model in the order the field grew up
+/// (family, then paper year, then model name).
+pub fn group(runs: &[Run]) -> BTreeMap<String, Vec<ModelRuns>> {
+    let mut by_key: BTreeMap<(String, String), Vec<Run>> = BTreeMap::new();
+    for r in runs {
+        by_key
+            .entry((r.s("dataset").to_string(), r.s("model").to_string()))
+            .or_default()
+            .push(r.clone());
+    }
+    let mut out: BTreeMap<String, Vec<ModelRuns>> = BTreeMap::new();
+    for ((dataset, model), mut runs) in by_key {
+        runs.sort_by(|a, b| {
+            a.seed()
+                .cmp(&b.seed())
+                .then_with(|| a.s("run_id").cmp(b.s("run_id")))
+        });
+        let first = runs.iter().find(|r| r.ok()).unwrap_or(&runs[0]).clone();
+        out.entry(dataset.clone()).or_default().push(ModelRuns {
+            dataset,
+            model,
+            family: first.s("family").to_string(),
+            arch: first.s("arch").to_string(),
+            paper: first.s("paper").to_string(),
+            year: first.get("year").and_then(|y| y.parse().ok()),
+            runs,
+        });
+    }
+    for models in out.values_mut() {
+        models.sort_by(|a, b| {
+            (family_rank(&a.family), &a.family, a.year, &a.model).cmp(&(
+                family_rank(&b.family),
+                &b.family,
+                b.year,
+                &b.model,
+            ))
+        });
+    }
+    out
+}
+
+/// Whether `dataset` is an image dataset (no exact 2-D density by that name).
+pub fn is_images(dataset: &str) -> bool {
+    genbench_dataset::density(dataset).is_none()
+}
+
+/// Indices of the models holding the best mean of `metric` (all ties), among those that count:
+/// for NLL only models whose kinds share one class (see [`nll_class`]).
+pub fn best(models: &[ModelRuns], metric: &Metric) -> Vec<usize> {
+    if metric.better == Better::Neither {
+        return Vec::new();
+    }
+    let nll = metric.key.starts_with("nll_");
+    let means: Vec<Option<f64>> = models
+        .iter()
+        .map(|m| {
+            if nll && m.nll_class().is_none() {
+                return None;
+            }
+            let s = m.summary(metric.key);
+            (s.n > 0).then_some(s.mean)
+        })
+        .collect();
+    let pick = |a: f64, b: f64| {
+        if metric.better == Better::Lower {
+            a.min(b)
+        } else {
+            a.max(b)
+        }
+    };
+    let Some(best) = means.iter().flatten().copied().reduce(pick) else {
+        return Vec::new();
+    };
+    let counted = means.iter().flatten().count();
+    if counted < 2 {
+        return Vec::new();
+    }
+    means
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| **v == Some(best))
+        .map(|(i, _)| i)
+        .collect()
+}

@@ -1,0 +1,192 @@
+//! Bar charts: one panel per metric, one bar per model (mean over seeds) with its 95% interval.
+
+use super::{Figure, PlotResult, caption_font, family_color, note, title_font};
+use crate::model::{Better, Metric, ModelRuns};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// A model's bar: name, family and the metric's mean and interval.
+pub struct Bar {
+    pub label: String,
+    pub family: String,
+    pub mean: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+pub struct Panel {
+    pub metric: Metric,
+    pub bars: Vec<Bar>,
+}
+
+/// The metric panels of one dataset.
+pub struct MetricBars {
+    pub title: String,
+    pub panels: Vec<Panel>,
+    /// The x axis' description (`model`, `term`, `latent dimension`).
+    pub x_desc: String,
+    /// Pixels per bar (panels widen with their bar count).
+    pub bar_px: u32,
+}
+
+impl MetricBars {
+    /// Panels for every bar metric some model measured (models in table order).
+    pub fn new(title: String, models: &[ModelRuns], metrics: &[Metric]) -> Self {
+        let panels = metrics
+            .iter()
+            .filter(|m| m.bar)
+            .map(|metric| Panel {
+                metric: *metric,
+                bars: models
+                    .iter()
+                    .filter_map(|m| {
+                        let s = m.summary(metric.key);
+                        (s.n > 0).then(|| Bar {
+                            label: m.model.clone(),
+                            family: m.family.clone(),
+                            mean: s.mean,
+                            low: s.ci95_low,
+                            high: s.ci95_high,
+                        })
+                    })
+                    .collect(),
+            })
+            .filter(|p: &Panel| !p.bars.is_empty())
+            .collect();
+        Self {
+            title,
+            panels,
+            x_desc: "model".into(),
+            bar_px: 64,
+        }
+    }
+
+    /// One panel of bars with fixed values (no interval): bound terms, KL per dimension.
+    pub fn single(
+        title: String,
+        label: &'static str,
+        x_desc: &str,
+        bars: Vec<Bar>,
+        bar_px: u32,
+    ) -> Self {
+        let metric = Metric {
+            key: "",
+            label,
+            better: Better::Neither,
+            bar: true,
+        };
+        Self {
+            title,
+            panels: vec![Panel { metric, bars }],
+            x_desc: x_desc.into(),
+            bar_px,
+        }
+    }
+
+    fn cols(&self) -> usize {
+        self.panels.len().clamp(1, 3)
+    }
+
+    fn panel_width(&self) -> u32 {
+        let most = self.panels.iter().map(|p| p.bars.len()).max().unwrap_or(1) as u32;
+        (100 + self.bar_px * most).clamp(400, 1600)
+    }
+}
+
+impl Figure for MetricBars {
+    fn size(&self) -> (u32, u32) {
+        let rows = self.panels.len().div_ceil(self.cols()).max(1);
+        (
+            self.panel_width() * self.cols() as u32,
+            60 + 330 * rows as u32,
+        )
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()> {
+        let body = root.titled(&self.title, title_font()).p()?;
+        let rows = self.panels.len().div_ceil(self.cols()).max(1);
+        let areas = body.split_evenly((rows, self.cols()));
+        for (panel, area) in self.panels.iter().zip(areas.iter()) {
+            draw_panel(panel, area, &self.x_desc)?;
+        }
+        Ok(())
+    }
+}
+
+fn draw_panel<DB: DrawingBackend>(
+    panel: &Panel,
+    area: &DrawingArea<DB, Shift>,
+    x_desc: &str,
+) -> anyhow::Result<()> {
+    if panel.bars.is_empty() {
+        return note(area, panel.metric.label, "not measured");
+    }
+    let (lo, hi) = super::span(panel.bars.iter().flat_map(|b| [b.low, b.high, b.mean, 0.0]));
+    let lo = if panel.bars.iter().all(|b| b.low >= 0.0) {
+        0.0
+    } else {
+        lo
+    };
+    let n = panel.bars.len();
+    let labels: Vec<String> = panel.bars.iter().map(|b| b.label.clone()).collect();
+    let caption = format!(
+        "{}{}",
+        panel.metric.label,
+        match panel.metric.better {
+            Better::Lower => " (lower is better)",
+            Better::Higher => " (higher is better)",
+            Better::Neither => "",
+        }
+    );
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, caption_font())
+        .margin(8)
+        .x_label_area_size(40)
+        .y_label_area_size(62)
+        .build_cartesian_2d((0..n).into_segmented(), lo..hi)
+        .p()?;
+    let fmt = |v: &SegmentValue<usize>| match v {
+        SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+        _ => String::new(),
+    };
+    chart
+        .configure_mesh()
+        .x_max_light_lines(1)
+        .y_max_light_lines(0)
+        .disable_x_mesh()
+        .x_labels(n + 1)
+        .x_label_formatter(&fmt)
+        .x_desc(x_desc)
+        .y_desc(panel.metric.label)
+        .y_label_formatter(&|v| super::tick(*v))
+        .label_style((super::FONT_NAME, 12))
+        .draw()
+        .p()?;
+    chart
+        .draw_series(panel.bars.iter().enumerate().map(|(i, b)| {
+            let (bottom, top) = if b.mean >= 0.0 {
+                (0f64.max(lo), b.mean)
+            } else {
+                (b.mean, 0f64.min(hi))
+            };
+            let mut r = Rectangle::new(
+                [
+                    (SegmentValue::Exact(i), bottom),
+                    (SegmentValue::Exact(i + 1), top),
+                ],
+                family_color(&b.family).mix(0.8).filled(),
+            );
+            r.set_margin(0, 0, 12, 12);
+            r
+        }))
+        .p()?;
+    let bars: Vec<(SegmentValue<usize>, f64, f64)> = panel
+        .bars
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.high > b.low)
+        .map(|(i, b)| (SegmentValue::CenterOf(i), b.low, b.high))
+        .collect();
+    super::error_bars(&mut chart, &bars, BLACK, 8)?;
+    Ok(())
+}

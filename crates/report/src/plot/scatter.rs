@@ -1,0 +1,359 @@
+//! Generic x-y panels (points, lines, interval bars, point labels; linear or log axes): the
+//! cost, quality-vs-likelihood, timeline, guidance and bound plots are all built from these.
+
+use super::{Figure, PlotResult, caption_font, legend, legend_dot, legend_line, title_font};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// One point with an optional vertical interval and label.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pt {
+    pub x: f64,
+    pub y: f64,
+    pub interval: Option<(f64, f64)>,
+    pub text: Option<String>,
+}
+
+impl Pt {
+    pub fn new(x: f64, y: f64) -> Self {
+        Self {
+            x,
+            y,
+            interval: None,
+            text: None,
+        }
+    }
+    pub fn interval(mut self, lo: f64, hi: f64) -> Self {
+        if lo.is_finite() && hi.is_finite() && hi > lo {
+            self.interval = Some((lo, hi));
+        }
+        self
+    }
+    pub fn text(mut self, t: impl Into<String>) -> Self {
+        self.text = Some(t.into());
+        self
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Series {
+    pub label: String,
+    pub color: RGBColor,
+    pub points: Vec<Pt>,
+    /// Join the points (sorted by x) with a line.
+    pub line: bool,
+    /// Mark each point with a dot (off for reference lines).
+    pub dots: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct XyPanel {
+    pub caption: String,
+    pub x_desc: String,
+    pub y_desc: String,
+    pub log_x: bool,
+    pub log_y: bool,
+    pub series: Vec<Series>,
+}
+
+impl XyPanel {
+    pub fn new(
+        caption: impl Into<String>,
+        x_desc: impl Into<String>,
+        y_desc: impl Into<String>,
+    ) -> Self {
+        Self {
+            caption: caption.into(),
+            x_desc: x_desc.into(),
+            y_desc: y_desc.into(),
+            log_x: false,
+            log_y: false,
+            series: Vec::new(),
+        }
+    }
+
+    /// Points that can be drawn on this panel's axes (finite; positive on a log axis).
+    fn drawable(&self, p: &Pt) -> bool {
+        p.x.is_finite()
+            && p.y.is_finite()
+            && (!self.log_x || p.x > 0.0)
+            && (!self.log_y || p.y > 0.0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.series
+            .iter()
+            .all(|s| !s.points.iter().any(|p| self.drawable(p)))
+    }
+}
+
+pub struct XyFigure {
+    pub title: String,
+    pub panels: Vec<XyPanel>,
+    pub cols: usize,
+    pub panel_size: (u32, u32),
+}
+
+impl XyFigure {
+    pub fn new(title: impl Into<String>, panels: Vec<XyPanel>, cols: usize) -> Self {
+        Self {
+            title: title.into(),
+            panels,
+            cols: cols.max(1),
+            panel_size: (560, 400),
+        }
+    }
+    fn rows(&self) -> usize {
+        self.panels.len().div_ceil(self.cols).max(1)
+    }
+}
+
+impl Figure for XyFigure {
+    fn size(&self) -> (u32, u32) {
+        let cols = self.cols.min(self.panels.len().max(1)) as u32;
+        (
+            (self.panel_size.0 * cols).max(680),
+            50 + self.panel_size.1 * self.rows() as u32,
+        )
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()> {
+        let body = root.titled(&self.title, title_font()).p()?;
+        let cols = self.cols.min(self.panels.len().max(1));
+        let areas = body.split_evenly((self.rows(), cols));
+        for (panel, area) in self.panels.iter().zip(areas.iter()) {
+            draw_panel(panel, area)?;
+        }
+        Ok(())
+    }
+}
+
+macro_rules! draw_with {
+    ($panel:expr, $area:expr, $xr:expr, $yr:expr, $pos:expr) => {{
+        let panel = $panel;
+        let mut chart = ChartBuilder::on($area)
+            .caption(panel.caption.as_str(), caption_font())
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d($xr, $yr)
+            .p()?;
+        chart
+            .configure_mesh()
+            .max_light_lines(0)
+            .x_desc(panel.x_desc.as_str())
+            .y_desc(panel.y_desc.as_str())
+            .x_label_formatter(&|v| {
+                if panel.log_x {
+                    super::log_tick(*v)
+                } else {
+                    super::tick(*v)
+                }
+            })
+            .y_label_formatter(&|v| {
+                if panel.log_y {
+                    super::log_tick(*v)
+                } else {
+                    super::tick(*v)
+                }
+            })
+            .label_style((super::FONT_NAME, 12))
+            .draw()
+            .p()?;
+        let mut labelled = 0;
+        for s in &panel.series {
+            let mut pts: Vec<&Pt> = s.points.iter().filter(|p| panel.drawable(p)).collect();
+            if pts.is_empty() {
+                continue;
+            }
+            pts.sort_by(|a, b| a.x.total_cmp(&b.x));
+            let color = s.color;
+            if s.line && pts.len() > 1 {
+                chart
+                    .draw_series(LineSeries::new(
+                        pts.iter().map(|p| (p.x, p.y)),
+                        color.stroke_width(2),
+                    ))
+                    .p()?;
+            }
+            let bars: Vec<(f64, f64, f64)> = pts
+                .iter()
+                .filter_map(|p| p.interval.map(|(lo, hi)| (p.x, lo, hi)))
+                .filter(|(_, lo, _)| !panel.log_y || *lo > 0.0)
+                .collect();
+            super::error_bars(&mut chart, &bars, color, 5)?;
+            let radius = if pts.len() > 100 { 2 } else { 4 };
+            let anno = chart
+                .draw_series(
+                    pts.iter()
+                        .filter(|_| s.dots)
+                        .map(|p| Circle::new((p.x, p.y), radius, color.filled())),
+                )
+                .p()?;
+            if !s.label.is_empty() {
+                labelled += 1;
+                if s.line && pts.len() > 1 {
+                    anno.label(s.label.as_str()).legend(legend_line(color));
+                } else {
+                    anno.label(s.label.as_str()).legend(legend_dot(color));
+                }
+            }
+            chart
+                .draw_series(pts.iter().filter_map(|p| {
+                    p.text.as_ref().map(|t| {
+                        EmptyElement::at((p.x, p.y))
+                            + Text::new(t.clone(), (6, -14), (super::FONT_NAME, 12))
+                    })
+                }))
+                .p()?;
+        }
+        if labelled > 1 {
+            legend(&mut chart, $pos)?;
+        }
+    }};
+}
+
+fn draw_panel<DB: DrawingBackend>(
+    panel: &XyPanel,
+    area: &DrawingArea<DB, Shift>,
+) -> anyhow::Result<()> {
+    if panel.is_empty() {
+        return super::note(area, &panel.caption, "nothing measured");
+    }
+    let pts: Vec<&Pt> = panel
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter())
+        .filter(|p| panel.drawable(p))
+        .collect();
+    let xs = pts.iter().map(|p| p.x);
+    let ys = pts.iter().flat_map(|p| {
+        let (lo, hi) = p.interval.unwrap_or((p.y, p.y));
+        [p.y, lo, hi]
+    });
+    // Point labels extend to the right of their points: room for them.
+    let room = if pts.iter().any(|p| p.text.is_some()) {
+        0.12
+    } else {
+        0.0
+    };
+    match (panel.log_x, panel.log_y) {
+        (false, false) => {
+            let (x0, x1) = super::span(xs);
+            let x1 = x1 + room * (x1 - x0);
+            let (y0, y1) = super::span(ys);
+            draw_with!(
+                panel,
+                area,
+                x0..x1,
+                y0..y1,
+                corner(panel, (x0, x1), (y0, y1))
+            )
+        }
+        (true, false) => {
+            let (x0, x1) = super::log_span(xs);
+            let x1 = x1 * (x1 / x0).powf(room);
+            let (y0, y1) = super::span(ys);
+            draw_with!(
+                panel,
+                area,
+                (x0..x1).log_scale(),
+                y0..y1,
+                corner(panel, (x0, x1), (y0, y1))
+            )
+        }
+        (false, true) => {
+            let (x0, x1) = super::span(xs);
+            let x1 = x1 + room * (x1 - x0);
+            let (y0, y1) = super::log_span(ys);
+            draw_with!(
+                panel,
+                area,
+                x0..x1,
+                (y0..y1).log_scale(),
+                corner(panel, (x0, x1), (y0, y1))
+            )
+        }
+        (true, true) => {
+            let (x0, x1) = super::log_span(xs);
+            let x1 = x1 * (x1 / x0).powf(room);
+            let (y0, y1) = super::log_span(ys);
+            draw_with!(
+                panel,
+                area,
+                (x0..x1).log_scale(),
+                (y0..y1).log_scale(),
+                corner(panel, (x0, x1), (y0, y1))
+            )
+        }
+    }
+    Ok(())
+}
+
+/// The plot corner the legend hides the least of: the one whose 40% x 40% box holds the fewest
+/// points and line samples (ties: upper right, upper left, lower right, lower left).
+fn corner(panel: &XyPanel, xr: (f64, f64), yr: (f64, f64)) -> SeriesLabelPosition {
+    let unit = |v: f64, (lo, hi): (f64, f64), log: bool| {
+        if log {
+            (v.ln() - lo.ln()) / (hi.ln() - lo.ln())
+        } else {
+            (v - lo) / (hi - lo)
+        }
+    };
+    let mut samples: Vec<(f64, f64)> = Vec::new();
+    for s in &panel.series {
+        let mut pts: Vec<(f64, f64)> = s
+            .points
+            .iter()
+            .filter(|p| panel.drawable(p))
+            .map(|p| (unit(p.x, xr, panel.log_x), unit(p.y, yr, panel.log_y)))
+            .collect();
+        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+        samples.extend(&pts);
+        if s.line {
+            for w in pts.windows(2) {
+                // Samples in proportion to the segment's length: a long line weighs as much as
+                // the points it would hide.
+                let len = ((w[1].0 - w[0].0).powi(2) + (w[1].1 - w[0].1).powi(2)).sqrt();
+                let n = ((len * 60.0) as usize).clamp(2, 200);
+                for k in 1..n {
+                    let f = k as f64 / n as f64;
+                    samples.push((
+                        w[0].0 + f * (w[1].0 - w[0].0),
+                        w[0].1 + f * (w[1].1 - w[0].1),
+                    ));
+                }
+            }
+        }
+        for p in s.points.iter().filter(|p| panel.drawable(p)) {
+            if let Some((lo, hi)) = p.interval {
+                for v in [lo, hi] {
+                    if !panel.log_y || v > 0.0 {
+                        samples.push((unit(p.x, xr, panel.log_x), unit(v, yr, panel.log_y)));
+                    }
+                }
+            }
+        }
+    }
+    let count = |right: bool, upper: bool| {
+        samples
+            .iter()
+            .filter(|(x, y)| {
+                (if right { *x > 0.6 } else { *x < 0.4 })
+                    && (if upper { *y > 0.6 } else { *y < 0.4 })
+            })
+            .count()
+    };
+    let options = [
+        (count(true, true), SeriesLabelPosition::UpperRight),
+        (count(false, true), SeriesLabelPosition::UpperLeft),
+        (count(true, false), SeriesLabelPosition::LowerRight),
+        (count(false, false), SeriesLabelPosition::LowerLeft),
+    ];
+    let best = options.iter().map(|o| o.0).min().unwrap_or(0);
+    options
+        .into_iter()
+        .find(|o| o.0 == best)
+        .map(|o| o.1)
+        .unwrap_or(SeriesLabelPosition::UpperRight)
+}

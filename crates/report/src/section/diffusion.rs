@@ -1,0 +1,248 @@
+//! Diffusion's ink-drop figures (the forward process spreading the data until it is noise, the
+//! sampler's trajectory back) and conditioning (quality and accuracy against guidance scale).
+
+use crate::context::Context;
+use crate::data::Table;
+use crate::format::cell;
+use crate::model::{ModelRuns, slug};
+use crate::plot::scatter::{Pt, Series, XyFigure, XyPanel};
+use crate::plot::series_color;
+use crate::plot::toy2d::Trajectory;
+use crate::variants;
+use std::collections::BTreeMap;
+
+/// The most time steps shown in a trajectory figure.
+const MAX_PANELS: usize = 6;
+
+/// Point clouds per time step of a (t, x0, x1) table: up to [`MAX_PANELS`] steps evenly spaced
+/// over the distinct t (first and last kept), sorted by t.
+pub fn by_time(table: &Table) -> Vec<(f64, Vec<[f64; 2]>)> {
+    let mut steps: Vec<(f64, Vec<[f64; 2]>)> = Vec::new();
+    for i in 0..table.rows.len() {
+        let (Some(t), Some(x0), Some(x1)) =
+            (table.num(i, "t"), table.num(i, "x0"), table.num(i, "x1"))
+        else {
+            continue;
+        };
+        match steps.iter_mut().find(|(s, _)| *s == t) {
+            Some((_, v)) => v.push([x0, x1]),
+            None => steps.push((t, vec![[x0, x1]])),
+        }
+    }
+    steps.sort_by(|a, b| a.0.total_cmp(&b.0));
+    if steps.len() <= MAX_PANELS {
+        return steps;
+    }
+    let n = steps.len();
+    let keep: Vec<usize> = (0..MAX_PANELS)
+        .map(|k| (k * (n - 1) + (MAX_PANELS - 1) / 2) / (MAX_PANELS - 1))
+        .collect();
+    steps
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| keep.contains(i))
+        .map(|(_, s)| s)
+        .collect()
+}
+
+pub fn ink_drop(
+    ctx: &mut Context,
+    groups: &BTreeMap<String, Vec<ModelRuns>>,
+) -> anyhow::Result<()> {
+    let diffusion: Vec<&ModelRuns> = groups
+        .values()
+        .flatten()
+        .filter(|m| m.family == "diffusion")
+        .collect();
+    ctx.line("## The ink drop: diffusion's forward and reverse processes\n");
+    if diffusion.is_empty() {
+        ctx.line("No diffusion runs in this experiment.\n");
+        return Ok(());
+    }
+    ctx.line("The forward process q(x_t | x_0) mixes the data with Gaussian noise step by step, like a drop of ink spreading until the water is uniformly grey; the model learns to run it backwards, and its sampler's trajectory goes from noise x_T back to data.\n");
+    for m in diffusion {
+        let Some(run) = m.shown() else { continue };
+        let ds = &m.dataset;
+        for (file, what) in [
+            ("diffusion_forward", "forward process q(x_t | x_0)"),
+            (
+                "diffusion_reverse",
+                "reverse process (the sampler's trajectory)",
+            ),
+        ] {
+            if let Some(png) = run.file(&format!("artifacts/{file}.png")) {
+                ctx.line(&format!(
+                    "{} on {ds} (seed {}), {what}:  \n![{what}]({png})\n",
+                    cell(&m.model),
+                    run.s("seed")
+                ));
+            } else if let Some(table) = run.table(&format!("artifacts/{file}.csv"))? {
+                let mut steps = by_time(&table);
+                if file == "diffusion_reverse" {
+                    // The sampler runs from noise (t = T) to data (t = 0): left to right.
+                    steps.reverse();
+                }
+                if steps.is_empty() {
+                    continue;
+                }
+                // The CSVs are in the model's own coordinates: bound the panels by the points
+                // themselves (0.5% to 99.5% quantiles, padded), the same box for every t.
+                let quantiles = |d: usize| {
+                    let mut v: Vec<f64> = steps
+                        .iter()
+                        .flat_map(|(_, p)| p.iter().map(move |q| q[d]))
+                        .filter(|x| x.is_finite())
+                        .collect();
+                    v.sort_by(f64::total_cmp);
+                    let at = |q: f64| {
+                        v.get(((v.len().max(1) - 1) as f64 * q).round() as usize)
+                            .copied()
+                            .unwrap_or(0.0)
+                    };
+                    crate::plot::span([at(0.005), at(0.995)])
+                };
+                let ((x0, x1), (y0, y1)) = (quantiles(0), quantiles(1));
+                let fig = Trajectory {
+                    title: format!("{ds}: {} {what}, seed {}", m.model, run.s("seed")),
+                    panels: steps
+                        .into_iter()
+                        .map(|(t, p)| (format!("t = {t}"), p))
+                        .collect(),
+                    lo: [x0, y0],
+                    hi: [x1, y1],
+                };
+                ctx.figure(
+                    &fig,
+                    &format!("{file}-{}", m.slug()),
+                    &format!("{ds}: {} {what}", m.model),
+                )?;
+            } else {
+                ctx.missing(format!("{} on {ds}: artifacts/{file}.png or .csv", m.model));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn conditioning(
+    ctx: &mut Context,
+    groups: &BTreeMap<String, Vec<ModelRuns>>,
+) -> anyhow::Result<()> {
+    let conditional: Vec<&ModelRuns> = groups
+        .values()
+        .flatten()
+        .filter(|m| m.runs.iter().any(|r| r.s("conditional") == "true"))
+        .collect();
+    ctx.line("## Conditioning\n");
+    if conditional.is_empty() {
+        ctx.line("No conditional models in this experiment.\n");
+        return Ok(());
+    }
+    ctx.line("Conditional models sample given a label; cond. accuracy is the share of samples the evaluator's classifier assigns to the requested label. Classifier-free guidance with scale w trades diversity for fidelity.\n");
+    for (ds, models) in groups {
+        let mut fd = XyPanel::new(
+            "FD vs guidance scale",
+            "guidance scale w",
+            "FD / FID-approx (lower is better)",
+        );
+        let mut acc = XyPanel::new(
+            "conditional accuracy vs guidance scale",
+            "guidance scale w",
+            "cond. accuracy (higher is better)",
+        );
+        for (i, m) in models.iter().enumerate() {
+            let pts = variants::points(m, "guidance_scale", &["fd", "cond_accuracy"])?;
+            let to_pts = |c: usize| -> Vec<Pt> {
+                pts.iter()
+                    .filter(|v| v.columns[c].n > 0)
+                    .map(|v| {
+                        Pt::new(v.value, v.columns[c].mean)
+                            .interval(v.columns[c].ci95_low, v.columns[c].ci95_high)
+                    })
+                    .collect()
+            };
+            let color = series_color(i);
+            fd.series.push(Series {
+                label: m.model.clone(),
+                color,
+                points: to_pts(0),
+                line: true,
+                dots: true,
+            });
+            acc.series.push(Series {
+                label: m.model.clone(),
+                color,
+                points: to_pts(1),
+                line: true,
+                dots: true,
+            });
+        }
+        let panels: Vec<XyPanel> = [fd, acc].into_iter().filter(|p| !p.is_empty()).collect();
+        if !panels.is_empty() {
+            let fig = XyFigure::new(
+                format!("{ds}: guidance sweep (mean and 95% interval over seeds)"),
+                panels,
+                2,
+            );
+            ctx.figure(
+                &fig,
+                &format!("guidance-{}", slug(ds)),
+                &format!("{ds}: FD and conditional accuracy against guidance scale"),
+            )?;
+        }
+    }
+    for m in conditional {
+        let Some(run) = m.shown() else { continue };
+        let mut labelled: Vec<String> = std::fs::read_dir(run.dir.join("artifacts"))
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        labelled.retain(|n| {
+            n.ends_with(".png")
+                && (n.contains("label") || n.contains("class") || n.contains("cond"))
+        });
+        labelled.sort();
+        if labelled.is_empty() && crate::model::is_images(&m.dataset) {
+            ctx.missing(format!(
+                "{} on {}: no per-label sample grid in artifacts/",
+                m.model, m.dataset
+            ));
+        }
+        for n in labelled {
+            if let Some(f) = run.file(&format!("artifacts/{n}")) {
+                ctx.line(&format!(
+                    "{} on {} (seed {}), `{n}`:  \n![{n}]({f})\n",
+                    cell(&m.model),
+                    m.dataset,
+                    run.s("seed")
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn by_time_keeps_first_and_last_of_many_steps() {
+        let rows: Vec<Vec<String>> = (0..=20)
+            .flat_map(|t| (0..3).map(move |k| vec![t.to_string(), k.to_string(), "0".into()]))
+            .collect();
+        let table = Table {
+            header: vec!["t".into(), "x0".into(), "x1".into()],
+            rows,
+        };
+        let steps = by_time(&table);
+        assert_eq!(steps.len(), MAX_PANELS);
+        assert_eq!(steps[0].0, 0.0);
+        assert_eq!(steps[MAX_PANELS - 1].0, 20.0);
+        assert!(steps.iter().all(|(_, p)| p.len() == 3));
+        assert!(steps.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+}

@@ -1,0 +1,8 @@
+//! The sections of REPORT.md, each writing its markdown and drawing its figures.
+
+pub mod dataset;
+pub mod diffusion;
+pub mod overview;
+pub mod samples;
+pub mod table;
+pub mod vae_diffusion;

@@ -1,0 +1,160 @@
+//! The report's head (experiment, provenance, how to read it) and the history of the families:
+//! a table in the order the field grew up and a timeline of the measured scores.
+
+use crate::context::Context;
+use crate::data::Run;
+use crate::format::cell;
+use crate::model::{ModelRuns, family_rank, is_images, slug};
+use crate::plot::family_color;
+use crate::plot::scatter::{Pt, Series, XyFigure, XyPanel};
+use std::collections::BTreeMap;
+
+fn distinct(runs: &[Run], key: &str) -> Vec<String> {
+    let mut v: Vec<String> = runs
+        .iter()
+        .filter_map(|r| r.get(key))
+        .map(String::from)
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+pub fn head(ctx: &mut Context, runs: &[Run], groups: &BTreeMap<String, Vec<ModelRuns>>) {
+    let experiment = distinct(runs, "experiment");
+    let name = if experiment.is_empty() {
+        "genbench".to_string()
+    } else {
+        experiment.join(", ")
+    };
+    ctx.line(&format!("# genbench report: {name}\n"));
+    ctx.line("Drawn by `genbench report` from summary.csv and runs/*/ alone; rerunning it gives the same bytes.\n");
+    let ok = runs.iter().filter(|r| r.ok()).count();
+    ctx.line(&format!(
+        "- Runs: {} ({} finished, {} diverged) of {} models on {} datasets: {}.",
+        runs.len(),
+        ok,
+        runs.len() - ok,
+        groups.values().map(Vec::len).sum::<usize>(),
+        groups.len(),
+        groups.keys().cloned().collect::<Vec<_>>().join(", ")
+    ));
+    for (key, label) in [
+        ("commit", "genbench commit"),
+        ("backend", "backend"),
+        ("threads", "threads"),
+    ] {
+        let v = distinct(runs, key);
+        ctx.line(&format!(
+            "- {label}: {}",
+            if v.is_empty() {
+                "not recorded".into()
+            } else {
+                v.join(", ")
+            }
+        ));
+    }
+    let seeds = distinct(runs, "seed");
+    ctx.line(&format!("- Seeds: {}\n", seeds.join(", ")));
+    ctx.line("Each number is a mean over seeds ± the half-width of its 95% Student-t interval (n − 1 degrees of freedom). NLL kinds: `exact` (log-likelihood of the test data), `dequantized` (flows: the discrete likelihood through uniform dequantization, a bound), `elbo` (an upper bound on the NLL), `iwae-K` (a tighter upper bound with K importance samples), `vlb-T` (diffusion's variational bound over T steps), `unavailable` (the model has no tractable likelihood; GANs).\n");
+}
+
+/// (family rank, family, paper year, model): the order of the families table.
+type FamilyKey = (usize, String, Option<u32>, String);
+
+/// Families table and timeline figure.
+pub fn history(ctx: &mut Context, groups: &BTreeMap<String, Vec<ModelRuns>>) -> anyhow::Result<()> {
+    ctx.line("## The families in the order the field grew up\n");
+    ctx.line("classical mixture → autoregressive → VAE → GAN → flow → diffusion. The year is that of each model's paper.\n");
+    // (rank, family, year, model) -> (paper, arch, datasets)
+    let mut rows: BTreeMap<FamilyKey, (String, String, Vec<String>)> = BTreeMap::new();
+    for (ds, models) in groups {
+        for m in models {
+            let e = rows
+                .entry((
+                    family_rank(&m.family),
+                    m.family.clone(),
+                    m.year,
+                    m.model.clone(),
+                ))
+                .or_insert_with(|| (m.paper.clone(), m.arch.clone(), Vec::new()));
+            e.2.push(ds.clone());
+        }
+    }
+    ctx.line(
+        "| year | family | model | paper | architecture | datasets |\n|---|---|---|---|---|---|",
+    );
+    for ((_, family, year, model), (paper, arch, datasets)) in &rows {
+        ctx.line(&format!(
+            "| {} | {} | {} | {} | {} | {} |",
+            year.map(|y| y.to_string()).unwrap_or_else(|| "?".into()),
+            cell(family),
+            cell(model),
+            cell(paper),
+            cell(arch),
+            datasets.join(", ")
+        ));
+    }
+    ctx.line("");
+    let mut panels = Vec::new();
+    for (ds, models) in groups {
+        let images = is_images(ds);
+        let (nll_key, unit, fd) = if images {
+            ("nll_bpd", "bits/dim", "FID-approx")
+        } else {
+            ("nll_nats", "nats", "FD")
+        };
+        for (key, label) in [("fd", fd.to_string()), (nll_key, format!("NLL ({unit})"))] {
+            let mut panel = XyPanel::new(
+                format!("{ds}: {label} by paper year"),
+                "year of the model's paper",
+                format!("{label} (lower is better)"),
+            );
+            // One series per family, so the legend names the families.
+            let mut by_family: BTreeMap<(usize, String), Vec<Pt>> = BTreeMap::new();
+            for m in models {
+                let s = m.summary(key);
+                let (Some(year), true) = (m.year, s.n > 0) else {
+                    continue;
+                };
+                if key.starts_with("nll") && m.nll_class().is_none() {
+                    continue;
+                }
+                by_family
+                    .entry((family_rank(&m.family), m.family.clone()))
+                    .or_default()
+                    .push(
+                        Pt::new(year as f64, s.mean)
+                            .interval(s.ci95_low, s.ci95_high)
+                            .text(m.model.clone()),
+                    );
+            }
+            for ((_, family), points) in by_family {
+                panel.series.push(Series {
+                    label: family.clone(),
+                    color: family_color(&family),
+                    points,
+                    line: false,
+                    dots: true,
+                });
+            }
+            if !panel.is_empty() {
+                panels.push(panel);
+            }
+        }
+    }
+    if panels.is_empty() {
+        ctx.missing("timeline: no model has both a paper year and a measured FD or NLL".into());
+        return Ok(());
+    }
+    let fig = XyFigure::new(
+        "Timeline: each family's measured scores by the year of its paper",
+        panels,
+        2,
+    );
+    ctx.figure(
+        &fig,
+        &format!("timeline-{}", slug("all")),
+        "Timeline of the families with their measured scores",
+    )
+}

@@ -1,0 +1,74 @@
+//! Shards merged by copying their runs/ folders together give the same report as one run.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for e in std::fs::read_dir(dir.join("plots")).unwrap() {
+        let p = e.unwrap().path();
+        out.insert(
+            format!("plots/{}", p.file_name().unwrap().to_string_lossy()),
+            std::fs::read(&p).unwrap(),
+        );
+    }
+    out.insert(
+        "REPORT.md".into(),
+        std::fs::read(dir.join("REPORT.md")).unwrap(),
+    );
+    out
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let target = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_dir(&p, &target)
+        } else {
+            std::fs::copy(&p, &target).map(|_| ()).unwrap()
+        }
+    }
+}
+
+#[test]
+fn merged_shards_give_the_unsharded_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (whole, a, b, merged) = (
+        tmp.path().join("whole"),
+        tmp.path().join("a"),
+        tmp.path().join("b"),
+        tmp.path().join("merged"),
+    );
+    let rows = common::write_fixture(&whole, &[0, 1, 2], &|_| true);
+    common::write_summary(&whole, &rows);
+    // Split by a property unrelated to the sort order: the length of the run id.
+    let in_a = |id: &str| id.len().is_multiple_of(2);
+    let rows_a = common::write_fixture(&a, &[0, 1, 2], &|id| in_a(id));
+    let rows_b = common::write_fixture(&b, &[0, 1, 2], &|id| !in_a(id));
+    assert!(!rows_a.is_empty() && !rows_b.is_empty());
+    common::write_summary(&a, &rows_a);
+    common::write_summary(&b, &rows_b);
+    // Each shard draws its own report.
+    genbench_report::write_report(&a).unwrap();
+    genbench_report::write_report(&b).unwrap();
+    // Merge: runs/ copied together; summary.csv = shard b's rows then shard a's (unsorted).
+    copy_dir(&a.join("runs"), &merged.join("runs"));
+    copy_dir(&b.join("runs"), &merged.join("runs"));
+    let concatenated: Vec<common::Row> = rows_b.iter().chain(rows_a.iter()).cloned().collect();
+    common::write_summary_in_order(&merged, &concatenated);
+    let s_whole = genbench_report::write_report(&whole).unwrap();
+    let s_merged = genbench_report::write_report(&merged).unwrap();
+    assert_eq!(s_whole, s_merged);
+    let (x, y) = (snapshot(&whole), snapshot(&merged));
+    assert_eq!(x.keys().collect::<Vec<_>>(), y.keys().collect::<Vec<_>>());
+    for (k, v) in &x {
+        assert!(
+            v == &y[k],
+            "{k} differs between the unsharded and the merged report"
+        );
+    }
+}

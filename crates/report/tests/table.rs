@@ -1,0 +1,115 @@
+//! The table of a small fixed summary.csv against hand-computed means, intervals and marks.
+
+use std::path::Path;
+
+const HEADER: &str = "run_id,experiment,family,model,arch,paper,year,dataset,seed,conditional,status,nll_kind,nll_nats,fd,precision";
+
+fn write(dir: &Path) {
+    let mut text = String::from(HEADER);
+    text.push('\n');
+    let models = [
+        (
+            "gmm",
+            "gmm",
+            "Dempster et al. 1977",
+            "1977",
+            "exact",
+            ["1", "2", "3"],
+            ["0.1", "0.2", "0.3"],
+            ["0.5", "0.6", "0.7"],
+        ),
+        (
+            "made",
+            "autoregressive",
+            "Germain et al. 2015",
+            "2015",
+            "exact",
+            ["2.5", "2.5", "2.5"],
+            ["0.05", "0.05", "0.05"],
+            ["0.7", "0.7", "0.7"],
+        ),
+        (
+            "gan",
+            "gan",
+            "Goodfellow et al. 2014",
+            "2014",
+            "unavailable",
+            ["", "", ""],
+            ["0.2", "0.4", "0.6"],
+            ["0.8", "0.8", "0.8"],
+        ),
+    ];
+    // Rows deliberately out of order: the report sorts them.
+    for seed in [2, 0, 1] {
+        for (model, family, paper, year, kind, nll, fd, precision) in &models {
+            text.push_str(&format!(
+                "{model}-s{seed},fixed,{family},{model},{model} arch,{paper},{year},8gaussians,{seed},false,ok,{kind},{},{},{}\n",
+                nll[seed], fd[seed], precision[seed]
+            ));
+        }
+    }
+    std::fs::write(dir.join("summary.csv"), text).unwrap();
+}
+
+/// Hand-computed, with t_{0.975, 2} = 4.302652729911275 and half-width t * s / sqrt(3):
+/// - gmm NLL {1, 2, 3}: mean 2, s = 1, half = 4.3027 / 1.7321 = 2.4841 -> "2.000 ± 2.484", best
+///   (lower) of the two exact NLLs; gan's `unavailable` is shown as "–" and never compared.
+/// - made NLL {2.5 x3}: s = 0 -> "2.500 ± 0.000".
+/// - gmm FD {0.1, 0.2, 0.3}: mean 0.2, s = 0.1, half = 0.24841 -> "0.2000 ± 0.2484".
+/// - made FD {0.05 x3}: "0.05000 ± 0.00000", best (lower).
+/// - gan FD {0.2, 0.4, 0.6}: mean 0.4, s = 0.2, half = 0.49683 -> "0.4000 ± 0.4968".
+/// - precision: gmm {0.5, 0.6, 0.7} -> "0.6000 ± 0.2484"; made "0.7000 ± 0.0000"; gan {0.8 x3}
+///   "0.8000 ± 0.0000", best (higher).
+#[test]
+fn table_numbers_intervals_and_best_marks() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path());
+    let summary = genbench_report::write_report(tmp.path()).unwrap();
+    assert_eq!((summary.runs, summary.datasets, summary.models), (9, 1, 3));
+    let md = std::fs::read_to_string(tmp.path().join("REPORT.md")).unwrap();
+    let expected = [
+        "| model | family · year | seeds | NLL kind | NLL (nats) ↓ | FD ↓ | precision ↑ |",
+        "| gmm | gmm · 1977 | 3 | exact | **2.000 ± 2.484** | 0.2000 ± 0.2484 | 0.6000 ± 0.2484 |",
+        "| made | autoregressive · 2015 | 3 | exact | 2.500 ± 0.000 | **0.05000 ± 0.00000** | 0.7000 ± 0.0000 |",
+        "| gan | gan · 2014 | 3 | unavailable | – | 0.4000 ± 0.4968 | **0.8000 ± 0.0000** |",
+    ];
+    let mut at = 0;
+    for line in expected {
+        let pos = md[at..]
+            .find(line)
+            .unwrap_or_else(|| panic!("missing or out of order: {line}\n\n{md}"));
+        at += pos + line.len();
+    }
+    // The missing per-run files are reported, not fatal.
+    assert!(
+        md.contains("## Not available") && md.contains("train.csv"),
+        "{md}"
+    );
+    assert!(
+        !summary.missing.iter().any(|m| m.starts_with("figure")),
+        "{:?}",
+        summary.missing
+    );
+}
+
+/// The summary of genbench-eval agrees with the hand computation above.
+#[test]
+fn interval_half_width_is_t_times_s_over_sqrt_n() {
+    let s = genbench_eval::stats::summarize(&[0.1, 0.2, 0.3]);
+    assert!((s.ci95_high - s.mean - 4.302652729911275 * 0.1 / 3f64.sqrt()).abs() < 1e-9);
+}
+
+/// A summary.csv with a header and no rows (nothing finished yet) still gives a report.
+#[test]
+fn empty_summary_gives_a_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("summary.csv"), format!("{HEADER}\n")).unwrap();
+    let summary = genbench_report::write_report(tmp.path()).unwrap();
+    assert_eq!((summary.runs, summary.datasets, summary.models), (0, 0, 0));
+    assert!(summary.plots.is_empty());
+    assert!(tmp.path().join("REPORT.md").is_file());
+    // And a folder without summary.csv is an error naming it.
+    let none = tempfile::tempdir().unwrap();
+    let err = genbench_report::write_report(none.path()).unwrap_err();
+    assert!(format!("{err:#}").contains("summary.csv"), "{err:#}");
+}
