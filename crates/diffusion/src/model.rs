@@ -1,0 +1,527 @@
+//! The DDPM model behind the contract: ε-prediction training on the simple loss
+//! E_{t, x_0, ε} ‖ε − ε_θ(√ᾱ_t x_0 + √(1−ᾱ_t) ε, t)‖², an EMA copy of the weights that samples
+//! and scores, the samplers of [`crate::sampler`] and the bound of [`crate::vlb`].
+//!
+//! Images are modelled on [−1, 1] (x = 2k/(L−1) − 1) and samples mapped back to levels;
+//! vectors are modelled as they are.
+
+use crate::config::{DenoiserKind, DiffusionConfig, SamplerKind};
+use crate::denoiser::embedding::{ConditioningConfig, sinusoidal_features};
+use crate::denoiser::mlp::MlpDenoiserConfig;
+use crate::denoiser::unet::UNetConfig;
+use crate::denoiser::{BackboneConfig, Denoiser};
+use crate::sampler::{Run, Sampler, Trajectory};
+use crate::schedule::Schedule;
+use crate::{ema, vlb};
+use anyhow::Context;
+use burn::module::Module;
+use burn::optim::grad_clipping::GradientClippingConfig;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+use genbench_core::preprocess::{level_to_signed, signed_to_level};
+use genbench_core::seed::{self, Rng};
+use genbench_core::{Batch, BuildContext, DataSpec};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Per-example totals and per-term means of the bound.
+#[derive(Clone, Debug)]
+pub struct Bound {
+    /// L_T + Σ L_{t−1} + L_0 per example, nats (≥ −log p(x)).
+    pub total: Vec<f64>,
+    /// Mean over the examples of each term: index 0 = L_0, t = 1..T−1 = L_t, T = L_T.
+    pub per_term: Vec<f64>,
+}
+
+impl Bound {
+    pub fn l_0(&self) -> f64 {
+        self.per_term[0]
+    }
+    pub fn l_t_prior(&self) -> f64 {
+        self.per_term[self.per_term.len() - 1]
+    }
+    pub fn l_mid(&self) -> f64 {
+        self.per_term[1..self.per_term.len() - 1].iter().sum()
+    }
+}
+
+pub struct DiffusionModel {
+    pub(crate) config: DiffusionConfig,
+    pub(crate) spec: DataSpec,
+    pub(crate) schedule: Schedule,
+    /// Number of classes when conditional, 0 otherwise; ∅ is index `classes`.
+    pub(crate) classes: usize,
+    kind: DenoiserKind,
+    device: Device,
+    /// The trained weights (autodiff device).
+    net: Denoiser,
+    /// The EMA weights (plain device): every sample and bound uses these.
+    ema: Denoiser,
+    optim: ModuleOptimizer,
+    lr: f64,
+    step: u64,
+    noise_seed: u64,
+    /// Up to 1,000 training points (vectors only) for the forward-process cloud.
+    pub(crate) cloud: Option<Batch>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedState {
+    step: u64,
+}
+
+fn new_optim(config: &DiffusionConfig) -> ModuleOptimizer {
+    let clip =
+        (config.grad_clip > 0.0).then_some(GradientClippingConfig::Norm(config.grad_clip as f32));
+    AdamConfig::new().with_grad_clipping(clip).init()
+}
+
+impl DiffusionModel {
+    pub fn new(config: DiffusionConfig, ctx: &BuildContext) -> anyhow::Result<Self> {
+        config.validate()?;
+        let spec = ctx.spec.clone();
+        let classes = if ctx.conditional {
+            anyhow::ensure!(
+                spec.num_classes > 0,
+                "dataset {} has no labels to condition on",
+                spec.name
+            );
+            spec.num_classes
+        } else {
+            0
+        };
+        let kind = match config.denoiser {
+            DenoiserKind::Auto if spec.is_image() => DenoiserKind::Unet,
+            DenoiserKind::Auto => DenoiserKind::Mlp,
+            k => k,
+        };
+        let backbone = match kind {
+            DenoiserKind::Unet => {
+                anyhow::ensure!(
+                    spec.is_image(),
+                    "the U-Net denoiser needs images; {} has shape {:?}",
+                    spec.name,
+                    spec.shape
+                );
+                let c = UNetConfig::new(spec.image_shape(), config.embed)
+                    .with_channels(config.unet_channels)
+                    .with_levels(config.unet_levels)
+                    .with_groups(config.unet_groups);
+                c.validate()?;
+                BackboneConfig::UNet(c)
+            }
+            _ => BackboneConfig::Mlp(
+                MlpDenoiserConfig::new(spec.dim(), config.embed)
+                    .with_hidden(config.mlp_hidden)
+                    .with_blocks(config.mlp_blocks),
+            ),
+        };
+        let conditioning =
+            ConditioningConfig::new(config.time_features, config.embed).with_classes(classes);
+        let ad = ctx.device.clone().autodiff();
+        ad.seed(ctx.seeds.stream("init"));
+        let net = Denoiser::new(&conditioning, &backbone, &ad);
+        let ema = net.valid();
+        Ok(Self {
+            schedule: Schedule::new(config.schedule, config.timesteps)?,
+            optim: new_optim(&config),
+            config,
+            spec,
+            classes,
+            kind,
+            device: ctx.device.clone(),
+            net,
+            ema,
+            lr: ctx.learning_rate,
+            step: 0,
+            noise_seed: ctx.seeds.stream("noise"),
+            cloud: None,
+        })
+    }
+
+    pub(crate) fn arch(&self) -> String {
+        let net = if self.kind == DenoiserKind::Unet {
+            "U-Net"
+        } else {
+            "MLP"
+        };
+        let schedule = match self.config.schedule {
+            crate::schedule::ScheduleKind::Linear => "linear",
+            crate::schedule::ScheduleKind::Cosine => "cosine",
+        };
+        format!("DDPM ({net}, T={}, {schedule})", self.schedule.steps())
+    }
+
+    pub(crate) fn is_images(&self) -> bool {
+        self.spec.levels.is_some()
+    }
+
+    /// Data values -> model space: levels to [−1, 1], coordinates unchanged.
+    pub(crate) fn to_model_space(&self, x: &[f32]) -> Vec<f32> {
+        match self.spec.levels {
+            Some(l) => x.iter().map(|&k| level_to_signed(k, l)).collect(),
+            None => x.to_vec(),
+        }
+    }
+
+    /// Model space -> data values: [−1, 1] to the nearest level, coordinates unchanged.
+    pub(crate) fn to_data_space(&self, x: &[f32]) -> Vec<f32> {
+        match self.spec.levels {
+            Some(l) => x.iter().map(|&v| signed_to_level(v, l)).collect(),
+            None => x.to_vec(),
+        }
+    }
+
+    fn labels_tensor(&self, labels: &[usize], device: &Device) -> Tensor<2, Int> {
+        let v: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
+        Tensor::from_data(TensorData::new(v, [labels.len(), 1]), device)
+    }
+
+    /// One training step on the simple loss; returns the mean squared error per coordinate.
+    pub(crate) fn train_on(&mut self, batch: &Batch) -> anyhow::Result<f64> {
+        let (n, d, steps) = (batch.len(), self.spec.dim(), self.schedule.steps());
+        let mut rng = Rng::new(seed::derive(self.noise_seed, self.step));
+        let x0 = self.to_model_space(&batch.x);
+        let mut t = Vec::with_capacity(n);
+        let (mut xt, mut eps) = (Vec::with_capacity(n * d), Vec::with_capacity(n * d));
+        for r in 0..n {
+            let i = rng.below(steps);
+            t.push(i);
+            for k in 0..d {
+                let e = rng.normal();
+                xt.push(self.schedule.q_sample(x0[r * d + k] as f64, i, e) as f32);
+                eps.push(e as f32);
+            }
+        }
+        let labels = if self.classes > 0 {
+            anyhow::ensure!(
+                batch.has_labels(),
+                "a conditional diffusion model needs labelled data"
+            );
+            let dropped: Vec<usize> = batch
+                .labels
+                .iter()
+                .map(|&y| {
+                    if rng.uniform() < self.config.label_dropout {
+                        self.classes
+                    } else {
+                        y
+                    }
+                })
+                .collect();
+            Some(dropped)
+        } else {
+            None
+        };
+        let dev = self
+            .net
+            .devices()
+            .into_iter()
+            .next()
+            .context("the denoiser has no device")?;
+        let xt = Tensor::<2>::from_data(TensorData::new(xt, [n, d]), &dev);
+        let eps = Tensor::<2>::from_data(TensorData::new(eps, [n, d]), &dev);
+        let feats = Tensor::<2>::from_data(
+            TensorData::new(
+                sinusoidal_features(&t, steps, self.config.time_features),
+                [n, self.config.time_features],
+            ),
+            &dev,
+        );
+        let labels = labels.map(|l| self.labels_tensor(&l, &dev));
+        let pred = self.net.forward(xt, feats, labels, &self.spec.shape); // [n, d]
+        let loss = (pred - eps).powf_scalar(2.0).mean(); // [1]
+        let value = loss.clone().into_scalar::<f32>() as f64;
+        let grads = GradientsParams::from_grads(loss.backward(), &self.net);
+        self.net = self.optim.step(self.lr, self.net.clone(), grads);
+        let decay = ema::effective_decay(self.config.ema_decay, self.step);
+        self.ema = ema::update(self.ema.clone(), &self.net.valid(), decay);
+        self.step += 1;
+        Ok(value)
+    }
+
+    /// ε̂ from the EMA network for every row of `x` (model space) at index `i`. Conditional
+    /// models with `w > 0` use classifier-free guidance ε = (1+w) ε(x, y) − w ε(x, ∅) (one batched
+    /// pass of 2n rows); `labels = None` on a conditional model means ∅ for every row.
+    pub(crate) fn eps(
+        &self,
+        x: &[f32],
+        i: usize,
+        labels: Option<&[usize]>,
+        w: f64,
+    ) -> anyhow::Result<Vec<f32>> {
+        let d = self.spec.dim();
+        let n = x.len() / d;
+        let guided = self.classes > 0 && w != 0.0 && labels.is_some();
+        let rows = if guided { 2 * n } else { n };
+        let mut xs = x.to_vec();
+        if guided {
+            xs.extend_from_slice(x);
+        }
+        let label_rows: Option<Vec<usize>> = (self.classes > 0).then(|| {
+            let mut l: Vec<usize> = labels
+                .map(|l| l.to_vec())
+                .unwrap_or_else(|| vec![self.classes; n]);
+            if guided {
+                l.extend(std::iter::repeat_n(self.classes, n));
+            }
+            l
+        });
+        let dev = &self.device;
+        let xt = Tensor::<2>::from_data(TensorData::new(xs, [rows, d]), dev);
+        let f = self.config.time_features;
+        let feats = Tensor::<2>::from_data(
+            TensorData::new(sinusoidal_features(&[i], self.schedule.steps(), f), [1, f]),
+            dev,
+        );
+        let labels = label_rows.map(|l| self.labels_tensor(&l, dev));
+        let out = self.ema.forward(xt, feats, labels, &self.spec.shape); // [rows, d]
+        let out = out
+            .into_data()
+            .convert::<f32>()
+            .try_into_vec::<f32>()
+            .map_err(|e| anyhow::anyhow!("reading ε̂: {e:?}"))?;
+        if !guided {
+            return Ok(out);
+        }
+        let (cond, uncond) = out.split_at(n * d);
+        Ok(cond
+            .iter()
+            .zip(uncond)
+            .map(|(c, u)| ((1.0 + w) * *c as f64 - w * *u as f64) as f32)
+            .collect())
+    }
+
+    /// The default sampler of the config.
+    pub(crate) fn default_sampler(&self) -> Sampler {
+        match self.config.sampler {
+            SamplerKind::Ddpm => Sampler::Ddpm,
+            SamplerKind::Ddim => Sampler::Ddim {
+                steps: self.steps_or_t(self.config.sample_steps),
+                eta: self.config.eta,
+            },
+        }
+    }
+
+    pub(crate) fn steps_or_t(&self, steps: usize) -> usize {
+        if steps == 0 {
+            self.schedule.steps()
+        } else {
+            steps.min(self.schedule.steps())
+        }
+    }
+
+    /// Network evaluations per sample of `sampler` with guidance scale `w`.
+    pub(crate) fn evals(&self, sampler: Sampler, w: f64) -> f64 {
+        let passes = if self.classes > 0 && w != 0.0 {
+            2.0
+        } else {
+            1.0
+        };
+        sampler.evals(&self.schedule) as f64 * passes
+    }
+
+    /// Labels for `n` samples: those given, or the classes cycled (conditional models only).
+    pub(crate) fn sample_labels(
+        &self,
+        n: usize,
+        labels: Option<&[usize]>,
+    ) -> anyhow::Result<Option<Vec<usize>>> {
+        if self.classes == 0 {
+            return Ok(None);
+        }
+        let l: Vec<usize> = match labels {
+            Some(l) => l.to_vec(),
+            None => (0..n).map(|i| i % self.classes).collect(),
+        };
+        anyhow::ensure!(l.len() == n, "{} labels for {n} samples", l.len());
+        anyhow::ensure!(
+            l.iter().all(|&y| y < self.classes),
+            "a label is out of range 0..{}",
+            self.classes
+        );
+        Ok(Some(l))
+    }
+
+    /// Run `sampler` from the given x_T (model space, n·dim values) in chunks of `eval_batch`;
+    /// returns x_0 in model space and the states at `capture` times (all rows per time).
+    pub(crate) fn reverse(
+        &self,
+        x_t: Vec<f32>,
+        labels: Option<&[usize]>,
+        sampler: Sampler,
+        w: f64,
+        rng: &mut Rng,
+        capture: &[usize],
+    ) -> anyhow::Result<(Vec<f32>, Trajectory)> {
+        let d = self.spec.dim();
+        let n = x_t.len() / d;
+        let run = Run {
+            schedule: &self.schedule,
+            variance: self.config.reverse_variance,
+            sampler,
+            clip: self.is_images(),
+        };
+        let (mut out, mut traj): (Vec<f32>, Trajectory) = (Vec::with_capacity(n * d), Vec::new());
+        for start in (0..n).step_by(self.config.eval_batch) {
+            let end = (start + self.config.eval_batch).min(n);
+            let chunk_labels = labels.map(|l| l[start..end].to_vec());
+            let mut eps = |x: &[f32], i: usize| self.eps(x, i, chunk_labels.as_deref(), w);
+            let (x0, tr) = run.run(x_t[start * d..end * d].to_vec(), &mut eps, rng, capture)?;
+            out.extend(x0);
+            if traj.is_empty() {
+                traj = tr;
+            } else {
+                for ((_, all), (_, part)) in traj.iter_mut().zip(tr) {
+                    all.extend(part);
+                }
+            }
+        }
+        Ok((out, traj))
+    }
+
+    /// `n` samples in data space from `sampler` with guidance `w`, x_T and z drawn from `seed`.
+    pub(crate) fn sample_with(
+        &self,
+        n: usize,
+        labels: Option<&[usize]>,
+        seed: u64,
+        sampler: Sampler,
+        w: f64,
+    ) -> anyhow::Result<Batch> {
+        let labels = self.sample_labels(n, labels)?;
+        let mut rng = Rng::new(seed);
+        let x_t: Vec<f32> = (0..n * self.spec.dim())
+            .map(|_| rng.normal() as f32)
+            .collect();
+        let (x0, _) = self.reverse(x_t, labels.as_deref(), sampler, w, &mut rng, &[])?;
+        Ok(Batch::new(
+            self.to_data_space(&x0),
+            labels.unwrap_or_default(),
+            self.spec.dim(),
+        ))
+    }
+
+    /// The variational bound of every example of `batch` (EMA weights, labels as given for a
+    /// conditional model, no guidance): one x_t ~ q(x_t | x_0) per example and t, T network
+    /// passes per example, batched over examples.
+    pub fn bound(&self, batch: &Batch, seed: u64) -> anyhow::Result<Bound> {
+        let (n, d, steps) = (batch.len(), self.spec.dim(), self.schedule.steps());
+        anyhow::ensure!(n > 0, "no examples to score");
+        anyhow::ensure!(
+            batch.dim == d,
+            "examples have {} values, the model {d}",
+            batch.dim
+        );
+        if self.classes > 0 {
+            anyhow::ensure!(
+                batch.has_labels(),
+                "a conditional model scores labelled examples"
+            );
+        }
+        let s = &self.schedule;
+        let mut rng = Rng::new(seed);
+        let x0 = self.to_model_space(&batch.x);
+        let mut total = vec![0.0; n];
+        let mut per_term = vec![0.0; steps + 1];
+        for start in (0..n).step_by(self.config.eval_batch) {
+            let end = (start + self.config.eval_batch).min(n);
+            let x0c = &x0[start * d..end * d];
+            let labels = (self.classes > 0).then(|| &batch.labels[start..end]);
+            #[allow(clippy::needless_range_loop)]
+            for i in 0..steps {
+                let xt: Vec<f32> = x0c
+                    .iter()
+                    .map(|&v| s.q_sample(v as f64, i, rng.normal()) as f32)
+                    .collect();
+                let eps = self.eps(&xt, i, labels, 0.0)?;
+                let log_var = s.model_log_variance(self.config.reverse_variance, i);
+                for r in 0..end - start {
+                    let mut term = 0.0;
+                    for k in r * d..(r + 1) * d {
+                        let (x, xv) = (x0c[k] as f64, xt[k] as f64);
+                        let mut x0_hat = s.predict_x0(xv, i, eps[k] as f64);
+                        if self.is_images() {
+                            x0_hat = x0_hat.clamp(-1.0, 1.0);
+                        }
+                        let mean =
+                            s.posterior_mean_coef1[i] * x0_hat + s.posterior_mean_coef2[i] * xv;
+                        term += if i == 0 {
+                            match self.spec.levels {
+                                Some(l) => -vlb::discretized_gaussian_log_prob(x, mean, log_var, l),
+                                None => -vlb::gaussian_log_density(x, mean, log_var),
+                            }
+                        } else {
+                            let (true_mean, _, true_log_var) = s.q_posterior(x, xv, i);
+                            vlb::normal_kl(true_mean, true_log_var, mean, log_var)
+                        };
+                    }
+                    total[start + r] += term;
+                    per_term[i] += term;
+                }
+            }
+            for r in 0..end - start {
+                let prior: f64 = x0c[r * d..(r + 1) * d]
+                    .iter()
+                    .map(|&v| vlb::prior_kl(v as f64, s.alpha_bar[steps - 1]))
+                    .sum();
+                total[start + r] += prior;
+                per_term[steps] += prior;
+            }
+        }
+        per_term.iter_mut().for_each(|v| *v /= n as f64);
+        Ok(Bound { total, per_term })
+    }
+
+    pub(crate) fn num_params(&self) -> usize {
+        self.net.num_params()
+    }
+
+    pub(crate) fn save_to(&self, dir: &Path) -> anyhow::Result<()> {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let err = |what: &str, e: &dyn std::fmt::Debug| anyhow::anyhow!("saving the {what}: {e:?}");
+        self.net
+            .clone()
+            .into_record()
+            .save(dir.join("denoiser.bpk"))
+            .map_err(|e| err("denoiser", &e))?;
+        self.ema
+            .clone()
+            .into_record()
+            .save(dir.join("ema.bpk"))
+            .map_err(|e| err("EMA weights", &e))?;
+        self.optim
+            .save(dir.join("optimizer.bpk"))
+            .map_err(|e| err("optimizer", &e))?;
+        genbench_core::fsutil::write_json(
+            &dir.join("diffusion.json"),
+            &SavedState { step: self.step },
+        )
+    }
+
+    pub(crate) fn load_from(&mut self, dir: &Path) -> anyhow::Result<()> {
+        let err = |what: &str, e: &dyn std::fmt::Debug| {
+            anyhow::anyhow!("loading the {what} from {}: {e:?}", dir.display())
+        };
+        self.net = self
+            .net
+            .clone()
+            .try_load_file(dir.join("denoiser.bpk"))
+            .map_err(|e| err("denoiser", &e))?;
+        self.ema = self
+            .ema
+            .clone()
+            .try_load_file(dir.join("ema.bpk"))
+            .map_err(|e| err("EMA weights", &e))?;
+        self.optim = new_optim(&self.config)
+            .load(dir.join("optimizer.bpk"))
+            .map_err(|e| err("optimizer", &e))?;
+        let path = dir.join("diffusion.json");
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let state: SavedState =
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        self.step = state.step;
+        Ok(())
+    }
+}

@@ -1,0 +1,143 @@
+//! The U-Net path on 8x8 digits: a few steps of a conditional model, then every output the
+//! runner asks for — the bound in range, samples on the data's levels, guidance variants,
+//! the figures, and a checkpoint that round-trips.
+
+use genbench_core::{BuildContext, DeviceChoice, Family, Seeds, TrainPlan, train};
+use genbench_dataset::{DataConfig, load};
+use genbench_diffusion::{Diffusion, DiffusionConfig, SamplerKind};
+
+#[test]
+fn conditional_unet_on_digits_trains_samples_scores_and_round_trips() {
+    let data = load(&DataConfig::new("digits")).unwrap();
+    let config = DiffusionConfig {
+        timesteps: 50,
+        unet_channels: 16,
+        unet_levels: 2,
+        embed: 32,
+        time_features: 16,
+        sampler: SamplerKind::Ddim,
+        sample_steps: 5,
+        ddim_sweep: vec![2, 5],
+        guidance_sweep: vec![0.0, 2.0],
+        guidance_scale: 1.0,
+        vlb_examples: 20,
+        eval_batch: 16,
+        ..DiffusionConfig::default()
+    };
+    let ctx = BuildContext {
+        spec: data.spec.clone(),
+        device: DeviceChoice::Flex.device().unwrap(),
+        seeds: Seeds::new(1),
+        learning_rate: 1e-3,
+        conditional: true,
+    };
+    let mut model = Diffusion::build(config.clone(), &ctx).unwrap();
+    assert!(model.info().arch.contains("U-Net"));
+    let dir = tempfile::tempdir().unwrap();
+    train(
+        model.as_mut(),
+        &data.train,
+        &TrainPlan::steps(5, 32, dir.path()),
+        &mut |_, _, _| Ok(()),
+    )
+    .unwrap();
+
+    let ll = model.log_likelihood(&data.test.head(40), 3).unwrap();
+    assert_eq!(
+        ll.log_px_nats.len(),
+        20,
+        "vlb_examples caps the scored examples"
+    );
+    let bpd = ll.mean_nll_bpd(64).unwrap();
+    // A bound on 17 levels: positive and (for a barely trained model) above log2(17) = 4.09 is
+    // possible but not above ~ 30 bits/dim.
+    assert!(bpd > 0.0 && bpd < 30.0, "{bpd} bits/dim");
+
+    let labels: Vec<usize> = (0..12).map(|i| i % 10).collect();
+    let s = model.sample(12, Some(&labels), 4).unwrap();
+    assert_eq!((s.len(), s.dim, s.labels.clone()), (12, 64, labels.clone()));
+    assert!(
+        s.x.iter()
+            .all(|&v| v == v.round() && (0.0..=16.0).contains(&v))
+    );
+    // Guidance w = 1 doubles the passes: 5 DDIM steps x 2.
+    assert_eq!(model.evals_per_sample(), 10.0);
+    let names: Vec<String> = model
+        .sampler_variants()
+        .into_iter()
+        .map(|v| v.name)
+        .collect();
+    assert_eq!(names, ["ddim-2", "ddim-5", "guidance-0", "guidance-2"]);
+    let v = model
+        .sample_variant("guidance-0", 12, Some(&labels), 4)
+        .unwrap();
+    assert_eq!(v.len(), 12);
+    assert!(model.sample_variant("ddim-7", 1, None, 0).is_err());
+
+    let artifacts = dir.path().join("artifacts");
+    model
+        .write_artifacts(&data.test.head(16), &artifacts, 1)
+        .unwrap();
+    for f in [
+        "diffusion_vlb_terms.csv",
+        "diffusion_forward.png",
+        "diffusion_reverse.png",
+        "diffusion_denoise.png",
+        "diffusion_interpolation.png",
+    ] {
+        assert!(artifacts.join(f).exists(), "{f}");
+    }
+
+    let ckpt = dir.path().join("ckpt");
+    model.save(&ckpt).unwrap();
+    let mut restored = Diffusion::build(config, &ctx).unwrap();
+    restored.load(&ckpt).unwrap();
+    assert_eq!(
+        restored.sample(6, Some(&labels[..6]), 8).unwrap(),
+        model.sample(6, Some(&labels[..6]), 8).unwrap()
+    );
+}
+
+#[test]
+fn bad_configs_are_errors_not_panics() {
+    let data = load(&DataConfig::new("digits")).unwrap();
+    let ctx = BuildContext {
+        spec: data.spec.clone(),
+        device: DeviceChoice::Flex.device().unwrap(),
+        seeds: Seeds::new(1),
+        learning_rate: 1e-3,
+        conditional: false,
+    };
+    let bad = [
+        DiffusionConfig {
+            timesteps: 1,
+            ..Default::default()
+        },
+        DiffusionConfig {
+            unet_levels: 3,
+            ..Default::default()
+        },
+        DiffusionConfig {
+            unet_channels: 12,
+            unet_groups: 8,
+            ..Default::default()
+        },
+        DiffusionConfig {
+            ddim_sweep: vec![2000],
+            ..Default::default()
+        },
+        DiffusionConfig {
+            eta: 2.0,
+            ..Default::default()
+        },
+        DiffusionConfig {
+            timesteps: 10,
+            ..Default::default()
+        }, // linear β_T = 2 >= 1
+    ];
+    for c in bad {
+        assert!(Diffusion::build(c.clone(), &ctx).is_err(), "{c:?}");
+    }
+    let parsed: Result<DiffusionConfig, _> = toml::from_str("timestep = 5");
+    assert!(parsed.is_err(), "unknown keys are rejected");
+}
