@@ -1,0 +1,133 @@
+//! One interface over MADE and PixelCNN: the parameters of every conditional, or of one.
+
+use crate::made::Made;
+use crate::pixelcnn::PixelCnn;
+use burn::module::Module;
+use burn::prelude::*;
+
+/// The label in the forms the two networks take it.
+#[derive(Clone, Debug)]
+pub struct Condition {
+    /// `[batch, classes]` one-hot (MADE).
+    pub one_hot: Tensor<2>,
+    /// `[batch]` class ids (PixelCNN's embeddings).
+    pub ids: Tensor<1, Int>,
+}
+
+impl Condition {
+    pub fn new(labels: &[usize], classes: usize, device: &Device) -> Condition {
+        let n = labels.len();
+        let mut hot = vec![0f32; n * classes];
+        for (i, &l) in labels.iter().enumerate() {
+            hot[i * classes + l] = 1.0;
+        }
+        let ids: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
+        Condition {
+            one_hot: Tensor::from_data(TensorData::new(hot, [n, classes]), device),
+            ids: Tensor::from_data(TensorData::new(ids, [n]), device),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Net {
+    Made(Made),
+    PixelCnn {
+        net: PixelCnn,
+        height: usize,
+        width: usize,
+        crop: bool,
+    },
+}
+
+impl Net {
+    /// The same network without autodiff (for scoring and sampling on the plain device).
+    pub fn valid(&self) -> Net {
+        match self {
+            Net::Made(m) => Net::Made(m.valid()),
+            Net::PixelCnn {
+                net,
+                height,
+                width,
+                crop,
+            } => Net::PixelCnn {
+                net: net.valid(),
+                height: *height,
+                width: *width,
+                crop: *crop,
+            },
+        }
+    }
+
+    pub fn num_params(&self) -> usize {
+        match self {
+            Net::Made(m) => m.num_params(),
+            Net::PixelCnn { net, .. } => net.num_params(),
+        }
+    }
+
+    /// Parameters of every conditional, `[batch, D, per_dim]`, from the encoded inputs `[batch, D]`.
+    pub fn params(&self, x: Tensor<2>, cond: Option<&Condition>) -> Tensor<3> {
+        match self {
+            Net::Made(m) => m.forward(x, cond.map(|c| &c.one_hot)), // [batch, D, per_dim]
+            Net::PixelCnn {
+                net, height, width, ..
+            } => {
+                let [n, d] = x.dims();
+                let logits = net.forward(x.reshape([n, 1, *height, *width]), cond.map(|c| &c.ids)); // [batch, L, H, W]
+                let [_, l, _, _] = logits.dims();
+                logits.reshape([n, l, d]).swap_dims(1, 2) // [batch, D, L]
+            }
+        }
+    }
+
+    /// Parameters of dimension `pos`'s conditional only, `[batch, per_dim]` (one sampling pass).
+    pub fn params_at(&self, x: Tensor<2>, cond: Option<&Condition>, pos: usize) -> Tensor<2> {
+        match self {
+            Net::Made(m) => m.forward_dim(x, cond.map(|c| &c.one_hot), pos), // [batch, per_dim]
+            Net::PixelCnn {
+                net,
+                height,
+                width,
+                crop,
+            } => {
+                let [n, d] = x.dims();
+                let image = x.reshape([n, 1, *height, *width]); // [batch, 1, H, W]
+                let (r, c) = (pos / width, pos % width);
+                if *crop {
+                    net.forward_pixel(image, cond.map(|c| &c.ids), r, c) // [batch, L]
+                } else {
+                    let all = self.params(image.reshape([n, d]), cond); // [batch, D, L]
+                    let [_, _, l] = all.dims();
+                    all.slice([0..n, pos..pos + 1, 0..l]).reshape([n, l]) // [batch, L]
+                }
+            }
+        }
+    }
+
+    pub fn save(&self, path: &std::path::Path) -> anyhow::Result<()> {
+        match self {
+            Net::Made(m) => m.clone().into_record().save(path),
+            Net::PixelCnn { net, .. } => net.clone().into_record().save(path),
+        }
+        .map_err(|e| anyhow::anyhow!("saving {}: {e:?}", path.display()))
+    }
+
+    pub fn load(self, path: &std::path::Path) -> anyhow::Result<Net> {
+        let err = |e| anyhow::anyhow!("loading {}: {e:?}", path.display());
+        Ok(match self {
+            Net::Made(m) => Net::Made(m.try_load_file(path).map_err(err)?),
+            Net::PixelCnn {
+                net,
+                height,
+                width,
+                crop,
+            } => Net::PixelCnn {
+                net: net.try_load_file(path).map_err(err)?,
+                height,
+                width,
+                crop,
+            },
+        })
+    }
+}
