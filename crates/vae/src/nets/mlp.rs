@@ -1,0 +1,106 @@
+//! Fully connected encoder and decoder on flattened examples.
+
+use burn::nn::{Linear, LinearConfig};
+use burn::prelude::*;
+use burn::tensor::activation::silu;
+
+/// Encoder q(z|x, y) = N(mu, diag(exp(log_var))): `layers` SiLU layers of width `hidden`, then
+/// a linear head to (mu, log_var).
+#[derive(Config, Debug)]
+pub struct MlpEncoderConfig {
+    /// Data dimensions D.
+    pub input: usize,
+    /// Classes of the one-hot label concatenated to x (0: unconditional).
+    pub classes: usize,
+    pub hidden: usize,
+    pub layers: usize,
+    pub latent: usize,
+}
+
+#[derive(Module, Debug)]
+pub struct MlpEncoder {
+    hidden: Vec<Linear>,
+    head: Linear,
+}
+
+impl MlpEncoderConfig {
+    pub fn init(&self, device: &Device) -> MlpEncoder {
+        let widths: Vec<usize> = std::iter::once(self.input + self.classes)
+            .chain(std::iter::repeat_n(self.hidden, self.layers))
+            .collect();
+        let hidden = widths
+            .windows(2)
+            .map(|w| LinearConfig::new(w[0], w[1]).init(device))
+            .collect();
+        MlpEncoder {
+            hidden,
+            head: LinearConfig::new(self.hidden, 2 * self.latent).init(device),
+        }
+    }
+}
+
+impl MlpEncoder {
+    /// `x` `[n, D]` in model space, `y` `[n, classes]` one-hot -> (mu, log_var), each `[n, latent]`.
+    pub fn forward(&self, x: Tensor<2>, y: Option<Tensor<2>>) -> (Tensor<2>, Tensor<2>) {
+        let mut h = match y {
+            Some(y) => Tensor::cat(vec![x, y], 1), // [n, D + classes]
+            None => x,                             // [n, D]
+        };
+        for layer in &self.hidden {
+            h = silu(layer.forward(h)); // [n, hidden]
+        }
+        let out = self.head.forward(h); // [n, 2 * latent]
+        let latent = out.dims()[1] / 2;
+        (
+            out.clone().narrow(1, 0, latent),
+            out.narrow(1, latent, latent),
+        ) // [n, latent] twice
+    }
+}
+
+/// Decoder z (and label) -> the observation's parameters `[n, P*D]` (parameter-major).
+#[derive(Config, Debug)]
+pub struct MlpDecoderConfig {
+    pub latent: usize,
+    pub classes: usize,
+    pub hidden: usize,
+    pub layers: usize,
+    /// P*D: parameters per dimension times data dimensions.
+    pub output: usize,
+}
+
+#[derive(Module, Debug)]
+pub struct MlpDecoder {
+    hidden: Vec<Linear>,
+    head: Linear,
+}
+
+impl MlpDecoderConfig {
+    pub fn init(&self, device: &Device) -> MlpDecoder {
+        let widths: Vec<usize> = std::iter::once(self.latent + self.classes)
+            .chain(std::iter::repeat_n(self.hidden, self.layers))
+            .collect();
+        let hidden = widths
+            .windows(2)
+            .map(|w| LinearConfig::new(w[0], w[1]).init(device))
+            .collect();
+        MlpDecoder {
+            hidden,
+            head: LinearConfig::new(self.hidden, self.output).init(device),
+        }
+    }
+}
+
+impl MlpDecoder {
+    /// `z` `[n, latent]`, `y` `[n, classes]` -> `[n, P*D]`.
+    pub fn forward(&self, z: Tensor<2>, y: Option<Tensor<2>>) -> Tensor<2> {
+        let mut h = match y {
+            Some(y) => Tensor::cat(vec![z, y], 1), // [n, latent + classes]
+            None => z,                             // [n, latent]
+        };
+        for layer in &self.hidden {
+            h = silu(layer.forward(h)); // [n, hidden]
+        }
+        self.head.forward(h) // [n, P*D]
+    }
+}
