@@ -1,0 +1,113 @@
+//! MLP generator and critic trunk for vector data (the 2-D densities).
+
+use crate::leaky_relu_slope_mask;
+use burn::nn::{Linear, LinearConfig};
+use burn::prelude::*;
+use burn::tensor::activation::{leaky_relu, relu};
+
+/// G(z, y) = W_L relu(... relu(W_1 [z; onehot(y)] + b_1) ...) + b_L: raw coordinates out (no
+/// squashing, the 2-D data are unbounded).
+#[derive(Config, Debug)]
+pub struct MlpGeneratorConfig {
+    /// Noise dimension plus the number of classes when conditional.
+    pub input: usize,
+    pub output: usize,
+    pub hidden: usize,
+    pub layers: usize,
+}
+
+#[derive(Module, Debug)]
+pub struct MlpGenerator {
+    hidden: Vec<Linear>,
+    out: Linear,
+}
+
+impl MlpGeneratorConfig {
+    pub fn init(&self, device: &Device) -> MlpGenerator {
+        let hidden = (0..self.layers)
+            .map(|l| {
+                LinearConfig::new(if l == 0 { self.input } else { self.hidden }, self.hidden)
+                    .init(device)
+            })
+            .collect();
+        MlpGenerator {
+            hidden,
+            out: LinearConfig::new(self.hidden, self.output).init(device),
+        }
+    }
+}
+
+impl MlpGenerator {
+    /// `input` is `[batch, input]` (noise, then the one-hot label if conditional).
+    pub fn forward(&self, input: Tensor<2>) -> Tensor<2> {
+        let mut h = input; // [batch, input]
+        for layer in &self.hidden {
+            h = relu(layer.forward(h)); // [batch, hidden]
+        }
+        self.out.forward(h) // [batch, output]
+    }
+}
+
+/// The critic's feature extractor φ(x) = σ(W_L σ(... σ(W_1 x + b_1) ...) + b_L), σ = LeakyReLU.
+#[derive(Config, Debug)]
+pub struct MlpTrunkConfig {
+    pub input: usize,
+    pub hidden: usize,
+    pub layers: usize,
+    #[config(default = 0.2)]
+    pub slope: f64,
+}
+
+#[derive(Module, Debug)]
+pub struct MlpTrunk {
+    layers: Vec<Linear>,
+    slope: f64,
+}
+
+impl MlpTrunkConfig {
+    pub fn init(&self, device: &Device) -> MlpTrunk {
+        let layers = (0..self.layers)
+            .map(|l| {
+                LinearConfig::new(if l == 0 { self.input } else { self.hidden }, self.hidden)
+                    .init(device)
+            })
+            .collect();
+        MlpTrunk {
+            layers,
+            slope: self.slope,
+        }
+    }
+}
+
+impl MlpTrunk {
+    /// Width of φ(x).
+    pub fn features(&self) -> usize {
+        self.layers.last().map(|l| l.weight.dims()[1]).unwrap_or(0)
+    }
+
+    /// φ(x) `[batch, hidden]` and every layer's pre-activation a_l (what [`Self::backward_input`]
+    /// needs for σ'(a_l)).
+    pub fn forward_trace(&self, x: Tensor<2>) -> (Tensor<2>, Vec<Tensor<2>>) {
+        let mut h = x; // [batch, input]
+        let mut pre = Vec::with_capacity(self.layers.len());
+        for layer in &self.layers {
+            let a = layer.forward(h); // [batch, hidden]
+            pre.push(a.clone());
+            h = leaky_relu(a, self.slope); // [batch, hidden]
+        }
+        (h, pre)
+    }
+
+    /// Given g = ∂s/∂φ per sample `[batch, hidden]`, ∂s/∂x per sample `[batch, input]`:
+    /// g ← W_l^T (σ'(a_l) ⊙ g) from the last layer to the first. A differentiable expression of
+    /// the weights (σ' of LeakyReLU is piecewise constant), so first-order autodiff of a penalty
+    /// on it reaches the weights.
+    pub fn backward_input(&self, g: Tensor<2>, pre: &[Tensor<2>]) -> Tensor<2> {
+        let mut g = g; // [batch, hidden]
+        for (layer, a) in self.layers.iter().zip(pre).rev() {
+            let g_a = g * leaky_relu_slope_mask(a.clone(), self.slope); // [batch, out_l]
+            g = g_a.matmul(layer.weight.val().transpose()); // [batch, in_l]
+        }
+        g
+    }
+}
