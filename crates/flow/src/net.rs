@@ -1,0 +1,85 @@
+//! The bijection f: x -> z, for vectors or images, behind one type.
+
+use crate::image::ImageFlow;
+use crate::mlp::VectorFlow;
+use burn::module::Module;
+use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+use burn::tensor::Gradients;
+use std::path::Path;
+
+#[derive(Clone, Debug)]
+pub enum FlowNet {
+    Vector(VectorFlow),
+    Image(ImageFlow),
+}
+
+impl FlowNet {
+    /// z = f(x) and log|det df/dx|: `[n, D]` -> (`[n, D]`, `[n]`).
+    pub fn forward(&self, x: Tensor<2>, cond: Option<&Tensor<2>>) -> (Tensor<2>, Tensor<1>) {
+        match self {
+            FlowNet::Vector(f) => f.forward(x, cond),
+            FlowNet::Image(f) => f.forward(x, cond),
+        }
+    }
+
+    /// x = f^{-1}(z): `[n, D]` -> `[n, D]`.
+    pub fn inverse(&self, z: Tensor<2>, cond: Option<&Tensor<2>>) -> Tensor<2> {
+        match self {
+            FlowNet::Vector(f) => f.inverse(z, cond),
+            FlowNet::Image(f) => f.inverse(z, cond),
+        }
+    }
+
+    pub fn initialise(&mut self, x: Tensor<2>, cond: Option<&Tensor<2>>) {
+        match self {
+            FlowNet::Vector(f) => f.initialise(x, cond),
+            FlowNet::Image(f) => f.initialise(x, cond),
+        }
+    }
+
+    /// The same weights without autodiff (for scoring and sampling).
+    pub fn valid(&self) -> FlowNet {
+        match self {
+            FlowNet::Vector(f) => FlowNet::Vector(f.valid()),
+            FlowNet::Image(f) => FlowNet::Image(f.valid()),
+        }
+    }
+
+    pub fn num_params(&self) -> usize {
+        match self {
+            FlowNet::Vector(f) => f.num_params(),
+            FlowNet::Image(f) => f.num_params(),
+        }
+    }
+
+    /// One optimizer step with the gradients of a loss computed through `self`.
+    pub fn step(self, optim: &mut ModuleOptimizer, lr: f64, grads: Gradients) -> FlowNet {
+        match self {
+            FlowNet::Vector(f) => {
+                let g = GradientsParams::from_grads(grads, &f);
+                FlowNet::Vector(optim.step(lr, f, g))
+            }
+            FlowNet::Image(f) => {
+                let g = GradientsParams::from_grads(grads, &f);
+                FlowNet::Image(optim.step(lr, f, g))
+            }
+        }
+    }
+
+    pub fn save(&self, path: &Path) -> anyhow::Result<()> {
+        match self {
+            FlowNet::Vector(f) => f.clone().into_record().save(path),
+            FlowNet::Image(f) => f.clone().into_record().save(path),
+        }
+        .map_err(|e| anyhow::anyhow!("saving {}: {e:?}", path.display()))
+    }
+
+    pub fn load(self, path: &Path) -> anyhow::Result<FlowNet> {
+        let err = |e| anyhow::anyhow!("loading {}: {e:?}", path.display());
+        Ok(match self {
+            FlowNet::Vector(f) => FlowNet::Vector(f.try_load_file(path).map_err(err)?),
+            FlowNet::Image(f) => FlowNet::Image(f.try_load_file(path).map_err(err)?),
+        })
+    }
+}
