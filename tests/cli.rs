@@ -179,3 +179,20 @@ fn plan_lists_run_ids_and_shards_partition_them() {
     assert_eq!(a.lines().count() + b.lines().count(), 3);
     assert!(a.lines().all(|l| !b.contains(l)));
 }
+
+#[test]
+fn eval_rescores_a_saved_run_to_the_same_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "m.toml", &TINY.replace("kid_subset_size = 100", "kid_subset_size = 100\nkeep_checkpoint = true"));
+    assert!(genbench(&["run", "m.toml"], dir.path()).status.success());
+    let run = dir.path().join("out/runs/gmm--8gaussians--s0");
+    let out = genbench(&["eval", run.to_str().unwrap()], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let read = |f: &str| -> serde_json::Value { serde_json::from_str(&std::fs::read_to_string(run.join(f)).unwrap()).unwrap() };
+    let (first, again) = (read("result.json"), read("rescore.json"));
+    for key in ["nll_kind", "nll_nats", "fd", "kid", "precision", "recall", "density", "coverage", "modes_covered"] {
+        assert_eq!(first[key], again[key], "{key}");
+    }
+    let missing = genbench(&["eval", "no/such/run"], dir.path());
+    assert_eq!(missing.status.code(), Some(2));
+}
