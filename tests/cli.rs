@@ -5,7 +5,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn genbench(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_genbench")).args(args).current_dir(cwd).output().expect("genbench runs")
+    Command::new(env!("CARGO_BIN_EXE_genbench"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("genbench runs")
 }
 
 fn stderr(o: &Output) -> String {
@@ -50,13 +54,23 @@ fn rejected(manifest: &str, needle: &[&str]) {
     write(dir.path(), "m.toml", manifest);
     let out = genbench(&["run", "m.toml"], dir.path());
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(2), "exit code for:\n{manifest}\nstderr: {err}");
-    assert!(err.starts_with("error: m.toml"), "error names the file: {err}");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "exit code for:\n{manifest}\nstderr: {err}"
+    );
+    assert!(
+        err.starts_with("error: m.toml"),
+        "error names the file: {err}"
+    );
     assert_eq!(err.trim_end().lines().count(), 1, "one error line: {err}");
     for n in needle {
         assert!(err.contains(n), "`{n}` missing from: {err}");
     }
-    assert!(!dir.path().join("out").exists(), "nothing may be written on bad input");
+    assert!(
+        !dir.path().join("out").exists(),
+        "nothing may be written on bad input"
+    );
     assert!(!err.contains("panicked"), "{err}");
 }
 
@@ -67,35 +81,65 @@ fn toml_syntax_error_names_the_line() {
 
 #[test]
 fn unknown_key_is_named_with_its_line() {
-    rejected(&TINY.replace("steps = 15", "stepz = 15"), &["stepz", "m.toml:19"]);
+    rejected(
+        &TINY.replace("steps = 15", "stepz = 15"),
+        &["stepz", "m.toml:19"],
+    );
 }
 
 #[test]
 fn unknown_family_config_key_is_named() {
-    rejected(&TINY.replace("restarts = 4", "restartz = 4"), &["restartz", "gmm"]);
+    rejected(
+        &TINY.replace("restarts = 4", "restartz = 4"),
+        &["restartz", "gmm"],
+    );
 }
 
 #[test]
 fn unknown_family_lists_the_families() {
-    rejected(&TINY.replace("family = \"gmm\"", "family = \"gmmm\""), &["gmmm", "allowed: gmm"]);
+    rejected(
+        &TINY.replace("family = \"gmm\"", "family = \"gmmm\""),
+        &["gmmm", "allowed: gmm"],
+    );
 }
 
 #[test]
 fn unknown_dataset_lists_the_datasets() {
-    rejected(&TINY.replace("name = \"8gaussians\"", "name = \"9gaussians\""), &["9gaussians", "digits"]);
+    rejected(
+        &TINY.replace("name = \"8gaussians\"", "name = \"9gaussians\""),
+        &["9gaussians", "digits"],
+    );
 }
 
 #[test]
 fn zero_budget_batch_or_rate_is_refused() {
-    rejected(&TINY.replace("steps = 15", "steps = 0"), &["steps", "positive"]);
-    rejected(&TINY.replace("batch_size = \"full\"", "batch_size = -4"), &["batch_size", "positive"]);
-    rejected(&TINY.replace("batch_size = \"full\"", "batch_size = \"full\"\nlearning_rate = 0.0"), &["learning_rate", "positive"]);
-    rejected(&TINY.replace("steps = 15", "seconds = -1.0"), &["seconds", "positive"]);
+    rejected(
+        &TINY.replace("steps = 15", "steps = 0"),
+        &["steps", "positive"],
+    );
+    rejected(
+        &TINY.replace("batch_size = \"full\"", "batch_size = -4"),
+        &["batch_size", "positive"],
+    );
+    rejected(
+        &TINY.replace(
+            "batch_size = \"full\"",
+            "batch_size = \"full\"\nlearning_rate = 0.0",
+        ),
+        &["learning_rate", "positive"],
+    );
+    rejected(
+        &TINY.replace("steps = 15", "seconds = -1.0"),
+        &["seconds", "positive"],
+    );
 }
 
 #[test]
 fn missing_data_folder_is_named() {
-    let m = TINY.replace("name = \"8gaussians\"\ntrain_size = 2000\ntest_size = 500", "name = \"fashion-mnist\"\ndata_dir = \"no/such/folder\"");
+    let m = TINY.replace(
+        "name = \"8gaussians\"\ntrain_size = 2000\ntest_size = 500",
+        "name = \"fashion-mnist\"\ndata_dir = \"no/such/folder\"",
+    );
     rejected(&m, &["no/such/folder"]);
 }
 
@@ -109,15 +153,23 @@ fn truncated_idx_file_names_expected_and_found_sizes() {
     images.extend(vec![0u8; 100]);
     std::fs::write(data.join("train-images-idx3-ubyte"), &images).unwrap();
     std::fs::write(data.join("t10k-images-idx3-ubyte"), &images).unwrap();
-    let labels = [0u8, 0, 8, 1, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    let labels = [
+        0u8, 0, 8, 1, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
     std::fs::write(data.join("train-labels-idx1-ubyte"), labels).unwrap();
     std::fs::write(data.join("t10k-labels-idx1-ubyte"), labels).unwrap();
-    let m = TINY.replace("name = \"8gaussians\"\ntrain_size = 2000\ntest_size = 500", "name = \"fashion-mnist\"\ndata_dir = \"fm\"");
+    let m = TINY.replace(
+        "name = \"8gaussians\"\ntrain_size = 2000\ntest_size = 500",
+        "name = \"fashion-mnist\"\ndata_dir = \"fm\"",
+    );
     write(dir.path(), "m.toml", &m);
     let out = genbench(&["run", "m.toml"], dir.path());
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("images-idx3-ubyte") && err.contains("7840") && err.contains("100"), "{err}");
+    assert!(
+        err.contains("images-idx3-ubyte") && err.contains("7840") && err.contains("100"),
+        "{err}"
+    );
     assert!(!dir.path().join("out").exists());
 }
 
@@ -125,13 +177,22 @@ fn summary_rows(path: &Path) -> Vec<Vec<(String, String)>> {
     let mut r = csv::Reader::from_path(path).unwrap();
     let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
     r.records()
-        .map(|rec| header.iter().cloned().zip(rec.unwrap().iter().map(String::from)).collect())
+        .map(|rec| {
+            header
+                .iter()
+                .cloned()
+                .zip(rec.unwrap().iter().map(String::from))
+                .collect()
+        })
         .collect()
 }
 
 /// Columns that measure time, which no seed can fix.
 fn timeless(row: &[(String, String)]) -> Vec<(String, String)> {
-    row.iter().filter(|(k, _)| !k.contains("seconds") && k != "samples_per_second").cloned().collect()
+    row.iter()
+        .filter(|(k, _)| !k.contains("seconds") && k != "samples_per_second")
+        .cloned()
+        .collect()
 }
 
 #[test]
@@ -142,29 +203,56 @@ fn tiny_run_writes_results_skips_on_rerun_and_is_reproducible() {
     assert!(first.status.success(), "{}", stderr(&first));
     let out = dir.path().join("out");
     let run = out.join("runs/gmm--8gaussians--s0");
-    for f in ["config.json", "train.csv", "metrics.csv", "result.json", "samples.csv"] {
+    for f in [
+        "config.json",
+        "train.csv",
+        "metrics.csv",
+        "result.json",
+        "samples.csv",
+    ] {
         assert!(run.join(f).exists(), "{f} missing");
     }
     let rows = summary_rows(&out.join("summary.csv"));
     assert_eq!(rows.len(), 1);
-    let get = |k: &str| rows[0].iter().find(|(c, _)| c == k).map(|(_, v)| v.clone()).unwrap();
+    let get = |k: &str| {
+        rows[0]
+            .iter()
+            .find(|(c, _)| c == k)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
     assert_eq!(get("family"), "gmm");
     assert_eq!(get("nll_kind"), "exact");
     assert_eq!(get("status"), "ok");
     let nll: f64 = get("nll_nats").parse().unwrap();
     let entropy: f64 = get("entropy_nats").parse().unwrap();
-    assert!(nll > entropy - 0.1 && nll < entropy + 0.5, "nll {nll} vs entropy {entropy}");
+    assert!(
+        nll > entropy - 0.1 && nll < entropy + 0.5,
+        "nll {nll} vs entropy {entropy}"
+    );
     assert!(!get("fd_n").is_empty() && !get("backend").is_empty() && !get("threads").is_empty());
 
     let again = genbench(&["run", "m.toml"], dir.path());
     assert!(again.status.success());
-    assert!(stderr(&again).contains("done already"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("done already"),
+        "{}",
+        stderr(&again)
+    );
 
-    std::fs::write(dir.path().join("m2.toml"), TINY.replace("output = \"out\"", "output = \"out2\"")).unwrap();
+    std::fs::write(
+        dir.path().join("m2.toml"),
+        TINY.replace("output = \"out\"", "output = \"out2\""),
+    )
+    .unwrap();
     let second = genbench(&["run", "m2.toml"], dir.path());
     assert!(second.status.success(), "{}", stderr(&second));
     let rows2 = summary_rows(&dir.path().join("out2/summary.csv"));
-    assert_eq!(timeless(&rows[0]), timeless(&rows2[0]), "same seed, same numbers");
+    assert_eq!(
+        timeless(&rows[0]),
+        timeless(&rows2[0]),
+        "same seed, same numbers"
+    );
 }
 
 #[test]
@@ -173,9 +261,18 @@ fn plan_lists_run_ids_and_shards_partition_them() {
     let m = TINY.replace("seeds = [0]", "seeds = [0, 1, 2]");
     write(dir.path(), "m.toml", &m);
     let all = String::from_utf8(genbench(&["plan", "m.toml"], dir.path()).stdout).unwrap();
-    assert_eq!(all.lines().collect::<Vec<_>>(), ["gmm--8gaussians--s0", "gmm--8gaussians--s1", "gmm--8gaussians--s2"]);
-    let a = String::from_utf8(genbench(&["plan", "m.toml", "--shard", "1/2"], dir.path()).stdout).unwrap();
-    let b = String::from_utf8(genbench(&["plan", "m.toml", "--shard", "2/2"], dir.path()).stdout).unwrap();
+    assert_eq!(
+        all.lines().collect::<Vec<_>>(),
+        [
+            "gmm--8gaussians--s0",
+            "gmm--8gaussians--s1",
+            "gmm--8gaussians--s2"
+        ]
+    );
+    let a = String::from_utf8(genbench(&["plan", "m.toml", "--shard", "1/2"], dir.path()).stdout)
+        .unwrap();
+    let b = String::from_utf8(genbench(&["plan", "m.toml", "--shard", "2/2"], dir.path()).stdout)
+        .unwrap();
     assert_eq!(a.lines().count() + b.lines().count(), 3);
     assert!(a.lines().all(|l| !b.contains(l)));
 }
@@ -183,14 +280,33 @@ fn plan_lists_run_ids_and_shards_partition_them() {
 #[test]
 fn eval_rescores_a_saved_run_to_the_same_numbers() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "m.toml", &TINY.replace("kid_subset_size = 100", "kid_subset_size = 100\nkeep_checkpoint = true"));
+    write(
+        dir.path(),
+        "m.toml",
+        &TINY.replace(
+            "kid_subset_size = 100",
+            "kid_subset_size = 100\nkeep_checkpoint = true",
+        ),
+    );
     assert!(genbench(&["run", "m.toml"], dir.path()).status.success());
     let run = dir.path().join("out/runs/gmm--8gaussians--s0");
     let out = genbench(&["eval", run.to_str().unwrap()], dir.path());
     assert!(out.status.success(), "{}", stderr(&out));
-    let read = |f: &str| -> serde_json::Value { serde_json::from_str(&std::fs::read_to_string(run.join(f)).unwrap()).unwrap() };
+    let read = |f: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(run.join(f)).unwrap()).unwrap()
+    };
     let (first, again) = (read("result.json"), read("rescore.json"));
-    for key in ["nll_kind", "nll_nats", "fd", "kid", "precision", "recall", "density", "coverage", "modes_covered"] {
+    for key in [
+        "nll_kind",
+        "nll_nats",
+        "fd",
+        "kid",
+        "precision",
+        "recall",
+        "density",
+        "coverage",
+        "modes_covered",
+    ] {
         assert_eq!(first[key], again[key], "{key}");
     }
     let missing = genbench(&["eval", "no/such/run"], dir.path());

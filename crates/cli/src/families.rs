@@ -1,6 +1,8 @@
 //! The one place that lists the families. Adding a family is one crate and one line here.
 
-use genbench_core::{BuildContext, Family, GenerativeModel, build_family, model::parse_family_config};
+use genbench_core::{
+    BuildContext, Family, GenerativeModel, build_family, model::parse_family_config,
+};
 
 type Built = (serde_json::Value, Box<dyn GenerativeModel>);
 

@@ -25,14 +25,35 @@ impl FeatureSpace for FeatureNet {
 
 /// The classifier for an image dataset (None for 2-D data, whose features are its coordinates).
 /// The cache sits beside the experiment folder: results/feature-nets/ for results/<experiment>.
-pub fn for_dataset(data: &Dataset, experiment_dir: &Path, device: &Device, _show_progress: bool) -> anyhow::Result<Option<FeatureNet>> {
+pub fn for_dataset(
+    data: &Dataset,
+    experiment_dir: &Path,
+    device: &Device,
+    _show_progress: bool,
+) -> anyhow::Result<Option<FeatureNet>> {
     if !data.spec.is_image() || data.spec.num_classes == 0 {
         return Ok(None);
     }
-    let cache = experiment_dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).join("feature-nets");
+    let cache = experiment_dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .join("feature-nets");
     let split_key = split_key(data);
-    eprintln!("feature space for {}: classifier {split_key} (cached in {})", data.spec.name, cache.display());
-    let net = FeatureNet::load_or_train(&data.spec, &data.train, &data.test, &split_key, &cache, FEATURE_NET_SEED, device)?;
+    eprintln!(
+        "feature space for {}: classifier {split_key} (cached in {})",
+        data.spec.name,
+        cache.display()
+    );
+    let net = FeatureNet::load_or_train(
+        &data.spec,
+        &data.train,
+        &data.test,
+        &split_key,
+        &cache,
+        FEATURE_NET_SEED,
+        device,
+    )?;
     eprintln!("    classifier test accuracy {:.4}", net.test_accuracy());
     Ok(Some(net))
 }
@@ -40,6 +61,11 @@ pub fn for_dataset(data: &Dataset, experiment_dir: &Path, device: &Device, _show
 /// A key that changes whenever the data the classifier sees changes: the preprocessing line
 /// (levels, binarization, split sizes and seed) reduced to a file-name-safe hash.
 fn split_key(data: &Dataset) -> String {
-    let h = data.preprocessing.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3));
+    let h = data
+        .preprocessing
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+        });
     format!("{:016x}", h)
 }

@@ -97,7 +97,10 @@ enum Command {
 
 fn parse_shard(s: &str) -> Result<(usize, usize), String> {
     let (i, n) = s.split_once('/').ok_or("expected I/N, e.g. 2/4")?;
-    let (i, n): (usize, usize) = (i.parse().map_err(|_| "I is not a number")?, n.parse().map_err(|_| "N is not a number")?);
+    let (i, n): (usize, usize) = (
+        i.parse().map_err(|_| "I is not a number")?,
+        n.parse().map_err(|_| "N is not a number")?,
+    );
     if n == 0 || i == 0 || i > n {
         return Err(format!("shard {i}/{n}: need 1 <= I <= N"));
     }
@@ -122,20 +125,43 @@ fn main() -> ExitCode {
 
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Run { manifest, shard, only, force, device } => {
+        Command::Run {
+            manifest,
+            shard,
+            only,
+            force,
+            device,
+        } => {
             let plan = manifest::load(&manifest, device)?;
-            let opts = runner::RunOptions { force, shard, only, show_progress: std::io::stderr().is_terminal() };
+            let opts = runner::RunOptions {
+                force,
+                shard,
+                only,
+                show_progress: std::io::stderr().is_terminal(),
+            };
             let report = runner::run_plan(&plan, &opts)?;
             self::report(&plan.output)?;
-            eprintln!("{} ran, {} skipped, {} failed", report.ran, report.skipped, report.failed.len());
+            eprintln!(
+                "{} ran, {} skipped, {} failed",
+                report.ran,
+                report.skipped,
+                report.failed.len()
+            );
             for (id, err) in &report.failed {
                 eprintln!("  failed {id}: {err}");
             }
-            Ok(if report.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if report.failed.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Plan { manifest, shard } => {
             let plan = manifest::load(&manifest, None)?;
-            let opts = runner::RunOptions { shard, ..Default::default() };
+            let opts = runner::RunOptions {
+                shard,
+                ..Default::default()
+            };
             for run in runner::select(&plan, &opts)? {
                 println!("{}", run.id);
             }
@@ -150,22 +176,47 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Report { dir } => {
             if !dir.join("runs").is_dir() && !dir.join("summary.csv").is_file() {
-                return Err(UsageError::new(format!("{}: not an experiment folder (no runs/ or summary.csv)", dir.display())).into());
+                return Err(UsageError::new(format!(
+                    "{}: not an experiment folder (no runs/ or summary.csv)",
+                    dir.display()
+                ))
+                .into());
             }
             report(&dir)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::List => {
             println!("datasets:");
-            println!("  {:<14} {:<12} {:<10} {:>6} {:>7} {:>6}  {:<22} source", "name", "kind", "shape", "levels", "train", "test", "true entropy (nats)");
+            println!(
+                "  {:<14} {:<12} {:<10} {:>6} {:>7} {:>6}  {:<22} source",
+                "name", "kind", "shape", "levels", "train", "test", "true entropy (nats)"
+            );
             let size = |s: Option<usize>| s.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
             for d in genbench_dataset::catalogue() {
-                let shape = d.shape.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("x");
-                let levels = d.levels.map(|l| l.to_string()).unwrap_or_else(|| "cont.".into());
-                let entropy = d.entropy.map(|e| format!("{:.4} ± {:.4}", e.nats, e.std_error)).unwrap_or_else(|| "-".into());
+                let shape = d
+                    .shape
+                    .iter()
+                    .map(|v| v.to_string())
+                    .collect::<Vec<_>>()
+                    .join("x");
+                let levels = d
+                    .levels
+                    .map(|l| l.to_string())
+                    .unwrap_or_else(|| "cont.".into());
+                let entropy = d
+                    .entropy
+                    .map(|e| format!("{:.4} ± {:.4}", e.nats, e.std_error))
+                    .unwrap_or_else(|| "-".into());
                 println!(
                     "  {:<14} {:<12} {:<10} {:>6} {:>7} {:>6}  {:<22} {}",
-                    d.name, d.kind, shape, levels, size(d.train_size), size(d.test_size), entropy, d.source
+                    d.name,
+                    d.kind,
+                    shape,
+                    levels,
+                    size(d.train_size),
+                    size(d.test_size),
+                    entropy,
+                    d.source
                 );
             }
             println!("families:");
@@ -179,7 +230,13 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", genbench_eval::frechet_distance(&a, &b)?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Kid { a, b, subsets, subset_size, seed } => {
+        Command::Kid {
+            a,
+            b,
+            subsets,
+            subset_size,
+            seed,
+        } => {
             let (a, b) = (read_features(&a)?, read_features(&b)?);
             let m = subset_size.min(a.rows).min(b.rows);
             let kid = genbench_eval::kid(&a, &b, subsets, m, seed)?;

@@ -139,13 +139,18 @@ pub struct Plan {
 /// Read, parse and validate `path`. Every error is a [`UsageError`] that names the file, the
 /// line and the key.
 pub fn load(path: &Path, device_override: Option<DeviceChoice>) -> Result<Plan, UsageError> {
-    let text = std::fs::read_to_string(path).map_err(|e| UsageError::new(format!("{}: cannot read: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| UsageError::new(format!("{}: cannot read: {e}", path.display())))?;
     let at = |span: Option<std::ops::Range<usize>>, msg: String| located(path, &text, span, msg);
-    let manifest: Manifest = toml::from_str(&text).map_err(|e| at(e.span(), e.message().to_string()))?;
+    let manifest: Manifest =
+        toml::from_str(&text).map_err(|e| at(e.span(), e.message().to_string()))?;
 
     let device = match (device_override, &manifest.device) {
         (Some(d), _) => d,
-        (None, Some(d)) => d.get_ref().parse().map_err(|e: String| at(Some(d.span()), format!("device: {e}")))?,
+        (None, Some(d)) => d
+            .get_ref()
+            .parse()
+            .map_err(|e: String| at(Some(d.span()), format!("device: {e}")))?,
         (None, None) => DeviceChoice::default(),
     };
     if manifest.seeds.is_empty() {
@@ -160,15 +165,28 @@ pub fn load(path: &Path, device_override: Option<DeviceChoice>) -> Result<Plan, 
     for d in &manifest.datasets {
         let cfg = d.get_ref().clone();
         if !genbench_dataset::DATASET_NAMES.contains(&cfg.name.as_str()) {
-            return Err(at(Some(d.span()), format!("datasets.name: unknown dataset `{}`; allowed: {}", cfg.name, genbench_dataset::DATASET_NAMES.join(", "))));
+            return Err(at(
+                Some(d.span()),
+                format!(
+                    "datasets.name: unknown dataset `{}`; allowed: {}",
+                    cfg.name,
+                    genbench_dataset::DATASET_NAMES.join(", ")
+                ),
+            ));
         }
         if datasets.iter().any(|x: &DataConfig| x.name == cfg.name) {
-            return Err(at(Some(d.span()), format!("datasets: `{}` is listed twice", cfg.name)));
+            return Err(at(
+                Some(d.span()),
+                format!("datasets: `{}` is listed twice", cfg.name),
+            ));
         }
         datasets.push(cfg);
     }
     if datasets.is_empty() {
-        return Err(at(None, "datasets: give at least one [[datasets]] table".into()));
+        return Err(at(
+            None,
+            "datasets: give at least one [[datasets]] table".into(),
+        ));
     }
 
     let mut runs = Vec::new();
@@ -176,39 +194,100 @@ pub fn load(path: &Path, device_override: Option<DeviceChoice>) -> Result<Plan, 
     for m in &manifest.models {
         let spec = m.get_ref();
         let ctx = |what: &str| format!("models `{}`: {what}", spec.name);
-        if spec.name.is_empty() || !spec.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            return Err(at(Some(m.span()), ctx("name: use letters, digits, '-' and '_' only")));
+        if spec.name.is_empty()
+            || !spec
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(at(
+                Some(m.span()),
+                ctx("name: use letters, digits, '-' and '_' only"),
+            ));
         }
         let family = families::find(spec.family.get_ref()).ok_or_else(|| {
-            at(Some(spec.family.span()), ctx(&format!("family: unknown family `{}`; allowed: {}", spec.family.get_ref(), families::names().join(", "))))
+            at(
+                Some(spec.family.span()),
+                ctx(&format!(
+                    "family: unknown family `{}`; allowed: {}",
+                    spec.family.get_ref(),
+                    families::names().join(", ")
+                )),
+            )
         })?;
-        (family.validate)(spec.config.get_ref().clone()).map_err(|e| at(Some(spec.config.span()), ctx(&format!("config: {e}"))))?;
+        (family.validate)(spec.config.get_ref().clone())
+            .map_err(|e| at(Some(spec.config.span()), ctx(&format!("config: {e}"))))?;
         let budget = match (&spec.steps, &spec.seconds) {
             (Some(s), None) if *s.get_ref() > 0 => Budget::Steps(*s.get_ref() as u64),
-            (Some(s), None) => return Err(at(Some(s.span()), ctx(&format!("steps: must be a positive number of steps, got {}", s.get_ref())))),
-            (None, Some(s)) if s.get_ref().is_finite() && *s.get_ref() > 0.0 => Budget::Seconds(*s.get_ref()),
-            (None, Some(s)) => return Err(at(Some(s.span()), ctx(&format!("seconds: must be a positive number of seconds, got {}", s.get_ref())))),
-            _ => return Err(at(Some(m.span()), ctx("give exactly one budget: `steps = N` or `seconds = S`"))),
+            (Some(s), None) => {
+                return Err(at(
+                    Some(s.span()),
+                    ctx(&format!(
+                        "steps: must be a positive number of steps, got {}",
+                        s.get_ref()
+                    )),
+                ));
+            }
+            (None, Some(s)) if s.get_ref().is_finite() && *s.get_ref() > 0.0 => {
+                Budget::Seconds(*s.get_ref())
+            }
+            (None, Some(s)) => {
+                return Err(at(
+                    Some(s.span()),
+                    ctx(&format!(
+                        "seconds: must be a positive number of seconds, got {}",
+                        s.get_ref()
+                    )),
+                ));
+            }
+            _ => {
+                return Err(at(
+                    Some(m.span()),
+                    ctx("give exactly one budget: `steps = N` or `seconds = S`"),
+                ));
+            }
         };
         let batch_size = match spec.batch_size.get_ref() {
             BatchSize::Examples(n) if *n > 0 => *n as usize,
             BatchSize::Named(FullBatch::Full) => usize::MAX,
             BatchSize::Examples(n) => {
-                return Err(at(Some(spec.batch_size.span()), ctx(&format!("batch_size: must be a positive number of examples or \"full\", got {n}"))));
+                return Err(at(
+                    Some(spec.batch_size.span()),
+                    ctx(&format!(
+                        "batch_size: must be a positive number of examples or \"full\", got {n}"
+                    )),
+                ));
             }
         };
         let lr = *spec.learning_rate.get_ref();
         if !(lr.is_finite() && lr > 0.0) {
-            return Err(at(Some(spec.learning_rate.span()), ctx(&format!("learning_rate: must be positive, got {lr}"))));
+            return Err(at(
+                Some(spec.learning_rate.span()),
+                ctx(&format!("learning_rate: must be positive, got {lr}")),
+            ));
         }
         let targets: Vec<&DataConfig> = match &spec.datasets {
             None => datasets.iter().collect(),
             Some(list) => {
                 let mut out = Vec::new();
                 for n in list {
-                    let d = datasets.iter().find(|d| d.name == *n.get_ref()).ok_or_else(|| {
-                        at(Some(n.span()), ctx(&format!("datasets: `{}` is not among the manifest's [[datasets]] ({})", n.get_ref(), datasets.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", "))))
-                    })?;
+                    let d = datasets
+                        .iter()
+                        .find(|d| d.name == *n.get_ref())
+                        .ok_or_else(|| {
+                            at(
+                                Some(n.span()),
+                                ctx(&format!(
+                                    "datasets: `{}` is not among the manifest's [[datasets]] ({})",
+                                    n.get_ref(),
+                                    datasets
+                                        .iter()
+                                        .map(|d| d.name.as_str())
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                )),
+                            )
+                        })?;
                     out.push(d);
                 }
                 out
@@ -218,7 +297,12 @@ pub fn load(path: &Path, device_override: Option<DeviceChoice>) -> Result<Plan, 
             for &seed in &manifest.seeds {
                 let id = format!("{}--{}--s{}", spec.name, data.name, seed);
                 if !ids.insert(id.clone()) {
-                    return Err(at(Some(m.span()), ctx(&format!("run `{id}` appears twice (same name, dataset and seed)"))));
+                    return Err(at(
+                        Some(m.span()),
+                        ctx(&format!(
+                            "run `{id}` appears twice (same name, dataset and seed)"
+                        )),
+                    ));
                 }
                 runs.push(RunSpec {
                     id,
@@ -232,14 +316,33 @@ pub fn load(path: &Path, device_override: Option<DeviceChoice>) -> Result<Plan, 
         }
     }
     if runs.is_empty() {
-        return Err(at(None, "models: give at least one [[models]] table".into()));
+        return Err(at(
+            None,
+            "models: give at least one [[models]] table".into(),
+        ));
     }
-    let output = manifest.output.clone().unwrap_or_else(|| PathBuf::from("results").join(&manifest.name));
-    Ok(Plan { path: path.to_path_buf(), text, name: manifest.name, output, device, eval, runs })
+    let output = manifest
+        .output
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results").join(&manifest.name));
+    Ok(Plan {
+        path: path.to_path_buf(),
+        text,
+        name: manifest.name,
+        output,
+        device,
+        eval,
+        runs,
+    })
 }
 
 /// `file:line: message` (line from the byte span when TOML gives one).
-fn located(path: &Path, text: &str, span: Option<std::ops::Range<usize>>, msg: String) -> UsageError {
+fn located(
+    path: &Path,
+    text: &str,
+    span: Option<std::ops::Range<usize>>,
+    msg: String,
+) -> UsageError {
     let msg = msg.trim().replace('\n', " ");
     match span.filter(|s| s.end > 0 || s.start > 0) {
         Some(s) => {

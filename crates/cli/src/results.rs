@@ -7,12 +7,52 @@ use std::path::Path;
 
 /// Columns every summary.csv starts with, in this order; other columns follow sorted.
 pub const LEADING_COLUMNS: &[&str] = &[
-    "run_id", "experiment", "family", "model", "arch", "paper", "year", "dataset", "seed", "conditional", "status",
-    "diverged_at", "steps", "train_seconds", "wall_seconds", "backend", "threads", "commit", "params", "nll_kind",
-    "nll_nats", "nll_bpd", "nll_n", "ll_seconds", "entropy_nats", "nll_minus_entropy_nats", "fd", "fd_n", "kid",
-    "kid_std", "kid_n", "precision", "recall", "pr_n", "density", "coverage", "dc_n", "true_logp_of_samples",
-    "modes_covered", "modes_total", "high_quality", "cond_accuracy", "classifier_accuracy", "samples_per_second",
-    "evals_per_sample", "preprocessing",
+    "run_id",
+    "experiment",
+    "family",
+    "model",
+    "arch",
+    "paper",
+    "year",
+    "dataset",
+    "seed",
+    "conditional",
+    "status",
+    "diverged_at",
+    "steps",
+    "train_seconds",
+    "wall_seconds",
+    "backend",
+    "threads",
+    "commit",
+    "params",
+    "nll_kind",
+    "nll_nats",
+    "nll_bpd",
+    "nll_n",
+    "ll_seconds",
+    "entropy_nats",
+    "nll_minus_entropy_nats",
+    "fd",
+    "fd_n",
+    "kid",
+    "kid_std",
+    "kid_n",
+    "precision",
+    "recall",
+    "pr_n",
+    "density",
+    "coverage",
+    "dc_n",
+    "true_logp_of_samples",
+    "modes_covered",
+    "modes_total",
+    "high_quality",
+    "cond_accuracy",
+    "classifier_accuracy",
+    "samples_per_second",
+    "evals_per_sample",
+    "preprocessing",
 ];
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -29,24 +69,40 @@ impl Row {
 
     /// A float, or empty when `None` or not finite.
     pub fn set_f(&mut self, key: &str, value: Option<f64>) {
-        self.set(key, value.filter(|v| v.is_finite()).map(|v| v.to_string()).unwrap_or_default());
+        self.set(
+            key,
+            value
+                .filter(|v| v.is_finite())
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
+        );
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn save(&self, path: &Path) -> anyhow::Result<()> {
-        let map: serde_json::Map<String, serde_json::Value> =
-            self.0.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
+        let map: serde_json::Map<String, serde_json::Value> = self
+            .0
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect();
         fsutil::write_json(path, &map)
     }
 
     pub fn load(path: &Path) -> anyhow::Result<Row> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let map: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
-        Ok(Row(map.into_iter().map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string())).collect()))
+        Ok(Row(map
+            .into_iter()
+            .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
+            .collect()))
     }
 }
 
@@ -56,7 +112,9 @@ pub fn write_summary(output: &Path) -> anyhow::Result<usize> {
     let mut rows = Vec::new();
     let runs = output.join("runs");
     if runs.exists() {
-        for entry in std::fs::read_dir(&runs).with_context(|| format!("listing {}", runs.display()))? {
+        for entry in
+            std::fs::read_dir(&runs).with_context(|| format!("listing {}", runs.display()))?
+        {
             let path = entry?.path().join("result.json");
             if path.exists() {
                 rows.push(Row::load(&path)?);
@@ -73,7 +131,15 @@ pub fn write_summary(output: &Path) -> anyhow::Result<usize> {
     extra.sort();
     extra.dedup();
     header.extend(extra);
-    let body: Vec<Vec<String>> = rows.iter().map(|r| header.iter().map(|h| r.get(h).unwrap_or("").to_string()).collect()).collect();
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            header
+                .iter()
+                .map(|h| r.get(h).unwrap_or("").to_string())
+                .collect()
+        })
+        .collect();
     fsutil::write_csv(&output.join("summary.csv"), &header, &body)?;
     Ok(rows.len())
 }

@@ -22,29 +22,58 @@ pub struct Reference<'a> {
 }
 
 /// Likelihood on the test set (capped at `examples`, 0 = all), with its kind and timing.
-pub fn likelihood(model: &mut dyn GenerativeModel, data: &Dataset, examples: usize, seed: u64, row: &mut Row) -> anyhow::Result<()> {
-    let test = if examples == 0 { data.test.clone() } else { data.test.head(examples) };
+pub fn likelihood(
+    model: &mut dyn GenerativeModel,
+    data: &Dataset,
+    examples: usize,
+    seed: u64,
+    row: &mut Row,
+) -> anyhow::Result<()> {
+    let test = if examples == 0 {
+        data.test.clone()
+    } else {
+        data.test.head(examples)
+    };
     let started = Instant::now();
     let ll = model.log_likelihood(&test, seed)?;
     row.set_f("ll_seconds", Some(started.elapsed().as_secs_f64()));
     row.set("nll_kind", ll.kind);
     row.set_f("nll_nats", ll.mean_nll_nats());
-    row.set_f("nll_bpd", if data.spec.is_discrete() { ll.mean_nll_bpd(data.spec.dim()) } else { None });
-    row.set("nll_n", if ll.log_px_nats.is_empty() { String::new() } else { ll.log_px_nats.len().to_string() });
+    row.set_f(
+        "nll_bpd",
+        if data.spec.is_discrete() {
+            ll.mean_nll_bpd(data.spec.dim())
+        } else {
+            None
+        },
+    );
+    row.set(
+        "nll_n",
+        if ll.log_px_nats.is_empty() {
+            String::new()
+        } else {
+            ll.log_px_nats.len().to_string()
+        },
+    );
     for (name, value) in &ll.extras {
         row.set_f(&format!("ll_{name}"), Some(*value));
     }
     if let Some(density) = &data.density {
         let entropy = density.entropy().nats;
         row.set_f("entropy_nats", Some(entropy));
-        row.set_f("nll_minus_entropy_nats", ll.mean_nll_nats().map(|nll| nll - entropy));
+        row.set_f(
+            "nll_minus_entropy_nats",
+            ll.mean_nll_nats().map(|nll| nll - entropy),
+        );
     }
     Ok(())
 }
 
 /// Labels for `n` samples of a conditional model: the classes in turn.
 fn cycled_labels(model: &dyn GenerativeModel, data: &Dataset, n: usize) -> Option<Vec<usize>> {
-    model.is_conditional().then(|| (0..n).map(|i| i % data.spec.num_classes.max(1)).collect())
+    model
+        .is_conditional()
+        .then(|| (0..n).map(|i| i % data.spec.num_classes.max(1)).collect())
 }
 
 /// Draw `opts.samples` from the default sampler (`variant == None`) or a named variant, time
@@ -65,8 +94,18 @@ pub fn samples(
         None => model.sample(n, labels.as_deref(), seeds.stream("eval"))?,
         Some(v) => model.sample_variant(&v.name, n, labels.as_deref(), seeds.stream("eval"))?,
     };
-    row.set_f("samples_per_second", Some(n as f64 / started.elapsed().as_secs_f64().max(1e-9)));
-    row.set_f("evals_per_sample", Some(variant.map(|v| v.evals_per_sample).unwrap_or_else(|| model.evals_per_sample())));
+    row.set_f(
+        "samples_per_second",
+        Some(n as f64 / started.elapsed().as_secs_f64().max(1e-9)),
+    );
+    row.set_f(
+        "evals_per_sample",
+        Some(
+            variant
+                .map(|v| v.evals_per_sample)
+                .unwrap_or_else(|| model.evals_per_sample()),
+        ),
+    );
     anyhow::ensure!(
         fake.len() == n && fake.dim == data.spec.dim(),
         "the model returned {} samples of dim {} (asked for {n} of dim {})",
@@ -74,31 +113,55 @@ pub fn samples(
         fake.dim,
         data.spec.dim()
     );
-    anyhow::ensure!(fake.x.iter().all(|v| v.is_finite()), "the model returned non-finite samples");
+    anyhow::ensure!(
+        fake.x.iter().all(|v| v.is_finite()),
+        "the model returned non-finite samples"
+    );
     quality(&fake, labels.as_deref(), reference, opts, seeds, row)?;
     Ok(fake)
 }
 
 /// Everything measured on a set of samples.
-fn quality(fake: &Batch, labels: Option<&[usize]>, reference: &Reference, opts: &EvalOptions, seeds: &Seeds, row: &mut Row) -> anyhow::Result<()> {
+fn quality(
+    fake: &Batch,
+    labels: Option<&[usize]>,
+    reference: &Reference,
+    opts: &EvalOptions,
+    seeds: &Seeds,
+    row: &mut Row,
+) -> anyhow::Result<()> {
     let data = reference.data;
     let n = fake.len();
     let real = data.test.head(n);
     if let Some(density) = &data.density {
-        let points: Vec<[f64; 2]> = (0..n).map(|i| [fake.row(i)[0] as f64, fake.row(i)[1] as f64]).collect();
+        let points: Vec<[f64; 2]> = (0..n)
+            .map(|i| [fake.row(i)[0] as f64, fake.row(i)[1] as f64])
+            .collect();
         row.set_f("entropy_nats", Some(density.entropy().nats));
-        row.set_f("true_logp_of_samples", Some(toy2d::mean_true_log_density(&points, &|x| density.log_prob(x))));
+        row.set_f(
+            "true_logp_of_samples",
+            Some(toy2d::mean_true_log_density(&points, &|x| {
+                density.log_prob(x)
+            })),
+        );
         if let Some((modes, sigma)) = density.modes() {
             let cov = toy2d::mode_coverage(&points, &modes, sigma);
             row.set("modes_covered", cov.modes_covered);
             row.set("modes_total", cov.modes);
             row.set_f("high_quality", Some(cov.high_quality));
             if let Some(labels) = labels {
-                let hits = points.iter().zip(labels).filter(|(p, l)| nearest(p, &modes) == **l).count();
+                let hits = points
+                    .iter()
+                    .zip(labels)
+                    .filter(|(p, l)| nearest(p, &modes) == **l)
+                    .count();
                 row.set_f("cond_accuracy", Some(hits as f64 / n as f64));
             }
         }
-        let (a, b) = (FeatureSet::from_f32(&real.x, real.dim), FeatureSet::from_f32(&fake.x, fake.dim));
+        let (a, b) = (
+            FeatureSet::from_f32(&real.x, real.dim),
+            FeatureSet::from_f32(&fake.x, fake.dim),
+        );
         return sample_metrics(&a, &b, opts, seeds, row);
     }
     if let Some(net) = reference.features {
@@ -115,7 +178,13 @@ fn quality(fake: &Batch, labels: Option<&[usize]>, reference: &Reference, opts: 
 
 /// FD, KID, precision/recall, density/coverage between real and generated features, each with
 /// its sample counts.
-pub fn sample_metrics(real: &FeatureSet, fake: &FeatureSet, opts: &EvalOptions, seeds: &Seeds, row: &mut Row) -> anyhow::Result<()> {
+pub fn sample_metrics(
+    real: &FeatureSet,
+    fake: &FeatureSet,
+    opts: &EvalOptions,
+    seeds: &Seeds,
+    row: &mut Row,
+) -> anyhow::Result<()> {
     let n = real.rows.min(fake.rows);
     row.set_f("fd", Some(genbench_eval::frechet_distance(real, fake)?));
     row.set("fd_n", format!("{}/{}", real.rows, fake.rows));
@@ -136,7 +205,12 @@ pub fn sample_metrics(real: &FeatureSet, fake: &FeatureSet, opts: &EvalOptions, 
 }
 
 /// Every sampler variant of the model, scored like the default sampler: one row each.
-pub fn variants(model: &mut dyn GenerativeModel, reference: &Reference, opts: &EvalOptions, seeds: &Seeds) -> anyhow::Result<Vec<Row>> {
+pub fn variants(
+    model: &mut dyn GenerativeModel,
+    reference: &Reference,
+    opts: &EvalOptions,
+    seeds: &Seeds,
+) -> anyhow::Result<Vec<Row>> {
     let mut rows = Vec::new();
     for v in model.sampler_variants() {
         let mut row = Row::default();
@@ -151,5 +225,7 @@ pub fn variants(model: &mut dyn GenerativeModel, reference: &Reference, opts: &E
 
 fn nearest(p: &[f64; 2], modes: &[[f64; 2]]) -> usize {
     let d = |m: &[f64; 2]| (p[0] - m[0]).powi(2) + (p[1] - m[1]).powi(2);
-    (0..modes.len()).min_by(|&a, &b| d(&modes[a]).total_cmp(&d(&modes[b]))).unwrap_or(0)
+    (0..modes.len())
+        .min_by(|&a, &b| d(&modes[a]).total_cmp(&d(&modes[b])))
+        .unwrap_or(0)
 }

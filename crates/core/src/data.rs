@@ -56,8 +56,15 @@ pub struct Batch {
 
 impl Batch {
     pub fn new(x: Vec<f32>, labels: Vec<usize>, dim: usize) -> Self {
-        assert!(dim > 0 && x.len() % dim == 0, "batch of {} values is not a multiple of dim {dim}", x.len());
-        assert!(labels.is_empty() || labels.len() == x.len() / dim, "labels do not match rows");
+        assert!(
+            dim > 0 && x.len() % dim == 0,
+            "batch of {} values is not a multiple of dim {dim}",
+            x.len()
+        );
+        assert!(
+            labels.is_empty() || labels.len() == x.len() / dim,
+            "labels do not match rows"
+        );
         Self { x, labels, dim }
     }
 
@@ -86,8 +93,16 @@ impl Batch {
         for &i in indices {
             x.extend_from_slice(self.row(i));
         }
-        let labels = if self.has_labels() { indices.iter().map(|&i| self.labels[i]).collect() } else { Vec::new() };
-        Batch { x, labels, dim: self.dim }
+        let labels = if self.has_labels() {
+            indices.iter().map(|&i| self.labels[i]).collect()
+        } else {
+            Vec::new()
+        };
+        Batch {
+            x,
+            labels,
+            dim: self.dim,
+        }
     }
 
     /// The first `n` examples (all if `n >= len`).
@@ -98,7 +113,10 @@ impl Batch {
 
     /// The values as a `[n, dim]` tensor on `device`.
     pub fn to_tensor(&self, device: &Device) -> Tensor<2> {
-        Tensor::from_data(TensorData::new(self.x.clone(), [self.len(), self.dim]), device)
+        Tensor::from_data(
+            TensorData::new(self.x.clone(), [self.len(), self.dim]),
+            device,
+        )
     }
 
     /// The labels as an `[n]` integer tensor on `device`; panics if there are none.
@@ -111,7 +129,11 @@ impl Batch {
     /// A batch from a `[n, dim]` tensor (labels attached as given).
     pub fn from_tensor(t: Tensor<2>, labels: Vec<usize>) -> Batch {
         let [_, dim] = t.dims();
-        let x = t.into_data().convert::<f32>().try_into_vec::<f32>().expect("f32 tensor data");
+        let x = t
+            .into_data()
+            .convert::<f32>()
+            .try_into_vec::<f32>()
+            .expect("f32 tensor data");
         Batch::new(x, labels, dim)
     }
 }

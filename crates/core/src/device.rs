@@ -19,7 +19,11 @@ pub enum DeviceChoice {
 }
 
 impl DeviceChoice {
-    pub const ALL: [DeviceChoice; 3] = [DeviceChoice::Flex, DeviceChoice::Ndarray, DeviceChoice::Cuda];
+    pub const ALL: [DeviceChoice; 3] = [
+        DeviceChoice::Flex,
+        DeviceChoice::Ndarray,
+        DeviceChoice::Cuda,
+    ];
 
     /// The plain (inference) device; training code calls `.autodiff()` on it.
     pub fn device(self) -> anyhow::Result<Device> {
@@ -39,7 +43,9 @@ fn cuda_device() -> anyhow::Result<Device> {
 
 #[cfg(not(feature = "cuda"))]
 fn cuda_device() -> anyhow::Result<Device> {
-    anyhow::bail!("this genbench was built without CUDA: rebuild with `cargo build --release --features cuda`")
+    anyhow::bail!(
+        "this genbench was built without CUDA: rebuild with `cargo build --release --features cuda`"
+    )
 }
 
 impl fmt::Display for DeviceChoice {
@@ -59,7 +65,9 @@ impl FromStr for DeviceChoice {
             "flex" => Ok(DeviceChoice::Flex),
             "ndarray" => Ok(DeviceChoice::Ndarray),
             "cuda" => Ok(DeviceChoice::Cuda),
-            _ => Err(format!("unknown device `{s}`; expected one of: flex, ndarray, cuda")),
+            _ => Err(format!(
+                "unknown device `{s}`; expected one of: flex, ndarray, cuda"
+            )),
         }
     }
 }

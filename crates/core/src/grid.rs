@@ -7,9 +7,19 @@ use std::path::Path;
 /// Draw the first `rows * cols` examples of `batch` (levels `0..L` of a 1-channel image, or
 /// values already in [0, 1] when `spec.levels` is `None`) as a grid, each pixel `scale` x `scale`,
 /// with a 1-pixel grey border between cells. Written atomically.
-pub fn save_image_grid(batch: &Batch, spec: &DataSpec, cols: usize, scale: usize, path: &Path) -> anyhow::Result<()> {
+pub fn save_image_grid(
+    batch: &Batch,
+    spec: &DataSpec,
+    cols: usize,
+    scale: usize,
+    path: &Path,
+) -> anyhow::Result<()> {
     let [c, h, w] = spec.image_shape();
-    anyhow::ensure!(c == 1, "image grids are greyscale; {} has {c} channels", spec.name);
+    anyhow::ensure!(
+        c == 1,
+        "image grids are greyscale; {} has {c} channels",
+        spec.name
+    );
     let n = batch.len();
     anyhow::ensure!(n > 0, "no images to draw");
     let cols = cols.clamp(1, n);
@@ -29,7 +39,8 @@ pub fn save_image_grid(batch: &Batch, spec: &DataSpec, cols: usize, scale: usize
         }
     }
     crate::fsutil::with_temp_path(path, |tmp| {
-        let file = std::fs::File::create(tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        let file =
+            std::fs::File::create(tmp).with_context(|| format!("creating {}", tmp.display()))?;
         let mut enc = png::Encoder::new(std::io::BufWriter::new(file), img_w as u32, img_h as u32);
         enc.set_color(png::ColorType::Grayscale);
         enc.set_depth(png::BitDepth::Eight);

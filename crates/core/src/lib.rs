@@ -19,7 +19,9 @@ pub mod train;
 pub use data::{Batch, DataSpec};
 pub use device::DeviceChoice;
 pub use likelihood::{Likelihood, LikelihoodKind};
-pub use model::{BuildContext, Family, GenerativeModel, ModelInfo, SamplerVariant, StepMetrics, build_family};
+pub use model::{
+    BuildContext, Family, GenerativeModel, ModelInfo, SamplerVariant, StepMetrics, build_family,
+};
 pub use seed::{Rng, Seeds};
 pub use train::{Budget, TrainOutcome, TrainPlan, train};
 

@@ -41,7 +41,9 @@ impl LikelihoodKind {
                 if let Some(k) = s.strip_prefix("iwae-") {
                     Self::Iwae { k: k.parse().ok()? }
                 } else if let Some(t) = s.strip_prefix("vlb-") {
-                    Self::Vlb { steps: t.parse().ok()? }
+                    Self::Vlb {
+                        steps: t.parse().ok()?,
+                    }
                 } else {
                     return None;
                 }
@@ -76,7 +78,11 @@ pub struct Likelihood {
 
 impl Likelihood {
     pub fn new(kind: LikelihoodKind, log_px_nats: Vec<f64>) -> Self {
-        Self { kind, log_px_nats, extras: BTreeMap::new() }
+        Self {
+            kind,
+            log_px_nats,
+            extras: BTreeMap::new(),
+        }
     }
 
     pub fn unavailable() -> Self {

@@ -43,7 +43,10 @@ pub struct StepMetrics {
 
 impl StepMetrics {
     pub fn new(loss: f64) -> Self {
-        Self { loss, extras: BTreeMap::new() }
+        Self {
+            loss,
+            extras: BTreeMap::new(),
+        }
     }
 
     pub fn with(mut self, name: &str, value: f64) -> Self {
@@ -117,7 +120,13 @@ pub trait GenerativeModel {
     }
 
     /// `n` samples from the variant named `name` (one of `sampler_variants`).
-    fn sample_variant(&mut self, name: &str, _n: usize, _labels: Option<&[usize]>, _seed: u64) -> anyhow::Result<Batch> {
+    fn sample_variant(
+        &mut self,
+        name: &str,
+        _n: usize,
+        _labels: Option<&[usize]>,
+        _seed: u64,
+    ) -> anyhow::Result<Batch> {
         anyhow::bail!("{} has no sampler variant `{name}`", self.info().arch)
     }
 
@@ -155,7 +164,8 @@ pub fn build_family<F: Family>(
 
 /// Only the parse of `F::Config` — used to validate a manifest before any run starts.
 pub fn parse_family_config<F: Family>(config: toml::Table) -> anyhow::Result<F::Config> {
-    F::Config::deserialize(config).map_err(|e| anyhow::anyhow!("config of family `{}`: {}", F::NAME, e.message()))
+    F::Config::deserialize(config)
+        .map_err(|e| anyhow::anyhow!("config of family `{}`: {}", F::NAME, e.message()))
 }
 
 use serde::Deserialize as _;

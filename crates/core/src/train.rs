@@ -103,7 +103,12 @@ pub struct Batches<'a> {
 impl<'a> Batches<'a> {
     pub fn new(data: &'a Batch, batch_size: usize, seed: u64) -> Self {
         let batch_size = batch_size.clamp(1, data.len());
-        Self { data, batch_size, seed, cached_epoch: None }
+        Self {
+            data,
+            batch_size,
+            seed,
+            cached_epoch: None,
+        }
     }
 
     pub fn batch_size(&self) -> usize {
@@ -121,7 +126,8 @@ impl<'a> Batches<'a> {
             self.cached_epoch = Some((epoch, perm));
         }
         let perm = &self.cached_epoch.as_ref().unwrap().1;
-        self.data.select(&perm[index * self.batch_size..(index + 1) * self.batch_size])
+        self.data
+            .select(&perm[index * self.batch_size..(index + 1) * self.batch_size])
     }
 }
 
@@ -138,12 +144,16 @@ pub fn train(
     let mut rows = Vec::new();
     let (mut step, mut train_seconds, resumed_from) = match read_checkpoint(&ckpt_dir)? {
         Some(state) => {
-            model.load(&ckpt_dir).with_context(|| format!("loading checkpoint {}", ckpt_dir.display()))?;
+            model
+                .load(&ckpt_dir)
+                .with_context(|| format!("loading checkpoint {}", ckpt_dir.display()))?;
             rows = read_log(&train_csv, state.step)?;
             (state.step, state.train_seconds, Some(state.step))
         }
         None => {
-            model.begin(train_set).context("data-dependent initialisation")?;
+            model
+                .begin(train_set)
+                .context("data-dependent initialisation")?;
             (0, 0.0, None)
         }
     };
@@ -156,38 +166,78 @@ pub fn train(
     while !budget_spent(plan.budget, step, train_seconds) {
         let batch = batches.batch_at(step);
         let started = Instant::now();
-        let metrics = model.train_step(&batch).with_context(|| format!("training step {step}"))?;
+        let metrics = model
+            .train_step(&batch)
+            .with_context(|| format!("training step {step}"))?;
         train_seconds += started.elapsed().as_secs_f64();
         step += 1;
         if !metrics.is_finite() {
             diverged_at = Some(step);
-            progress.println(format!("{}: diverged at step {step} (loss {})", plan.label, metrics.loss));
+            progress.println(format!(
+                "{}: diverged at step {step} (loss {})",
+                plan.label, metrics.loss
+            ));
             break;
         }
         window.0 += metrics.loss;
         window.1 += 1;
         if step % plan.log_every.max(1) == 0 || budget_spent(plan.budget, step, train_seconds) {
             last_loss = window.0 / window.1 as f64;
-            let extras = metrics.extras.iter().map(|(k, v)| (k.clone(), *v)).collect();
-            rows.push(LogRow { step, seconds: train_seconds, loss: last_loss, extras });
+            let extras = metrics
+                .extras
+                .iter()
+                .map(|(k, v)| (k.clone(), *v))
+                .collect();
+            rows.push(LogRow {
+                step,
+                seconds: train_seconds,
+                loss: last_loss,
+                extras,
+            });
             window = (0.0, 0);
-            progress.set_message(format!("loss {last_loss:.4}  {:.1} steps/s", step as f64 / train_seconds.max(1e-9)));
+            progress.set_message(format!(
+                "loss {last_loss:.4}  {:.1} steps/s",
+                step as f64 / train_seconds.max(1e-9)
+            ));
         }
         advance(&progress, plan.budget, step, train_seconds);
-        if plan.eval_every > 0 && step % plan.eval_every == 0 && !budget_spent(plan.budget, step, train_seconds) {
+        if plan.eval_every > 0
+            && step % plan.eval_every == 0
+            && !budget_spent(plan.budget, step, train_seconds)
+        {
             on_eval(model, step, train_seconds)?;
         }
         if plan.checkpoint_every > 0 && step % plan.checkpoint_every == 0 {
             write_log(&train_csv, &rows)?;
-            write_checkpoint(model, &ckpt_dir, &CheckpointState { step, train_seconds })?;
+            write_checkpoint(
+                model,
+                &ckpt_dir,
+                &CheckpointState {
+                    step,
+                    train_seconds,
+                },
+            )?;
         }
     }
     progress.finish_and_clear();
     write_log(&train_csv, &rows)?;
     if diverged_at.is_none() && plan.checkpoint_every > 0 {
-        write_checkpoint(model, &ckpt_dir, &CheckpointState { step, train_seconds })?;
+        write_checkpoint(
+            model,
+            &ckpt_dir,
+            &CheckpointState {
+                step,
+                train_seconds,
+            },
+        )?;
     }
-    Ok(TrainOutcome { steps: step, train_seconds, diverged_at, resumed_from, final_loss: last_loss })
+    Ok(TrainOutcome {
+        steps: step,
+        train_seconds,
+        diverged_at,
+        resumed_from,
+        final_loss: last_loss,
+    })
 }
 
 fn budget_spent(budget: Budget, step: u64, seconds: f64) -> bool {
@@ -204,10 +254,18 @@ fn progress_bar(plan: &TrainPlan, step: u64, seconds: f64) -> ProgressBar {
     };
     let bar = ProgressBar::with_draw_target(
         Some(len),
-        if plan.show_progress { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() },
+        if plan.show_progress {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
     );
     let template = format!("{{prefix}} [{{bar:30}}] {{pos}}/{{len}} {unit} {{msg}} (eta {{eta}})");
-    bar.set_style(ProgressStyle::with_template(&template).expect("valid template").progress_chars("=> "));
+    bar.set_style(
+        ProgressStyle::with_template(&template)
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
     bar.set_prefix(plan.label.clone());
     advance(&bar, plan.budget, step, seconds);
     bar
@@ -220,7 +278,11 @@ fn advance(bar: &ProgressBar, budget: Budget, step: u64, seconds: f64) {
     }
 }
 
-fn write_checkpoint(model: &dyn GenerativeModel, dir: &Path, state: &CheckpointState) -> anyhow::Result<()> {
+fn write_checkpoint(
+    model: &dyn GenerativeModel,
+    dir: &Path,
+    state: &CheckpointState,
+) -> anyhow::Result<()> {
     let tmp = dir.with_file_name("checkpoint.tmp");
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp)?;
@@ -240,20 +302,36 @@ fn read_checkpoint(dir: &Path) -> anyhow::Result<Option<CheckpointState>> {
     if !path.exists() {
         return Ok(None);
     }
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(Some(serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?))
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(Some(
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?,
+    ))
 }
 
 fn write_log(path: &Path, rows: &[LogRow]) -> anyhow::Result<()> {
-    let names: BTreeSet<&str> = rows.iter().flat_map(|r| r.extras.iter().map(|(k, _)| k.as_str())).collect();
+    let names: BTreeSet<&str> = rows
+        .iter()
+        .flat_map(|r| r.extras.iter().map(|(k, _)| k.as_str()))
+        .collect();
     let mut header: Vec<String> = ["step", "seconds", "loss"].map(String::from).to_vec();
     header.extend(names.iter().map(|s| s.to_string()));
     let body: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            let mut out = vec![r.step.to_string(), format!("{:.4}", r.seconds), r.loss.to_string()];
+            let mut out = vec![
+                r.step.to_string(),
+                format!("{:.4}", r.seconds),
+                r.loss.to_string(),
+            ];
             for name in &names {
-                out.push(r.extras.iter().find(|(k, _)| k == name).map(|(_, v)| v.to_string()).unwrap_or_default());
+                out.push(
+                    r.extras
+                        .iter()
+                        .find(|(k, _)| k == name)
+                        .map(|(_, v)| v.to_string())
+                        .unwrap_or_default(),
+                );
             }
             out
         })
@@ -266,7 +344,8 @@ fn read_log(path: &Path, max_step: u64) -> anyhow::Result<Vec<LogRow>> {
     if !path.exists() {
         return Ok(Vec::new());
     }
-    let mut reader = csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut reader =
+        csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
     let header: Vec<String> = reader.headers()?.iter().map(String::from).collect();
     let mut rows = Vec::new();
     for record in reader.records() {
@@ -276,8 +355,15 @@ fn read_log(path: &Path, max_step: u64) -> anyhow::Result<Vec<LogRow>> {
         if step > max_step {
             break;
         }
-        let extras = (3..header.len()).filter_map(|i| num(i).map(|v| (header[i].clone(), v))).collect();
-        rows.push(LogRow { step, seconds: num(1).unwrap_or(0.0), loss: num(2).unwrap_or(f64::NAN), extras });
+        let extras = (3..header.len())
+            .filter_map(|i| num(i).map(|v| (header[i].clone(), v)))
+            .collect();
+        rows.push(LogRow {
+            step,
+            seconds: num(1).unwrap_or(0.0),
+            loss: num(2).unwrap_or(f64::NAN),
+            extras,
+        });
     }
     Ok(rows)
 }

@@ -23,7 +23,11 @@ pub struct TinyMlp {
 
 impl TinyMlpConfig {
     pub fn init(&self, device: &Device) -> TinyMlp {
-        TinyMlp { hidden: LinearConfig::new(self.input, self.hidden).init(device), out: LinearConfig::new(self.hidden, 1).init(device), act: Relu::new() }
+        TinyMlp {
+            hidden: LinearConfig::new(self.input, self.hidden).init(device),
+            out: LinearConfig::new(self.hidden, 1).init(device),
+            act: Relu::new(),
+        }
     }
 }
 
@@ -40,18 +44,30 @@ fn adam_fits_a_line_and_checkpoints_round_trip() {
     device.seed(0);
     let mut model = TinyMlpConfig::new(1).init(&device);
     let mut optim = AdamConfig::new().init();
-    let x = Tensor::<2>::from_data(TensorData::new((0..64).map(|i| i as f32 / 32.0 - 1.0).collect::<Vec<_>>(), [64, 1]), &device);
+    let x = Tensor::<2>::from_data(
+        TensorData::new(
+            (0..64).map(|i| i as f32 / 32.0 - 1.0).collect::<Vec<_>>(),
+            [64, 1],
+        ),
+        &device,
+    );
     let y = x.clone().mul_scalar(3.0).add_scalar(0.5);
     let mut first = None;
     let mut last = 0.0;
     for _ in 0..300 {
-        let loss = (model.forward(x.clone()) - y.clone()).powf_scalar(2.0).mean();
+        let loss = (model.forward(x.clone()) - y.clone())
+            .powf_scalar(2.0)
+            .mean();
         last = loss.clone().into_scalar::<f32>();
         first.get_or_insert(last);
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         model = optim.step(1e-2, model, grads);
     }
-    assert!(last < first.unwrap() * 0.01, "loss {} -> {last}", first.unwrap());
+    assert!(
+        last < first.unwrap() * 0.01,
+        "loss {} -> {last}",
+        first.unwrap()
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tiny.bpk");

@@ -12,7 +12,9 @@ use anyhow::Context;
 use genbench_core::likelihood::{Likelihood, LikelihoodKind};
 use genbench_core::preprocess::{dequantization_log_jacobian, dequantize};
 use genbench_core::seed::Rng;
-use genbench_core::{Batch, BuildContext, DataSpec, Family, GenerativeModel, ModelInfo, StepMetrics};
+use genbench_core::{
+    Batch, BuildContext, DataSpec, Family, GenerativeModel, ModelInfo, StepMetrics,
+};
 pub use mixture::{Component, Covariance, Mixture, log_sum_exp, mixture_component};
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
@@ -34,7 +36,12 @@ pub struct GmmConfig {
 
 impl Default for GmmConfig {
     fn default() -> Self {
-        Self { components: 8, covariance: Covariance::Full, variance_floor: 1e-4, restarts: 3 }
+        Self {
+            components: 8,
+            covariance: Covariance::Full,
+            variance_floor: 1e-4,
+            restarts: 3,
+        }
     }
 }
 
@@ -42,15 +49,23 @@ pub struct Gmm;
 
 impl Family for Gmm {
     const NAME: &'static str = "gmm";
-    const SUMMARY: &'static str = "Gaussian mixture by EM (full or diagonal covariance), exact likelihood, 1 pass per sample";
+    const SUMMARY: &'static str =
+        "Gaussian mixture by EM (full or diagonal covariance), exact likelihood, 1 pass per sample";
     type Config = GmmConfig;
 
     fn build(config: GmmConfig, ctx: &BuildContext) -> anyhow::Result<Box<dyn GenerativeModel>> {
         anyhow::ensure!(config.components >= 1, "components must be at least 1");
         anyhow::ensure!(config.restarts >= 1, "restarts must be at least 1");
-        anyhow::ensure!(config.variance_floor > 0.0, "variance_floor must be positive");
+        anyhow::ensure!(
+            config.variance_floor > 0.0,
+            "variance_floor must be positive"
+        );
         let classes = if ctx.conditional {
-            anyhow::ensure!(ctx.spec.num_classes > 0, "dataset {} has no labels to condition on", ctx.spec.name);
+            anyhow::ensure!(
+                ctx.spec.num_classes > 0,
+                "dataset {} has no labels to condition on",
+                ctx.spec.name
+            );
             ctx.spec.num_classes
         } else {
             1
@@ -88,7 +103,11 @@ impl GmmModel {
     /// Returns `[n, D]`.
     fn to_model_space(&mut self, batch: &Batch) -> DMatrix<f64> {
         let values: Vec<f64> = match self.spec.levels {
-            Some(l) => batch.x.iter().map(|&k| dequantize(k, self.noise_rng.uniform() as f32, l) as f64).collect(),
+            Some(l) => batch
+                .x
+                .iter()
+                .map(|&k| dequantize(k, self.noise_rng.uniform() as f32, l) as f64)
+                .collect(),
             None => batch.x.iter().map(|&v| v as f64).collect(),
         };
         DMatrix::from_row_slice(batch.len(), batch.dim, &values)
@@ -99,11 +118,18 @@ impl GmmModel {
         let mut groups = vec![Vec::new(); self.classes];
         for i in 0..batch.len() {
             let c = if self.conditional() {
-                *batch.labels.get(i).context("a conditional mixture needs labelled data")?
+                *batch
+                    .labels
+                    .get(i)
+                    .context("a conditional mixture needs labelled data")?
             } else {
                 0
             };
-            anyhow::ensure!(c < self.classes, "label {c} out of range 0..{}", self.classes);
+            anyhow::ensure!(
+                c < self.classes,
+                "label {c} out of range 0..{}",
+                self.classes
+            );
             groups[c].push(i);
         }
         Ok(groups)
@@ -119,7 +145,13 @@ impl GmmModel {
                     .map(|idx| {
                         let pts = xs.select_rows(idx);
                         let k = self.config.components.min(pts.nrows().max(1));
-                        Mixture::kmeans_plus_plus(&pts, k, self.config.covariance, self.config.variance_floor, &mut self.init_rng)
+                        Mixture::kmeans_plus_plus(
+                            &pts,
+                            k,
+                            self.config.covariance,
+                            self.config.variance_floor,
+                            &mut self.init_rng,
+                        )
                     })
                     .collect()
             })
@@ -134,7 +166,12 @@ impl GenerativeModel for GmmModel {
             Covariance::Full => "full",
             Covariance::Diagonal => "diag",
         };
-        ModelInfo { family: Gmm::NAME, arch: format!("GMM K={} ({cov})", self.config.components), paper: "Dempster et al. 1977", year: 1977 }
+        ModelInfo {
+            family: Gmm::NAME,
+            arch: format!("GMM K={} ({cov})", self.config.components),
+            paper: "Dempster et al. 1977",
+            year: 1977,
+        }
     }
 
     fn begin(&mut self, train: &Batch) -> anyhow::Result<()> {
@@ -156,11 +193,14 @@ impl GenerativeModel for GmmModel {
                 if idx.is_empty() {
                     continue;
                 }
-                total += mixture.em_step(&xs.select_rows(idx), &mut self.init_rng) * idx.len() as f64;
+                total +=
+                    mixture.em_step(&xs.select_rows(idx), &mut self.init_rng) * idx.len() as f64;
             }
             nll.push(-total / batch.len() as f64);
         }
-        self.best = (0..nll.len()).min_by(|&a, &b| nll[a].total_cmp(&nll[b])).unwrap_or(0);
+        self.best = (0..nll.len())
+            .min_by(|&a, &b| nll[a].total_cmp(&nll[b]))
+            .unwrap_or(0);
         Ok(StepMetrics::new(nll[self.best]))
     }
 
@@ -177,7 +217,10 @@ impl GenerativeModel for GmmModel {
             let class = labels.get(i).copied().unwrap_or(0);
             let v = self.restarts[self.best][class].sample(&mut rng);
             match self.spec.levels {
-                Some(l) => x.extend(v.iter().map(|&u| (u * l as f64).floor().clamp(0.0, (l - 1) as f64) as f32)),
+                Some(l) => x.extend(
+                    v.iter()
+                        .map(|&u| (u * l as f64).floor().clamp(0.0, (l - 1) as f64) as f32),
+                ),
                 None => x.extend(v.iter().map(|&u| u as f32)),
             }
         }
@@ -216,7 +259,10 @@ impl GenerativeModel for GmmModel {
     }
 
     fn num_params(&self) -> usize {
-        self.restarts.first().map(|m| m.iter().map(Mixture::num_params).sum()).unwrap_or(0)
+        self.restarts
+            .first()
+            .map(|m| m.iter().map(Mixture::num_params).sum())
+            .unwrap_or(0)
     }
 
     fn is_conditional(&self) -> bool {
@@ -224,14 +270,19 @@ impl GenerativeModel for GmmModel {
     }
 
     fn save(&self, dir: &Path) -> anyhow::Result<()> {
-        let state = SavedState { best: self.best, restarts: self.restarts.clone() };
+        let state = SavedState {
+            best: self.best,
+            restarts: self.restarts.clone(),
+        };
         genbench_core::fsutil::write_json(&dir.join("gmm.json"), &state)
     }
 
     fn load(&mut self, dir: &Path) -> anyhow::Result<()> {
         let path = dir.join("gmm.json");
-        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-        let state: SavedState = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let state: SavedState =
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
         self.best = state.best;
         self.restarts = state.restarts;
         Ok(())

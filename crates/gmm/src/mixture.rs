@@ -59,7 +59,11 @@ impl Mixture {
         let (n, d) = xs.shape();
         let mut out = DMatrix::zeros(n, self.components.len());
         for (k, c) in self.components.iter().enumerate() {
-            let inv = c.chol.clone().solve_lower_triangular(&DMatrix::identity(d, d)).expect("Cholesky factor is invertible");
+            let inv = c
+                .chol
+                .clone()
+                .solve_lower_triangular(&DMatrix::identity(d, d))
+                .expect("Cholesky factor is invertible");
             let mut centred = xs.clone();
             for mut row in centred.row_iter_mut() {
                 row -= c.mean.transpose();
@@ -81,17 +85,28 @@ impl Mixture {
     /// log p(x) for every row of `xs` (`[n, D]`).
     pub fn log_probs(&self, xs: &DMatrix<f64>) -> Vec<f64> {
         let joint = self.joint_log_probs(xs);
-        joint.row_iter().map(|r| log_sum_exp(r.transpose().as_slice())).collect()
+        joint
+            .row_iter()
+            .map(|r| log_sum_exp(r.transpose().as_slice()))
+            .collect()
     }
 
     /// k-means++ seeding: the first mean uniform over the points, each next one drawn with
     /// probability proportional to the squared distance to the nearest mean so far. Every
     /// covariance starts as the data's per-coordinate variance (diagonal), weights uniform.
-    pub fn kmeans_plus_plus(xs: &DMatrix<f64>, k: usize, covariance: Covariance, variance_floor: f64, rng: &mut Rng) -> Self {
+    pub fn kmeans_plus_plus(
+        xs: &DMatrix<f64>,
+        k: usize,
+        covariance: Covariance,
+        variance_floor: f64,
+        rng: &mut Rng,
+    ) -> Self {
         let (n, d) = xs.shape();
         let point = |i: usize| xs.row(i).transpose();
         let mut means = vec![point(rng.below(n))];
-        let mut nearest: Vec<f64> = (0..n).map(|i| (point(i) - &means[0]).norm_squared()).collect();
+        let mut nearest: Vec<f64> = (0..n)
+            .map(|i| (point(i) - &means[0]).norm_squared())
+            .collect();
         while means.len() < k {
             let next = point(rng.categorical(&nearest));
             for (i, dist) in nearest.iter_mut().enumerate() {
@@ -100,14 +115,29 @@ impl Mixture {
             means.push(next);
         }
         let mean: DVector<f64> = xs.row_mean().transpose();
-        let var = DVector::from_fn(d, |j, _| xs.column(j).iter().map(|v| (v - mean[j]).powi(2)).sum::<f64>() / n as f64);
+        let var = DVector::from_fn(d, |j, _| {
+            xs.column(j)
+                .iter()
+                .map(|v| (v - mean[j]).powi(2))
+                .sum::<f64>()
+                / n as f64
+        });
         let chol = DMatrix::from_diagonal(&var.map(|v| (v + variance_floor).sqrt()));
         let log_det = 2.0 * chol.diagonal().iter().map(|v| v.ln()).sum::<f64>();
         let components = means
             .into_iter()
-            .map(|mean| Component { weight: 1.0 / k as f64, mean, chol: chol.clone(), log_det })
+            .map(|mean| Component {
+                weight: 1.0 / k as f64,
+                mean,
+                chol: chol.clone(),
+                log_det,
+            })
             .collect();
-        Self { components, covariance, variance_floor }
+        Self {
+            components,
+            covariance,
+            variance_floor,
+        }
     }
 
     /// One EM iteration on the rows of `xs` (`[n, D]`); returns the mean log-likelihood of
@@ -139,7 +169,14 @@ impl Mixture {
                     row -= mu.transpose();
                 }
                 let cov = if diagonal {
-                    let v = DVector::from_fn(d, |j, _| centred.column(j).iter().zip(r.iter()).map(|(c, w)| w * c * c).sum::<f64>());
+                    let v = DVector::from_fn(d, |j, _| {
+                        centred
+                            .column(j)
+                            .iter()
+                            .zip(r.iter())
+                            .map(|(c, w)| w * c * c)
+                            .sum::<f64>()
+                    });
                     DMatrix::from_diagonal(&(v / nk.max(1e-300)))
                 } else {
                     let mut weighted = centred.clone();
@@ -160,7 +197,10 @@ impl Mixture {
             for i in 0..d {
                 cov[(i, i)] += self.variance_floor;
             }
-            let chol = cov.cholesky().expect("covariance + floor I is positive definite").l();
+            let chol = cov
+                .cholesky()
+                .expect("covariance + floor I is positive definite")
+                .l();
             c.log_det = 2.0 * chol.diagonal().iter().map(|v| v.ln()).sum::<f64>();
             c.chol = chol;
             c.mean = mu;
@@ -185,7 +225,12 @@ impl Mixture {
 /// A component from its weight, mean and lower Cholesky factor (log |Sigma| derived).
 pub fn mixture_component(weight: f64, mean: DVector<f64>, chol: DMatrix<f64>) -> Component {
     let log_det = 2.0 * chol.diagonal().iter().map(|v| v.abs().ln()).sum::<f64>();
-    Component { weight, mean, chol, log_det }
+    Component {
+        weight,
+        mean,
+        chol,
+        log_det,
+    }
 }
 
 /// log sum_i exp(v_i), stable.
