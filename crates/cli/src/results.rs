@@ -95,10 +95,7 @@ impl Row {
     }
 
     pub fn load(path: &Path) -> anyhow::Result<Row> {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let map: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        let map: serde_json::Map<String, serde_json::Value> = fsutil::read_json(path)?;
         Ok(Row(map
             .into_iter()
             .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))

@@ -44,6 +44,13 @@ pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> anyhow::Result
     write_atomic(path, s.as_bytes())
 }
 
+/// A JSON file parsed as `T`; errors name the file.
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
 fn temp_sibling(path: &Path) -> PathBuf {
     let name = path
         .file_name()

@@ -302,11 +302,7 @@ fn read_checkpoint(dir: &Path) -> anyhow::Result<Option<CheckpointState>> {
     if !path.exists() {
         return Ok(None);
     }
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(Some(
-        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?,
-    ))
+    Ok(Some(fsutil::read_json(&path)?))
 }
 
 fn write_log(path: &Path, rows: &[LogRow]) -> anyhow::Result<()> {

@@ -278,11 +278,7 @@ impl GenerativeModel for GmmModel {
     }
 
     fn load(&mut self, dir: &Path) -> anyhow::Result<()> {
-        let path = dir.join("gmm.json");
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        let state: SavedState =
-            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        let state: SavedState = genbench_core::fsutil::read_json(&dir.join("gmm.json"))?;
         self.best = state.best;
         self.restarts = state.restarts;
         Ok(())
