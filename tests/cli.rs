@@ -312,3 +312,104 @@ fn eval_rescores_a_saved_run_to_the_same_numbers() {
     let missing = genbench(&["eval", "no/such/run"], dir.path());
     assert_eq!(missing.status.code(), Some(2));
 }
+
+const CONDITIONAL_DIFFUSION: &str = r#"
+name = "cfg"
+output = "out"
+seeds = [0]
+
+[eval]
+samples = 200
+likelihood_examples = 50
+kid_subsets = 10
+kid_subset_size = 100
+keep_checkpoint = true
+
+[[datasets]]
+name = "8gaussians"
+train_size = 2000
+test_size = 500
+
+[[models]]
+name = "cddpm"
+family = "diffusion"
+conditional = true
+steps = 20
+batch_size = 256
+[models.config]
+timesteps = 40
+denoiser = "mlp"
+mlp_hidden = 32
+mlp_blocks = 1
+embed = 32
+time_features = 16
+sampler = "ddim"
+sample_steps = 5
+"#;
+
+/// Guidance on the command line: `eval --set ... --variants` scores a guidance sweep the run
+/// never had, and `sample --set guidance_scale=0` ignores the requested label (w = 0 is the
+/// unconditional model) while w = 1 follows it.
+#[test]
+fn guidance_scale_is_set_on_the_command_line_after_training() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "m.toml", CONDITIONAL_DIFFUSION);
+    let out = genbench(&["run", "m.toml"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let run = dir.path().join("out/runs/cddpm--8gaussians--s0");
+    let run_s = run.to_str().unwrap();
+
+    let out = genbench(
+        &[
+            "eval",
+            run_s,
+            "--set",
+            "guidance_sweep=[0, 2]",
+            "--variants",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let csv = std::fs::read_to_string(run.join("rescore.variants.csv")).unwrap();
+    let mut rows = csv.lines().map(|l| l.split(',').collect::<Vec<_>>());
+    let header = rows.next().unwrap();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (name, evals) = (col("variant"), col("evals_per_sample"));
+    let got: Vec<(String, String)> = rows
+        .map(|r| (r[name].to_string(), r[evals].to_string()))
+        .collect();
+    assert_eq!(
+        got,
+        [("guidance-0", "5"), ("guidance-2", "10")].map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    let rescore = std::fs::read_to_string(run.join("rescore.json")).unwrap();
+    assert!(rescore.contains("guidance_sweep=[0, 2]"), "{rescore}");
+
+    let draw = |w: &str, label: &str| -> Vec<String> {
+        let file = format!("w{w}-l{label}.csv");
+        let set = format!("guidance_scale={w}");
+        let args = [
+            "sample", run_s, "--set", &set, "--label", label, "-n", "50", "--out", &file,
+        ];
+        let out = genbench(&args, dir.path());
+        assert!(out.status.success(), "{}", stderr(&out));
+        std::fs::read_to_string(dir.path().join(&file))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| l.rsplit_once(',').unwrap().0.to_string())
+            .collect()
+    };
+    assert_eq!(draw("0", "1"), draw("0", "5"), "w = 0 ignores the label");
+    assert_ne!(draw("1", "1"), draw("1", "5"), "w = 1 follows the label");
+
+    for bad in [
+        vec!["sample", run_s, "--set", "no_such_key=1"],
+        vec!["sample", run_s, "--set", "mlp_hidden=64"],
+        vec!["sample", run_s, "--label", "8"],
+        vec!["eval", run_s, "--set", "guidance_scale"],
+    ] {
+        let out = genbench(&bad, dir.path());
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", stderr(&out));
+    }
+}

@@ -4,9 +4,9 @@
 mod families;
 mod features;
 mod manifest;
-mod rescore;
 mod results;
 mod runner;
+mod saved_run;
 mod score;
 mod usage;
 
@@ -63,10 +63,56 @@ enum Command {
     },
     /// Score a finished run again (its folder must hold a checkpoint: `keep_checkpoint = true`).
     ///
-    /// Rebuilds the model from RUN_DIR/config.json, loads RUN_DIR/checkpoint, prints the metrics
-    /// and writes them to RUN_DIR/rescore.json.
+    /// Rebuilds the model from RUN_DIR/config.json with any --set overrides, loads
+    /// RUN_DIR/checkpoint, prints the metrics and writes them to RUN_DIR/rescore.json (--out).
+    /// Sampling-time keys can change without retraining, e.g. a conditional diffusion model's
+    /// guidance sweep:
+    ///
+    ///   genbench eval RUN_DIR --set guidance_sweep=[0,1,2,4] --variants
     Eval {
         run_dir: PathBuf,
+        /// Override a key of the family's config, e.g. guidance_scale=3, sample_steps=20,
+        /// eta=1 (diffusion). VALUE is a TOML value. Repeatable.
+        #[arg(long = "set", value_name = "KEY=VALUE", value_parser = saved_run::parse_override)]
+        overrides: Vec<saved_run::Override>,
+        /// Also score every sampler variant (DDIM steps, guidance scales) into
+        /// <out>.variants.csv.
+        #[arg(long)]
+        variants: bool,
+        /// Samples per sample-based metric (default: the run's [eval] samples).
+        #[arg(long, value_name = "N")]
+        samples: Option<usize>,
+        /// Where the metrics go (default RUN_DIR/rescore.json).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        #[arg(long, value_name = "D")]
+        device: Option<DeviceChoice>,
+    },
+    /// Draw samples from a finished run's checkpoint into an image grid or a CSV.
+    ///
+    /// Images: the first 100 as a 10-column grid, so with the classes in turn each column is
+    /// one class. Compare classifier-free guidance scales of a conditional diffusion model
+    /// (0 = unconditional, 1 = conditional, >1 = guided):
+    ///
+    ///   genbench sample RUN_DIR --set guidance_scale=0 --out w0.png
+    ///   genbench sample RUN_DIR --set guidance_scale=3 --out w3.png
+    Sample {
+        run_dir: PathBuf,
+        /// How many samples.
+        #[arg(short, default_value_t = 100)]
+        n: usize,
+        /// Every sample of this class (conditional models; default: the classes in turn).
+        #[arg(long, value_name = "CLASS")]
+        label: Option<usize>,
+        /// Override a key of the family's config (see `genbench eval --help`). Repeatable.
+        #[arg(long = "set", value_name = "KEY=VALUE", value_parser = saved_run::parse_override)]
+        overrides: Vec<saved_run::Override>,
+        /// Sampling seed (default: the run's evaluation seed, which redraws its samples).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// .png (images) or .csv (default RUN_DIR/sample.png or sample.csv).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
         #[arg(long, value_name = "D")]
         device: Option<DeviceChoice>,
     },
@@ -167,11 +213,54 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Eval { run_dir, device } => {
-            let row = rescore::rescore(&run_dir, device, std::io::stderr().is_terminal())?;
-            for (k, v) in &row.0 {
-                println!("{k} = {v}");
+        Command::Eval {
+            run_dir,
+            overrides,
+            variants,
+            samples,
+            out,
+            device,
+        } => {
+            let req = saved_run::EvalRequest {
+                device,
+                overrides: &overrides,
+                variants,
+                samples,
+                out: out.unwrap_or_else(|| run_dir.join("rescore.json")),
+                show_progress: std::io::stderr().is_terminal(),
+            };
+            let rows = saved_run::rescore(&run_dir, &req)?;
+            for (i, row) in rows.iter().enumerate() {
+                if i > 0 {
+                    println!();
+                }
+                for (k, v) in &row.0 {
+                    println!("{k} = {v}");
+                }
             }
+            eprintln!("wrote {}", req.out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sample {
+            run_dir,
+            n,
+            label,
+            overrides,
+            seed,
+            out,
+            device,
+        } => {
+            let req = saved_run::SampleRequest {
+                device,
+                overrides: &overrides,
+                n,
+                label,
+                seed,
+                out,
+            };
+            let (path, seconds) = saved_run::sample(&run_dir, &req)?;
+            eprintln!("{n} samples in {seconds:.2} s");
+            println!("{}", path.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Report { dir } => {

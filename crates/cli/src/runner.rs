@@ -298,7 +298,7 @@ fn execute(
             &seeds,
             &mut row,
         )?;
-        save_samples(&fake, data, dir)?;
+        save_samples(&fake, data, &dir.join(samples_file(data)))?;
         let variants = score::variants(model.as_mut(), reference, &plan.eval, &seeds)?;
         if !variants.is_empty() {
             write_rows(&dir.join("variants.csv"), &variants)?;
@@ -357,7 +357,7 @@ fn execute(
 }
 
 /// Rows with possibly different columns as one CSV (union of columns, first-seen order).
-fn write_rows(path: &Path, rows: &[Row]) -> anyhow::Result<()> {
+pub(crate) fn write_rows(path: &Path, rows: &[Row]) -> anyhow::Result<()> {
     let mut header: Vec<String> = Vec::new();
     for r in rows {
         for (k, _) in &r.0 {
@@ -379,16 +379,25 @@ fn write_rows(path: &Path, rows: &[Row]) -> anyhow::Result<()> {
 }
 
 /// samples.png (images, first 100) or samples.csv (vectors).
-fn save_samples(fake: &genbench_core::Batch, data: &Dataset, dir: &Path) -> anyhow::Result<()> {
+/// The samples file of a run folder: an image grid, or a CSV of coordinates.
+fn samples_file(data: &Dataset) -> &'static str {
     if data.spec.is_image() {
+        "samples.png"
+    } else {
+        "samples.csv"
+    }
+}
+
+/// Samples to `path`: `.png` draws the first 100 images as a 10-column grid; anything else is a
+/// CSV with one row per sample (`x0..x{d-1}`, then `label` for a conditional model).
+pub(crate) fn save_samples(
+    fake: &genbench_core::Batch,
+    data: &Dataset,
+    path: &Path,
+) -> anyhow::Result<()> {
+    if path.extension().is_some_and(|e| e == "png") {
         let scale = (64 / data.spec.shape[2]).max(2);
-        grid::save_image_grid(
-            &fake.head(100),
-            &data.spec,
-            10,
-            scale,
-            &dir.join("samples.png"),
-        )
+        grid::save_image_grid(&fake.head(100), &data.spec, 10, scale, path)
     } else {
         let header: Vec<String> = (0..fake.dim)
             .map(|i| format!("x{i}"))
@@ -403,7 +412,7 @@ fn save_samples(fake: &genbench_core::Batch, data: &Dataset, dir: &Path) -> anyh
                     .collect()
             })
             .collect();
-        fsutil::write_csv(&dir.join("samples.csv"), &header, &rows)
+        fsutil::write_csv(path, &header, &rows)
     }
 }
 

@@ -10,6 +10,7 @@
 //! - vectors: `diffusion_forward.csv` and `diffusion_reverse.csv` (t, x0, x1) for a cloud of up
 //!   to 1,000 points at each of those t.
 
+use crate::config::CONDITIONAL;
 use crate::model::DiffusionModel;
 use crate::sampler::{Sampler, slerp};
 use genbench_core::seed::{self, Rng};
@@ -132,7 +133,7 @@ fn images(
         let xt: Vec<f32> = (0..n)
             .flat_map(|r| forward_state(m, &x0[r * d..(r + 1) * d], &noise[r * d..(r + 1) * d], t))
             .collect();
-        let eps = m.eps(&xt, t - 1, test_labels.as_deref(), 0.0)?;
+        let eps = m.eps(&xt, t - 1, test_labels.as_deref(), CONDITIONAL)?;
         for (r, pair) in pairs.iter_mut().enumerate() {
             let row = r * d..(r + 1) * d;
             let x0_hat: Vec<f32> = xt[row.clone()]

@@ -3,6 +3,9 @@
 use crate::schedule::{ReverseVariance, ScheduleKind};
 use serde::{Deserialize, Serialize};
 
+/// The guidance scale that samples the conditional model as trained: ε̂ = ε(x, y).
+pub const CONDITIONAL: f64 = 1.0;
+
 /// Which network predicts ε.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -54,9 +57,12 @@ pub struct DiffusionConfig {
     pub eta: f64,
     /// Extra DDIM step counts the evaluator scores as variants `ddim-S`.
     pub ddim_sweep: Vec<usize>,
-    /// Classifier-free guidance w of the default sampler (conditional models; 0 = none).
+    /// Classifier-free guidance scale w of the default sampler (conditional models):
+    /// ε̂ = ε(x, ∅) + w (ε(x, y) − ε(x, ∅)); 0 = unconditional, 1 = conditional without
+    /// guidance (one network pass), above 1 = guided (two passes). Ho & Salimans' w′ is w − 1.
     pub guidance_scale: f64,
-    /// Extra guidance scales scored as variants `guidance-w` (conditional models).
+    /// Extra guidance scales scored as variants `guidance-w` (conditional models), e.g.
+    /// [0, 1, 2, 4] for quality and conditional accuracy against w.
     pub guidance_sweep: Vec<f64>,
     /// Probability of replacing the label by ∅ in training (conditional models).
     pub label_dropout: f64,
@@ -86,7 +92,7 @@ impl Default for DiffusionConfig {
             sample_steps: 0,
             eta: 0.0,
             ddim_sweep: Vec::new(),
-            guidance_scale: 0.0,
+            guidance_scale: CONDITIONAL,
             guidance_sweep: Vec::new(),
             label_dropout: 0.1,
             vlb_examples: 0,

@@ -5,7 +5,7 @@
 //! Images are modelled on [−1, 1] (x = 2k/(L−1) − 1) and samples mapped back to levels;
 //! vectors are modelled as they are.
 
-use crate::config::{DenoiserKind, DiffusionConfig, SamplerKind};
+use crate::config::{CONDITIONAL, DenoiserKind, DiffusionConfig, SamplerKind};
 use crate::denoiser::embedding::{ConditioningConfig, sinusoidal_features};
 use crate::denoiser::mlp::MlpDenoiserConfig;
 use crate::denoiser::unet::UNetConfig;
@@ -240,9 +240,13 @@ impl DiffusionModel {
         Ok(value)
     }
 
-    /// ε̂ from the EMA network for every row of `x` (model space) at index `i`. Conditional
-    /// models with `w > 0` use classifier-free guidance ε = (1+w) ε(x, y) − w ε(x, ∅) (one batched
-    /// pass of 2n rows); `labels = None` on a conditional model means ∅ for every row.
+    /// ε̂ from the EMA network for every row of `x` (model space) at index `i`.
+    ///
+    /// A conditional model applies classifier-free guidance with scale `w`:
+    /// ε̂ = ε(x, ∅) + w (ε(x, y) − ε(x, ∅)). So w = 0 is the unconditional model (one pass with
+    /// ∅), w = 1 the conditional model as trained (one pass with y), and any other w one batched
+    /// pass of 2n rows. (Ho & Salimans 2022 write (1+w′) ε(x, y) − w′ ε(x, ∅): their w′ = w − 1.)
+    /// `labels = None` on a conditional model means ∅ for every row.
     pub(crate) fn eps(
         &self,
         x: &[f32],
@@ -252,7 +256,8 @@ impl DiffusionModel {
     ) -> anyhow::Result<Vec<f32>> {
         let d = self.spec.dim();
         let n = x.len() / d;
-        let guided = self.classes > 0 && w != 0.0 && labels.is_some();
+        let labels = labels.filter(|_| w != 0.0);
+        let guided = self.classes > 0 && w != 1.0 && labels.is_some();
         let rows = if guided { 2 * n } else { n };
         let mut xs = x.to_vec();
         if guided {
@@ -288,7 +293,7 @@ impl DiffusionModel {
         Ok(cond
             .iter()
             .zip(uncond)
-            .map(|(c, u)| ((1.0 + w) * *c as f64 - w * *u as f64) as f32)
+            .map(|(&c, &u)| (u as f64 + w * (c as f64 - u as f64)) as f32)
             .collect())
     }
 
@@ -313,7 +318,7 @@ impl DiffusionModel {
 
     /// Network evaluations per sample of `sampler` with guidance scale `w`.
     pub(crate) fn evals(&self, sampler: Sampler, w: f64) -> f64 {
-        let passes = if self.classes > 0 && w != 0.0 {
+        let passes = if self.classes > 0 && w != 0.0 && w != 1.0 {
             2.0
         } else {
             1.0
@@ -403,7 +408,7 @@ impl DiffusionModel {
     }
 
     /// The variational bound of every example of `batch` (EMA weights, labels as given for a
-    /// conditional model, no guidance): one x_t ~ q(x_t | x_0) per example and t, T network
+    /// conditional model, w = 1): one x_t ~ q(x_t | x_0) per example and t, T network
     /// passes per example, batched over examples.
     pub fn bound(&self, batch: &Batch, seed: u64) -> anyhow::Result<Bound> {
         let (n, d, steps) = (batch.len(), self.spec.dim(), self.schedule.steps());
@@ -434,7 +439,7 @@ impl DiffusionModel {
                     .iter()
                     .map(|&v| s.q_sample(v as f64, i, rng.normal()) as f32)
                     .collect();
-                let eps = self.eps(&xt, i, labels, 0.0)?;
+                let eps = self.eps(&xt, i, labels, CONDITIONAL)?;
                 let log_var = s.model_log_variance(self.config.reverse_variance, i);
                 for r in 0..end - start {
                     let mut term = 0.0;

@@ -18,8 +18,8 @@ fn conditional_unet_on_digits_trains_samples_scores_and_round_trips() {
         sampler: SamplerKind::Ddim,
         sample_steps: 5,
         ddim_sweep: vec![2, 5],
-        guidance_sweep: vec![0.0, 2.0],
-        guidance_scale: 1.0,
+        guidance_sweep: vec![0.0, 1.0, 2.0],
+        guidance_scale: 2.0,
         vlb_examples: 20,
         eval_batch: 16,
         ..DiffusionConfig::default()
@@ -60,18 +60,39 @@ fn conditional_unet_on_digits_trains_samples_scores_and_round_trips() {
         s.x.iter()
             .all(|&v| v == v.round() && (0.0..=16.0).contains(&v))
     );
-    // Guidance w = 1 doubles the passes: 5 DDIM steps x 2.
+    // Guidance w = 2 needs ε(x, y) and ε(x, ∅): 5 DDIM steps x 2 passes.
     assert_eq!(model.evals_per_sample(), 10.0);
-    let names: Vec<String> = model
+    let variants: Vec<(String, f64)> = model
         .sampler_variants()
         .into_iter()
-        .map(|v| v.name)
+        .map(|v| (v.name, v.evals_per_sample))
         .collect();
-    assert_eq!(names, ["ddim-2", "ddim-5", "guidance-0", "guidance-2"]);
-    let v = model
-        .sample_variant("guidance-0", 12, Some(&labels), 4)
-        .unwrap();
-    assert_eq!(v.len(), 12);
+    let expected = [
+        ("ddim-2", 4.0),
+        ("ddim-5", 10.0),
+        ("guidance-0", 5.0),
+        ("guidance-1", 5.0),
+        ("guidance-2", 10.0),
+    ];
+    assert_eq!(
+        variants,
+        expected.map(|(n, e)| (n.to_string(), e)).to_vec(),
+        "w = 0 (unconditional) and w = 1 (conditional) are one pass each"
+    );
+    // w = 0 ignores the labels: the same noise gives the same images whatever is asked for;
+    // w = 1 does not.
+    let other: Vec<usize> = labels.iter().map(|l| (l + 5) % 10).collect();
+    let draw = |m: &mut Box<dyn genbench_core::GenerativeModel>, name: &str, l: &[usize]| {
+        m.sample_variant(name, 12, Some(l), 4).unwrap().x
+    };
+    assert_eq!(
+        draw(&mut model, "guidance-0", &labels),
+        draw(&mut model, "guidance-0", &other)
+    );
+    assert_ne!(
+        draw(&mut model, "guidance-1", &labels),
+        draw(&mut model, "guidance-1", &other)
+    );
     assert!(model.sample_variant("ddim-7", 1, None, 0).is_err());
 
     let artifacts = dir.path().join("artifacts");

@@ -138,7 +138,7 @@ pub fn conditioning(
         ctx.line("No conditional models in this experiment.\n");
         return Ok(());
     }
-    ctx.line("Conditional models sample given a label; cond. accuracy is the share of samples the evaluator's classifier assigns to the requested label. Classifier-free guidance with scale w trades diversity for fidelity.\n");
+    ctx.line("Conditional models sample given a label; cond. accuracy is the share of samples the evaluator's classifier assigns to the requested label. Classifier-free guidance mixes the two predictions of one network, ε̂ = ε(x, ∅) + w (ε(x, y) − ε(x, ∅)): w = 0 is the unconditional model, w = 1 the conditional one as trained, w > 1 trades diversity for fidelity at two network passes per step (Ho & Salimans' w′ = w − 1). Cond. accuracy near 1/classes at w = 0 is the check that the label is ignored there.\n");
     for (ds, models) in groups {
         let mut fd = XyPanel::new(
             "FD vs guidance scale",
