@@ -52,16 +52,7 @@ impl Family for Autoregressive {
 pub fn build_model(config: AutoregressiveConfig, ctx: &BuildContext) -> anyhow::Result<ArModel> {
     let spec = &ctx.spec;
     config.validate(spec)?;
-    let classes = if ctx.conditional {
-        anyhow::ensure!(
-            spec.num_classes > 0,
-            "dataset {} has no labels to condition on",
-            spec.name
-        );
-        spec.num_classes
-    } else {
-        0
-    };
+    let classes = ctx.condition_classes()?;
     anyhow::ensure!(ctx.learning_rate > 0.0, "learning_rate must be positive");
     let head = match spec.levels {
         Some(l) => Head::Categorical { levels: l as usize },

@@ -4,7 +4,6 @@
 mod families;
 mod features;
 mod manifest;
-mod results;
 mod runner;
 mod saved_run;
 mod score;
@@ -338,7 +337,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
 /// Rebuild summary.csv from the runs (when there are any) and draw the report.
 fn report(dir: &std::path::Path) -> anyhow::Result<()> {
     if dir.join("runs").is_dir() {
-        results::write_summary(dir)?;
+        genbench_core::results::write_summary(dir)?;
     }
     let summary = genbench_report::write_report(dir)?;
     eprintln!(

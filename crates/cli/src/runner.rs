@@ -1,10 +1,10 @@
 //! `genbench run`: every run of a plan through the one loop and the one evaluator.
 
 use crate::manifest::{Plan, RunSpec};
-use crate::results::{self, Row};
 use crate::usage::UsageError;
 use crate::{families, features, score};
 use anyhow::Context;
+use genbench_core::results::{self, Row};
 use genbench_core::{BuildContext, Seeds, TrainPlan, fsutil, grid, train};
 use genbench_dataset::Dataset;
 use std::collections::BTreeMap;
@@ -301,7 +301,7 @@ fn execute(
         save_samples(&fake, data, &dir.join(samples_file(data)))?;
         let variants = score::variants(model.as_mut(), reference, &plan.eval, &seeds)?;
         if !variants.is_empty() {
-            write_rows(&dir.join("variants.csv"), &variants)?;
+            results::write_rows(&dir.join("variants.csv"), &variants)?;
         }
         let artifacts = dir.join("artifacts");
         model.write_artifacts(&data.test.head(16), &artifacts, seeds.stream("eval"))?;
@@ -351,34 +351,11 @@ fn execute(
         }
     }
     periodic.push(final_metrics);
-    write_rows(&dir.join("metrics.csv"), &periodic)?;
+    results::write_rows(&dir.join("metrics.csv"), &periodic)?;
     row.save(&dir.join("result.json"))?;
     Ok(row)
 }
 
-/// Rows with possibly different columns as one CSV (union of columns, first-seen order).
-pub(crate) fn write_rows(path: &Path, rows: &[Row]) -> anyhow::Result<()> {
-    let mut header: Vec<String> = Vec::new();
-    for r in rows {
-        for (k, _) in &r.0 {
-            if !header.contains(k) {
-                header.push(k.clone());
-            }
-        }
-    }
-    let body: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            header
-                .iter()
-                .map(|h| r.get(h).unwrap_or("").to_string())
-                .collect()
-        })
-        .collect();
-    fsutil::write_csv(path, &header, &body)
-}
-
-/// samples.png (images, first 100) or samples.csv (vectors).
 /// The samples file of a run folder: an image grid, or a CSV of coordinates.
 fn samples_file(data: &Dataset) -> &'static str {
     if data.spec.is_image() {

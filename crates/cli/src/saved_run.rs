@@ -3,10 +3,10 @@
 //! again (`genbench eval`) or draw samples (`genbench sample`).
 
 use crate::manifest::EvalOptions;
-use crate::results::Row;
 use crate::usage::UsageError;
 use crate::{families, features, runner, score};
 use anyhow::Context;
+use genbench_core::results::Row;
 use genbench_core::{BuildContext, DeviceChoice, GenerativeModel, Seeds};
 use genbench_dataset::{DataConfig, Dataset};
 use std::path::{Path, PathBuf};
@@ -213,7 +213,7 @@ pub fn rescore(run_dir: &Path, req: &EvalRequest) -> anyhow::Result<Vec<Row>> {
     if req.variants {
         let variants = score::variants(run.model.as_mut(), &reference, &run.eval, &run.seeds)?;
         if !variants.is_empty() {
-            runner::write_rows(&req.out.with_extension("variants.csv"), &variants)?;
+            genbench_core::results::write_rows(&req.out.with_extension("variants.csv"), &variants)?;
         }
         rows.extend(variants);
     }

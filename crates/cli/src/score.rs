@@ -1,7 +1,7 @@
 //! The final evaluation of a run: one function per question, the same for every family.
 
 use crate::manifest::EvalOptions;
-use crate::results::Row;
+use genbench_core::results::Row;
 use genbench_core::{Batch, GenerativeModel, SamplerVariant, Seeds};
 use genbench_dataset::Dataset;
 use genbench_eval::{FeatureSet, toy2d};

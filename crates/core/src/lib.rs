@@ -13,6 +13,7 @@ pub mod grid;
 pub mod likelihood;
 pub mod model;
 pub mod preprocess;
+pub mod results;
 pub mod seed;
 pub mod train;
 

@@ -73,6 +73,22 @@ pub struct BuildContext {
     pub conditional: bool,
 }
 
+impl BuildContext {
+    /// The classes to condition on: the dataset's when `conditional`, 0 otherwise; an error when
+    /// conditioning is asked of a dataset without labels.
+    pub fn condition_classes(&self) -> anyhow::Result<usize> {
+        if !self.conditional {
+            return Ok(0);
+        }
+        anyhow::ensure!(
+            self.spec.num_classes > 0,
+            "dataset {} has no labels to condition on",
+            self.spec.name
+        );
+        Ok(self.spec.num_classes)
+    }
+}
+
 /// A trained-or-training generative model. Values in and out are in the data's own space
 /// (levels for images, coordinates for vectors); each family maps them to what its maths needs.
 pub trait GenerativeModel {

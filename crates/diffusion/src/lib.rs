@@ -82,7 +82,8 @@ impl GenerativeModel for DiffusionModel {
     }
 
     /// The variational bound L_T + Σ_{t≥2} L_{t−1} + L_0 (kind `vlb-T`) on the first
-    /// `vlb_examples` examples (all when 0), with the three parts as extras.
+    /// `vlb_examples` examples (all when 0), with the three parts and the cost (T network passes
+    /// per example; the runner times the whole) as extras.
     fn log_likelihood(&mut self, batch: &Batch, seed: u64) -> anyhow::Result<Likelihood> {
         let batch = if self.config.vlb_examples > 0 {
             batch.head(self.config.vlb_examples)
@@ -98,7 +99,8 @@ impl GenerativeModel for DiffusionModel {
         )
         .with_extra("l_T_nats", b.l_t_prior())
         .with_extra("l_0_nats", b.l_0())
-        .with_extra("l_mid_nats", b.l_mid()))
+        .with_extra("l_mid_nats", b.l_mid())
+        .with_extra("network_passes_per_example", self.schedule.steps() as f64))
     }
 
     fn evals_per_sample(&self) -> f64 {

@@ -80,16 +80,7 @@ impl DiffusionModel {
     pub fn new(config: DiffusionConfig, ctx: &BuildContext) -> anyhow::Result<Self> {
         config.validate()?;
         let spec = ctx.spec.clone();
-        let classes = if ctx.conditional {
-            anyhow::ensure!(
-                spec.num_classes > 0,
-                "dataset {} has no labels to condition on",
-                spec.name
-            );
-            spec.num_classes
-        } else {
-            0
-        };
+        let classes = ctx.condition_classes()?;
         let kind = match config.denoiser {
             DenoiserKind::Auto if spec.is_image() => DenoiserKind::Unet,
             DenoiserKind::Auto => DenoiserKind::Mlp,
@@ -522,10 +513,7 @@ impl DiffusionModel {
             .load(dir.join("optimizer.bpk"))
             .map_err(|e| err("optimizer", &e))?;
         let path = dir.join("diffusion.json");
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        let state: SavedState =
-            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        let state: SavedState = genbench_core::fsutil::read_json(&path)?;
         self.step = state.step;
         Ok(())
     }

@@ -82,16 +82,7 @@ impl FlowModel {
     pub fn new(config: FlowConfig, ctx: &BuildContext) -> anyhow::Result<Self> {
         config.validate()?;
         let spec = ctx.spec.clone();
-        let classes = if ctx.conditional {
-            anyhow::ensure!(
-                spec.num_classes > 0,
-                "dataset {} has no labels to condition on",
-                spec.name
-            );
-            spec.num_classes
-        } else {
-            0
-        };
+        let classes = ctx.condition_classes()?;
         let train_device = ctx.device.clone().autodiff();
         train_device.seed(ctx.seeds.stream("init"));
         let net = if spec.is_image() {
@@ -423,10 +414,7 @@ impl GenerativeModel for FlowModel {
     fn load(&mut self, dir: &Path) -> anyhow::Result<()> {
         self.net = self.net.clone().load(&dir.join("flow.bpk"))?;
         let path = dir.join("flow.json");
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        let state: SavedState =
-            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        let state: SavedState = genbench_core::fsutil::read_json(&path)?;
         self.steps_done = state.steps_done;
         self.optim = new_optim(&self.config)
             .load(dir.join("optimizer.bpk"))

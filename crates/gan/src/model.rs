@@ -47,16 +47,7 @@ impl GanModel {
     pub fn new(config: GanConfig, ctx: &BuildContext) -> anyhow::Result<Self> {
         let spec = ctx.spec.clone();
         let resolved = config.resolve(spec.is_image(), ctx.learning_rate)?;
-        let classes = if ctx.conditional {
-            anyhow::ensure!(
-                spec.num_classes > 0,
-                "dataset {} has no labels to condition on",
-                spec.name
-            );
-            spec.num_classes
-        } else {
-            0
-        };
+        let classes = ctx.condition_classes()?;
         let device = ctx.device.clone().autodiff();
         device.seed(ctx.seeds.stream("init"));
         let g_input = config.latent_dim + classes;
@@ -385,10 +376,7 @@ impl GenerativeModel for GanModel {
             .load(dir.join("d_optim.bpk"))
             .map_err(|e| anyhow::anyhow!("loading D's optimiser: {e:?}"))?;
         let path = dir.join("gan.json");
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        let state: SavedState =
-            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        let state: SavedState = genbench_core::fsutil::read_json(&path)?;
         self.steps_done = state.steps_done;
         self.noise_seed = state.noise_seed;
         Ok(())

@@ -60,16 +60,7 @@ impl Family for Gmm {
             config.variance_floor > 0.0,
             "variance_floor must be positive"
         );
-        let classes = if ctx.conditional {
-            anyhow::ensure!(
-                ctx.spec.num_classes > 0,
-                "dataset {} has no labels to condition on",
-                ctx.spec.name
-            );
-            ctx.spec.num_classes
-        } else {
-            1
-        };
+        let classes = ctx.condition_classes()?.max(1);
         Ok(Box::new(GmmModel {
             config,
             spec: ctx.spec.clone(),

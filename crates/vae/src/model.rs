@@ -53,16 +53,7 @@ impl VaeModel {
             "learning_rate must be positive, got {}",
             ctx.learning_rate
         );
-        let classes = if ctx.conditional {
-            anyhow::ensure!(
-                ctx.spec.num_classes > 0,
-                "dataset {} has no labels to condition on",
-                ctx.spec.name
-            );
-            ctx.spec.num_classes
-        } else {
-            0
-        };
+        let classes = ctx.condition_classes()?;
         let train_device = ctx.device.clone().autodiff();
         train_device.seed(ctx.seeds.stream("init"));
         let net = VaeNet::new(&config, &ctx.spec, obs, classes, &train_device);
@@ -427,10 +418,7 @@ impl GenerativeModel for VaeModel {
 
     fn load(&mut self, dir: &Path) -> anyhow::Result<()> {
         let path = dir.join("vae.json");
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        let state: SavedState =
-            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        let state: SavedState = genbench_core::fsutil::read_json(&path)?;
         let d = self.spec.dim();
         anyhow::ensure!(
             state.shift.len() == d && state.scale.len() == d,

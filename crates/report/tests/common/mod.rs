@@ -3,60 +3,11 @@
 //! made up but deterministic; the layout and column names are the runner's.
 #![allow(dead_code)]
 
+use genbench_core::results;
 use genbench_core::seed::Rng;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
-
-/// summary.csv's leading columns (crates/cli/src/results.rs), then sorted extras.
-pub const LEADING: &[&str] = &[
-    "run_id",
-    "experiment",
-    "family",
-    "model",
-    "arch",
-    "paper",
-    "year",
-    "dataset",
-    "seed",
-    "conditional",
-    "status",
-    "diverged_at",
-    "steps",
-    "train_seconds",
-    "wall_seconds",
-    "backend",
-    "threads",
-    "commit",
-    "params",
-    "nll_kind",
-    "nll_nats",
-    "nll_bpd",
-    "nll_n",
-    "ll_seconds",
-    "entropy_nats",
-    "nll_minus_entropy_nats",
-    "fd",
-    "fd_n",
-    "kid",
-    "kid_std",
-    "kid_n",
-    "precision",
-    "recall",
-    "pr_n",
-    "density",
-    "coverage",
-    "dc_n",
-    "true_logp_of_samples",
-    "modes_covered",
-    "modes_total",
-    "high_quality",
-    "cond_accuracy",
-    "classifier_accuracy",
-    "samples_per_second",
-    "evals_per_sample",
-    "preprocessing",
-];
 
 pub type Row = BTreeMap<String, String>;
 
@@ -67,30 +18,14 @@ pub fn write_summary(dir: &Path, rows: &[Row]) {
     write_summary_in_order(dir, &rows);
 }
 
-/// Writes `rows` as summary.csv in the given order (a concatenation of shards' summaries).
+/// Writes `rows` as summary.csv in the given order (a concatenation of shards' summaries), with
+/// the runner's own writer.
 pub fn write_summary_in_order(dir: &Path, rows: &[Row]) {
-    let mut header: Vec<String> = LEADING.iter().map(|s| s.to_string()).collect();
-    let mut extra: Vec<String> = rows
+    let rows: Vec<results::Row> = rows
         .iter()
-        .flat_map(|r| r.keys().cloned())
-        .filter(|k| !LEADING.contains(&k.as_str()))
+        .map(|r| results::Row(r.clone().into_iter().collect()))
         .collect();
-    extra.sort();
-    extra.dedup();
-    header.extend(extra);
-    write_csv(
-        &dir.join("summary.csv"),
-        &header,
-        &rows
-            .iter()
-            .map(|r| {
-                header
-                    .iter()
-                    .map(|h| r.get(h).cloned().unwrap_or_default())
-                    .collect()
-            })
-            .collect::<Vec<_>>(),
-    );
+    results::write_summary_rows(&dir.join("summary.csv"), &rows).unwrap();
 }
 
 pub fn write_csv(path: &Path, header: &[String], rows: &[Vec<String>]) {

@@ -1,8 +1,8 @@
 //! Result rows: one per run (result.json), merged into summary.csv. A row is an ordered list of
 //! (column, value); an empty value means "not measured for this run" — never a stand-in 0.
 
+use crate::fsutil;
 use anyhow::Context;
-use genbench_core::fsutil;
 use std::path::Path;
 
 /// Columns every summary.csv starts with, in this order; other columns follow sorted.
@@ -119,6 +119,13 @@ pub fn write_summary(output: &Path) -> anyhow::Result<usize> {
         }
     }
     rows.sort_by(|a, b| a.get("run_id").cmp(&b.get("run_id")));
+    write_summary_rows(&output.join("summary.csv"), &rows)?;
+    Ok(rows.len())
+}
+
+/// `rows` as a summary CSV in the given order: [`LEADING_COLUMNS`], then every other column
+/// any row has, sorted; a column a row lacks is empty.
+pub fn write_summary_rows(path: &Path, rows: &[Row]) -> anyhow::Result<()> {
     let mut header: Vec<String> = LEADING_COLUMNS.iter().map(|s| s.to_string()).collect();
     let mut extra: Vec<String> = rows
         .iter()
@@ -128,6 +135,24 @@ pub fn write_summary(output: &Path) -> anyhow::Result<usize> {
     extra.sort();
     extra.dedup();
     header.extend(extra);
+    write_table(path, &header, rows)
+}
+
+/// Rows with possibly different columns as one CSV (union of columns, first-seen order):
+/// variants.csv, metrics.csv.
+pub fn write_rows(path: &Path, rows: &[Row]) -> anyhow::Result<()> {
+    let mut header: Vec<String> = Vec::new();
+    for r in rows {
+        for (k, _) in &r.0 {
+            if !header.contains(k) {
+                header.push(k.clone());
+            }
+        }
+    }
+    write_table(path, &header, rows)
+}
+
+fn write_table(path: &Path, header: &[String], rows: &[Row]) -> anyhow::Result<()> {
     let body: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
@@ -137,6 +162,5 @@ pub fn write_summary(output: &Path) -> anyhow::Result<usize> {
                 .collect()
         })
         .collect();
-    fsutil::write_csv(&output.join("summary.csv"), &header, &body)?;
-    Ok(rows.len())
+    fsutil::write_csv(path, header, &body)
 }
