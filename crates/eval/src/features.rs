@@ -31,12 +31,13 @@ use std::time::Instant;
 use crate::FeatureSet;
 
 /// Names the architecture and training recipe in cache folder names; change it with either.
-pub const ARCH: &str = "lenet-c32c32-f64-v1";
+pub const ARCH: &str = "lenet-c32c32-f64-v2";
 /// Width of the feature layer.
 pub const FEATURE_DIM: usize = 64;
 const BATCH: usize = 64;
 const LEARNING_RATE: f64 = 1e-3;
-/// Training examples seen, `epochs * n_train ~ EXAMPLES_SEEN` with 1..=30 epochs.
+/// Training examples seen, `epochs * n_train ~ EXAMPLES_SEEN` with 3..=30 epochs (one epoch of
+/// Fashion-MNIST's 60k left the classifier at 0.795 test accuracy).
 const EXAMPLES_SEEN: usize = 30_000;
 const EVAL_BATCH: usize = 500;
 
@@ -333,7 +334,7 @@ fn fit(spec: &DataSpec, levels: u32, train: &Batch, seed: u64, device: &Device) 
     let mut optim = AdamConfig::new().init();
     let loss_fn = CrossEntropyLossConfig::new().init(&ad);
     let mut shuffle = seeds.rng("shuffle");
-    let epochs = EXAMPLES_SEEN.div_ceil(train.len()).clamp(1, 30);
+    let epochs = EXAMPLES_SEEN.div_ceil(train.len()).clamp(3, 30);
     for _ in 0..epochs {
         let order = shuffle.permutation(train.len());
         for chunk in order.chunks(BATCH) {
