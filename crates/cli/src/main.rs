@@ -94,6 +94,7 @@ enum Command {
     /// (0 = unconditional, 1 = conditional, >1 = guided):
     ///
     ///   genbench sample RUN_DIR --set guidance_scale=0 --out w0.png
+    ///
     ///   genbench sample RUN_DIR --set guidance_scale=3 --out w3.png
     Sample {
         run_dir: PathBuf,
