@@ -103,6 +103,20 @@ pub fn family_color(family: &str) -> RGBColor {
     }
 }
 
+/// The colour of the `k`-th model of `family` in one figure: the family's colour, then a darker
+/// and a lighter shade of it, so models of one family read as one family yet stay apart.
+pub fn model_color(family: &str, k: usize) -> RGBColor {
+    let RGBColor(r, g, b) = family_color(family);
+    let (toward, t) = match k % 4 {
+        0 => return RGBColor(r, g, b),
+        1 => (0.0, 0.45),
+        2 => (255.0, 0.45),
+        _ => (0.0, 0.7),
+    };
+    let mix = |c: u8| (c as f64 + (toward - c as f64) * t).round() as u8;
+    RGBColor(mix(r), mix(g), mix(b))
+}
+
 /// The `i`-th colour of a qualitative palette (seeds, series).
 pub fn series_color(i: usize) -> RGBColor {
     const P: [RGBColor; 10] = [
@@ -332,6 +346,20 @@ pub fn legend_strip<DB: DrawingBackend>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn models_of_one_family_get_distinct_shades_of_its_colour() {
+        let shades: Vec<RGBColor> = (0..4).map(|k| model_color("diffusion", k)).collect();
+        assert_eq!(shades[0], family_color("diffusion"));
+        for i in 0..4 {
+            for j in i + 1..4 {
+                assert_ne!(shades[i], shades[j], "shades {i} and {j}");
+            }
+        }
+        // Darker then lighter: the sum of channels falls for shade 1 and rises for shade 2.
+        let sum = |c: RGBColor| c.0 as u32 + c.1 as u32 + c.2 as u32;
+        assert!(sum(shades[1]) < sum(shades[0]) && sum(shades[2]) > sum(shades[0]));
+    }
 
     #[test]
     fn ticks_drop_trailing_zeros() {

@@ -6,7 +6,7 @@ use crate::format::{cell, interval, num};
 use crate::model::{ModelRuns, is_images, metrics, slug};
 use crate::plot::bars::MetricBars;
 use crate::plot::curves::{SeedLog, TrainingCurves};
-use crate::plot::family_color;
+use crate::plot::model_color;
 use crate::plot::scatter::{Pt, Series, XyFigure, XyPanel};
 use crate::variants;
 
@@ -131,7 +131,16 @@ fn tradeoffs(
         format!("{fd_label} (lower is better)"),
     );
     cost.log_x = true;
-    for m in models {
+    // Models of one family share its colour in shades: the k-th of its family gets shade k.
+    let shade: Vec<usize> = (0..models.len())
+        .map(|i| {
+            models[..i]
+                .iter()
+                .filter(|o| o.family == models[i].family)
+                .count()
+        })
+        .collect();
+    for (m, &k) in models.iter().zip(&shade) {
         let (e, f) = (m.summary("evals_per_sample"), m.summary("fd"));
         let mut points = Vec::new();
         if e.n > 0 && f.n > 0 {
@@ -148,7 +157,7 @@ fn tradeoffs(
         let line = points.len() > 1;
         cost.series.push(Series {
             label: m.model.clone(),
-            color: family_color(&m.family),
+            color: model_color(&m.family, k),
             points,
             line,
             dots: true,
@@ -177,7 +186,10 @@ fn tradeoffs(
         format!("NLL ({unit}, lower is better)"),
         format!("{fd_label} (lower is better)"),
     );
-    for m in models.iter().filter(|m| m.nll_class().is_some()) {
+    for (m, &k) in models.iter().zip(&shade) {
+        if m.nll_class().is_none() {
+            continue;
+        }
         let (n, f) = (m.summary(nll_key), m.summary("fd"));
         if n.n > 0 && f.n > 0 {
             let p = Pt::new(n.mean, f.mean)
@@ -185,7 +197,7 @@ fn tradeoffs(
                 .text(format!("{} ({})", m.model, m.nll_kinds().join(",")));
             ql.series.push(Series {
                 label: m.model.clone(),
-                color: family_color(&m.family),
+                color: model_color(&m.family, k),
                 points: vec![p],
                 line: false,
                 dots: true,
