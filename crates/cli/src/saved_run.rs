@@ -256,12 +256,8 @@ pub fn sample(run_dir: &Path, req: &SampleRequest) -> anyhow::Result<(PathBuf, f
             ))
             .into());
         }
-        (true, l) => Some(
-            (0..req.n)
-                .map(|i| l.unwrap_or(i % classes.max(1)))
-                .collect(),
-        ),
-        (false, None) => None,
+        (true, Some(l)) => Some(vec![l; req.n]),
+        (_, None) => score::cycled_labels(run.model.as_ref(), &run.data, req.n),
     };
     let out = req.out.clone().unwrap_or_else(|| {
         run_dir.join(if run.data.spec.is_image() {

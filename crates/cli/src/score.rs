@@ -70,7 +70,7 @@ pub fn likelihood(
 }
 
 /// Labels for `n` samples of a conditional model: the classes in turn.
-fn cycled_labels(model: &dyn GenerativeModel, data: &Dataset, n: usize) -> Option<Vec<usize>> {
+pub fn cycled_labels(model: &dyn GenerativeModel, data: &Dataset, n: usize) -> Option<Vec<usize>> {
     model
         .is_conditional()
         .then(|| (0..n).map(|i| i % data.spec.num_classes.max(1)).collect())

@@ -12,7 +12,7 @@
 
 use crate::config::CONDITIONAL;
 use crate::model::DiffusionModel;
-use crate::sampler::{Sampler, slerp};
+use crate::sampler::{Sampler, Trajectory, slerp};
 use genbench_core::seed::{self, Rng};
 use genbench_core::{Batch, fsutil, grid};
 use std::path::Path;
@@ -107,16 +107,7 @@ fn images(
     save_grid(m, &cells, times.len(), &dir.join("diffusion_forward.png"))?;
 
     // Reverse: the default sampler from x_T, columns T -> 0.
-    let labels = m.sample_labels(n, None)?;
-    let x_t: Vec<f32> = (0..n * d).map(|_| rng.normal() as f32).collect();
-    let (_, traj) = m.reverse(
-        x_t,
-        labels.as_deref(),
-        m.default_sampler(),
-        m.config.guidance_scale,
-        &mut rng,
-        times,
-    )?;
+    let traj = reverse_trajectory(m, n, &mut rng, times)?;
     let mut cells = Vec::new();
     for r in 0..n {
         for (_, xs) in &traj {
@@ -191,6 +182,27 @@ fn images(
     save_grid(m, &cells, lambdas, &dir.join("diffusion_interpolation.png"))
 }
 
+/// The default sampler (and guidance) from `n` fresh x_T ~ N(0, I), its states kept at `times`.
+fn reverse_trajectory(
+    m: &DiffusionModel,
+    n: usize,
+    rng: &mut Rng,
+    times: &[usize],
+) -> anyhow::Result<Trajectory> {
+    let labels = m.sample_labels(n, None)?;
+    let x_t: Vec<f32> = (0..n * m.spec.dim()).map(|_| rng.normal() as f32).collect();
+    let sampler = m.default_sampler();
+    let (_, traj) = m.reverse(
+        x_t,
+        labels.as_deref(),
+        sampler,
+        m.config.guidance_scale,
+        rng,
+        times,
+    )?;
+    Ok(traj)
+}
+
 fn points(
     m: &DiffusionModel,
     test: &Batch,
@@ -216,16 +228,7 @@ fn points(
     }
     fsutil::write_csv(&dir.join("diffusion_forward.csv"), &header, &rows)?;
 
-    let labels = m.sample_labels(n, None)?;
-    let x_t: Vec<f32> = (0..n * d).map(|_| rng.normal() as f32).collect();
-    let (_, traj) = m.reverse(
-        x_t,
-        labels.as_deref(),
-        m.default_sampler(),
-        m.config.guidance_scale,
-        &mut rng,
-        times,
-    )?;
+    let traj = reverse_trajectory(m, n, &mut rng, times)?;
     let mut rows = Vec::new();
     for (t, xs) in &traj {
         rows.extend(
