@@ -4,13 +4,12 @@
 use crate::config::{Arch, AutoregressiveConfig};
 use crate::heads::Head;
 use crate::net::{Condition, Net};
-use anyhow::Context;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use genbench_core::likelihood::{Likelihood, LikelihoodKind};
 use genbench_core::preprocess::{level_to_signed, level_to_unit};
 use genbench_core::seed::Rng;
-use genbench_core::{Batch, DataSpec, GenerativeModel, ModelInfo, StepMetrics};
+use genbench_core::{Batch, DataSpec, GenerativeModel, ModelInfo, StepMetrics, checkpoint};
 use std::path::Path;
 
 pub struct ArModel {
@@ -299,19 +298,14 @@ impl GenerativeModel for ArModel {
     }
 
     fn save(&self, dir: &Path) -> anyhow::Result<()> {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         self.net.save(&dir.join("net"))?;
-        self.optim
-            .save(dir.join("optim"))
-            .map_err(|e| anyhow::anyhow!("saving the optimizer: {e:?}"))
+        checkpoint::save_optimizer(&self.optim, &dir.join("optim"))
     }
 
     fn load(&mut self, dir: &Path) -> anyhow::Result<()> {
         self.net = self.net.clone().load(&dir.join("net"))?;
         let optim = std::mem::replace(&mut self.optim, burn::optim::AdamConfig::new().init());
-        self.optim = optim
-            .load(dir.join("optim"))
-            .map_err(|e| anyhow::anyhow!("loading the optimizer: {e:?}"))?;
+        self.optim = checkpoint::load_optimizer(optim, &dir.join("optim"))?;
         Ok(())
     }
 

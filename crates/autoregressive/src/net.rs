@@ -4,6 +4,7 @@ use crate::made::Made;
 use crate::pixelcnn::PixelCnn;
 use burn::module::Module;
 use burn::prelude::*;
+use genbench_core::checkpoint;
 
 /// The label in the forms the two networks take it.
 #[derive(Clone, Debug)]
@@ -107,23 +108,21 @@ impl Net {
 
     pub fn save(&self, path: &std::path::Path) -> anyhow::Result<()> {
         match self {
-            Net::Made(m) => m.clone().into_record().save(path),
-            Net::PixelCnn { net, .. } => net.clone().into_record().save(path),
+            Net::Made(m) => checkpoint::save_module(m, path),
+            Net::PixelCnn { net, .. } => checkpoint::save_module(net, path),
         }
-        .map_err(|e| anyhow::anyhow!("saving {}: {e:?}", path.display()))
     }
 
     pub fn load(self, path: &std::path::Path) -> anyhow::Result<Net> {
-        let err = |e| anyhow::anyhow!("loading {}: {e:?}", path.display());
         Ok(match self {
-            Net::Made(m) => Net::Made(m.try_load_file(path).map_err(err)?),
+            Net::Made(m) => Net::Made(checkpoint::load_module(m, path)?),
             Net::PixelCnn {
                 net,
                 height,
                 width,
                 crop,
             } => Net::PixelCnn {
-                net: net.try_load_file(path).map_err(err)?,
+                net: checkpoint::load_module(net, path)?,
                 height,
                 width,
                 crop,

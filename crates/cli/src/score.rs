@@ -21,7 +21,8 @@ pub struct Reference<'a> {
     pub features: Option<&'a dyn FeatureSpace>,
 }
 
-/// Likelihood on the test set (capped at `examples`, 0 = all), with its kind and timing.
+/// Likelihood on the test set (capped at `examples`, 0 = all), with its kind and timing; a
+/// conditional model's is −log p(x | y) (the row's `conditional` column says which).
 pub fn likelihood(
     model: &mut dyn GenerativeModel,
     data: &Dataset,
@@ -61,9 +62,11 @@ pub fn likelihood(
     if let Some(density) = &data.density {
         let entropy = density.entropy().nats;
         row.set_f("entropy_nats", Some(entropy));
+        // KL(p* ‖ model) for −log p(x); a conditional model's −log p(x | y) has no such reading.
+        let marginal_nll = ll.mean_nll_nats().filter(|_| !model.is_conditional());
         row.set_f(
             "nll_minus_entropy_nats",
-            ll.mean_nll_nats().map(|nll| nll - entropy),
+            marginal_nll.map(|nll| nll - entropy),
         );
     }
     Ok(())

@@ -6,6 +6,7 @@
 //! likelihood, save, load). Everything else — batching, budgets, progress, divergence,
 //! checkpoints, evaluation, results — is done once, here or in the runner, for every family.
 
+pub mod checkpoint;
 pub mod data;
 pub mod device;
 pub mod fsutil;

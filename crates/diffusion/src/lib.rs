@@ -7,9 +7,11 @@
 //! - [`denoiser`]: the networks ε_θ(x_t, t, y) (MLP for vectors, small U-Net for images);
 //! - [`ema`]: the moving average of the weights used for sampling and scoring;
 //! - [`sampler`]: DDPM and DDIM reverse processes with trajectory capture;
-//! - [`model`]: training step, sampling, bound, save/load; [`artifacts`]: the report's figures.
+//! - [`model`]: training step, ε̂ with guidance, sampling, save/load;
+//! - [`bound`]: the bound of a trained model on data, term by term; [`artifacts`]: the figures.
 
 pub mod artifacts;
+pub mod bound;
 pub mod config;
 pub mod denoiser;
 pub mod ema;
@@ -18,8 +20,9 @@ pub mod sampler;
 pub mod schedule;
 pub mod vlb;
 
+pub use bound::Bound;
 pub use config::{DenoiserKind, DiffusionConfig, SamplerKind};
-pub use model::{Bound, DiffusionModel};
+pub use model::DiffusionModel;
 pub use schedule::{ReverseVariance, Schedule, ScheduleKind};
 
 use genbench_core::likelihood::{Likelihood, LikelihoodKind};

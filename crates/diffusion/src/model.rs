@@ -5,14 +5,14 @@
 //! Images are modelled on [−1, 1] (x = 2k/(L−1) − 1) and samples mapped back to levels;
 //! vectors are modelled as they are.
 
-use crate::config::{CONDITIONAL, DenoiserKind, DiffusionConfig, SamplerKind};
+use crate::config::{DenoiserKind, DiffusionConfig, SamplerKind};
 use crate::denoiser::embedding::{ConditioningConfig, sinusoidal_features};
 use crate::denoiser::mlp::MlpDenoiserConfig;
 use crate::denoiser::unet::UNetConfig;
 use crate::denoiser::{BackboneConfig, Denoiser};
+use crate::ema;
 use crate::sampler::{Run, Sampler, Trajectory};
 use crate::schedule::Schedule;
-use crate::{ema, vlb};
 use anyhow::Context;
 use burn::module::Module;
 use burn::optim::grad_clipping::GradientClippingConfig;
@@ -20,30 +20,9 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use genbench_core::preprocess::{level_to_signed, signed_to_level};
 use genbench_core::seed::{self, Rng};
-use genbench_core::{Batch, BuildContext, DataSpec};
+use genbench_core::{Batch, BuildContext, DataSpec, checkpoint, fsutil};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
-
-/// Per-example totals and per-term means of the bound.
-#[derive(Clone, Debug)]
-pub struct Bound {
-    /// L_T + Σ L_{t−1} + L_0 per example, nats (≥ −log p(x)).
-    pub total: Vec<f64>,
-    /// Mean over the examples of each term: index 0 = L_0, t = 1..T−1 = L_t, T = L_T.
-    pub per_term: Vec<f64>,
-}
-
-impl Bound {
-    pub fn l_0(&self) -> f64 {
-        self.per_term[0]
-    }
-    pub fn l_t_prior(&self) -> f64 {
-        self.per_term[self.per_term.len() - 1]
-    }
-    pub fn l_mid(&self) -> f64 {
-        self.per_term[1..self.per_term.len() - 1].iter().sum()
-    }
-}
 
 pub struct DiffusionModel {
     pub(crate) config: DiffusionConfig,
@@ -398,122 +377,23 @@ impl DiffusionModel {
         ))
     }
 
-    /// The variational bound of every example of `batch` (EMA weights, labels as given for a
-    /// conditional model, w = 1): one x_t ~ q(x_t | x_0) per example and t, T network
-    /// passes per example, batched over examples.
-    pub fn bound(&self, batch: &Batch, seed: u64) -> anyhow::Result<Bound> {
-        let (n, d, steps) = (batch.len(), self.spec.dim(), self.schedule.steps());
-        anyhow::ensure!(n > 0, "no examples to score");
-        anyhow::ensure!(
-            batch.dim == d,
-            "examples have {} values, the model {d}",
-            batch.dim
-        );
-        if self.classes > 0 {
-            anyhow::ensure!(
-                batch.has_labels(),
-                "a conditional model scores labelled examples"
-            );
-        }
-        let s = &self.schedule;
-        let mut rng = Rng::new(seed);
-        let x0 = self.to_model_space(&batch.x);
-        let mut total = vec![0.0; n];
-        let mut per_term = vec![0.0; steps + 1];
-        for start in (0..n).step_by(self.config.eval_batch) {
-            let end = (start + self.config.eval_batch).min(n);
-            let x0c = &x0[start * d..end * d];
-            let labels = (self.classes > 0).then(|| &batch.labels[start..end]);
-            #[allow(clippy::needless_range_loop)]
-            for i in 0..steps {
-                let xt: Vec<f32> = x0c
-                    .iter()
-                    .map(|&v| s.q_sample(v as f64, i, rng.normal()) as f32)
-                    .collect();
-                let eps = self.eps(&xt, i, labels, CONDITIONAL)?;
-                let log_var = s.model_log_variance(self.config.reverse_variance, i);
-                for r in 0..end - start {
-                    let mut term = 0.0;
-                    for k in r * d..(r + 1) * d {
-                        let (x, xv) = (x0c[k] as f64, xt[k] as f64);
-                        let mut x0_hat = s.predict_x0(xv, i, eps[k] as f64);
-                        if self.is_images() {
-                            x0_hat = x0_hat.clamp(-1.0, 1.0);
-                        }
-                        let mean =
-                            s.posterior_mean_coef1[i] * x0_hat + s.posterior_mean_coef2[i] * xv;
-                        term += if i == 0 {
-                            match self.spec.levels {
-                                Some(l) => -vlb::discretized_gaussian_log_prob(x, mean, log_var, l),
-                                None => -vlb::gaussian_log_density(x, mean, log_var),
-                            }
-                        } else {
-                            let (true_mean, _, true_log_var) = s.q_posterior(x, xv, i);
-                            vlb::normal_kl(true_mean, true_log_var, mean, log_var)
-                        };
-                    }
-                    total[start + r] += term;
-                    per_term[i] += term;
-                }
-            }
-            for r in 0..end - start {
-                let prior: f64 = x0c[r * d..(r + 1) * d]
-                    .iter()
-                    .map(|&v| vlb::prior_kl(v as f64, s.alpha_bar[steps - 1]))
-                    .sum();
-                total[start + r] += prior;
-                per_term[steps] += prior;
-            }
-        }
-        per_term.iter_mut().for_each(|v| *v /= n as f64);
-        Ok(Bound { total, per_term })
-    }
-
     pub(crate) fn num_params(&self) -> usize {
         self.net.num_params()
     }
 
     pub(crate) fn save_to(&self, dir: &Path) -> anyhow::Result<()> {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        let err = |what: &str, e: &dyn std::fmt::Debug| anyhow::anyhow!("saving the {what}: {e:?}");
-        self.net
-            .clone()
-            .into_record()
-            .save(dir.join("denoiser.bpk"))
-            .map_err(|e| err("denoiser", &e))?;
-        self.ema
-            .clone()
-            .into_record()
-            .save(dir.join("ema.bpk"))
-            .map_err(|e| err("EMA weights", &e))?;
-        self.optim
-            .save(dir.join("optimizer.bpk"))
-            .map_err(|e| err("optimizer", &e))?;
-        genbench_core::fsutil::write_json(
-            &dir.join("diffusion.json"),
-            &SavedState { step: self.step },
-        )
+        checkpoint::save_module(&self.net, &dir.join("denoiser.bpk"))?;
+        checkpoint::save_module(&self.ema, &dir.join("ema.bpk"))?;
+        checkpoint::save_optimizer(&self.optim, &dir.join("optimizer.bpk"))?;
+        fsutil::write_json(&dir.join("diffusion.json"), &SavedState { step: self.step })
     }
 
     pub(crate) fn load_from(&mut self, dir: &Path) -> anyhow::Result<()> {
-        let err = |what: &str, e: &dyn std::fmt::Debug| {
-            anyhow::anyhow!("loading the {what} from {}: {e:?}", dir.display())
-        };
-        self.net = self
-            .net
-            .clone()
-            .try_load_file(dir.join("denoiser.bpk"))
-            .map_err(|e| err("denoiser", &e))?;
-        self.ema = self
-            .ema
-            .clone()
-            .try_load_file(dir.join("ema.bpk"))
-            .map_err(|e| err("EMA weights", &e))?;
-        self.optim = new_optim(&self.config)
-            .load(dir.join("optimizer.bpk"))
-            .map_err(|e| err("optimizer", &e))?;
-        let path = dir.join("diffusion.json");
-        let state: SavedState = genbench_core::fsutil::read_json(&path)?;
+        self.net = checkpoint::load_module(self.net.clone(), &dir.join("denoiser.bpk"))?;
+        self.ema = checkpoint::load_module(self.ema.clone(), &dir.join("ema.bpk"))?;
+        self.optim =
+            checkpoint::load_optimizer(new_optim(&self.config), &dir.join("optimizer.bpk"))?;
+        let state: SavedState = fsutil::read_json(&dir.join("diffusion.json"))?;
         self.step = state.step;
         Ok(())
     }

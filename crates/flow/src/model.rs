@@ -12,14 +12,15 @@ use crate::coupling::one_hot;
 use crate::image::ImageFlowConfig;
 use crate::mlp::VectorFlowConfig;
 use crate::net::FlowNet;
-use anyhow::Context;
 use burn::grad_clipping::GradientClippingConfig;
 use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::prelude::*;
 use genbench_core::likelihood::{Likelihood, LikelihoodKind};
 use genbench_core::preprocess::{dequantization_log_jacobian, dequantize};
 use genbench_core::seed::{Rng, derive};
-use genbench_core::{Batch, BuildContext, DataSpec, GenerativeModel, ModelInfo, StepMetrics};
+use genbench_core::{
+    Batch, BuildContext, DataSpec, GenerativeModel, ModelInfo, StepMetrics, checkpoint, fsutil,
+};
 use std::f64::consts::{LN_2, PI};
 use std::path::Path;
 
@@ -398,27 +399,22 @@ impl GenerativeModel for FlowModel {
     }
 
     fn save(&self, dir: &Path) -> anyhow::Result<()> {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         self.net.save(&dir.join("flow.bpk"))?;
-        genbench_core::fsutil::write_json(
+        checkpoint::save_optimizer(&self.optim, &dir.join("optimizer.bpk"))?;
+        fsutil::write_json(
             &dir.join("flow.json"),
             &SavedState {
                 steps_done: self.steps_done,
             },
-        )?;
-        self.optim
-            .save(dir.join("optimizer.bpk"))
-            .map_err(|e| anyhow::anyhow!("saving the optimizer: {e:?}"))
+        )
     }
 
     fn load(&mut self, dir: &Path) -> anyhow::Result<()> {
         self.net = self.net.clone().load(&dir.join("flow.bpk"))?;
-        let path = dir.join("flow.json");
-        let state: SavedState = genbench_core::fsutil::read_json(&path)?;
+        self.optim =
+            checkpoint::load_optimizer(new_optim(&self.config), &dir.join("optimizer.bpk"))?;
+        let state: SavedState = fsutil::read_json(&dir.join("flow.json"))?;
         self.steps_done = state.steps_done;
-        self.optim = new_optim(&self.config)
-            .load(dir.join("optimizer.bpk"))
-            .map_err(|e| anyhow::anyhow!("loading the optimizer: {e:?}"))?;
         Ok(())
     }
 

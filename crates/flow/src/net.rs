@@ -6,6 +6,7 @@ use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::Gradients;
+use genbench_core::checkpoint;
 use std::path::Path;
 
 #[derive(Clone, Debug)]
@@ -69,17 +70,15 @@ impl FlowNet {
 
     pub fn save(&self, path: &Path) -> anyhow::Result<()> {
         match self {
-            FlowNet::Vector(f) => f.clone().into_record().save(path),
-            FlowNet::Image(f) => f.clone().into_record().save(path),
+            FlowNet::Vector(f) => checkpoint::save_module(f, path),
+            FlowNet::Image(f) => checkpoint::save_module(f, path),
         }
-        .map_err(|e| anyhow::anyhow!("saving {}: {e:?}", path.display()))
     }
 
     pub fn load(self, path: &Path) -> anyhow::Result<FlowNet> {
-        let err = |e| anyhow::anyhow!("loading {}: {e:?}", path.display());
         Ok(match self {
-            FlowNet::Vector(f) => FlowNet::Vector(f.try_load_file(path).map_err(err)?),
-            FlowNet::Image(f) => FlowNet::Image(f.try_load_file(path).map_err(err)?),
+            FlowNet::Vector(f) => FlowNet::Vector(checkpoint::load_module(f, path)?),
+            FlowNet::Image(f) => FlowNet::Image(checkpoint::load_module(f, path)?),
         })
     }
 }

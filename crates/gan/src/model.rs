@@ -5,14 +5,15 @@ use crate::conv::{ConvGeneratorConfig, ConvTrunkConfig};
 use crate::losses;
 use crate::mlp::{MlpGeneratorConfig, MlpTrunkConfig};
 use crate::nets::{Critic, Generator, Trunk};
-use anyhow::Context;
 use burn::module::{ModuleVisitor, Param};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use genbench_core::likelihood::Likelihood;
 use genbench_core::preprocess::{level_to_signed, signed_to_level};
 use genbench_core::seed::{self, Rng};
-use genbench_core::{Batch, BuildContext, DataSpec, GenerativeModel, ModelInfo, StepMetrics};
+use genbench_core::{
+    Batch, BuildContext, DataSpec, GenerativeModel, ModelInfo, StepMetrics, checkpoint, fsutil,
+};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -334,22 +335,11 @@ impl GenerativeModel for GanModel {
     }
 
     fn save(&self, dir: &Path) -> anyhow::Result<()> {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        self.generator
-            .clone()
-            .save_file(dir.join("generator.bpk"))
-            .map_err(|e| anyhow::anyhow!("saving the generator: {e:?}"))?;
-        self.critic
-            .clone()
-            .save_file(dir.join("critic.bpk"))
-            .map_err(|e| anyhow::anyhow!("saving the critic: {e:?}"))?;
-        self.g_optim
-            .save(dir.join("g_optim.bpk"))
-            .map_err(|e| anyhow::anyhow!("saving G's optimiser: {e:?}"))?;
-        self.d_optim
-            .save(dir.join("d_optim.bpk"))
-            .map_err(|e| anyhow::anyhow!("saving D's optimiser: {e:?}"))?;
-        genbench_core::fsutil::write_json(
+        checkpoint::save_module(&self.generator, &dir.join("generator.bpk"))?;
+        checkpoint::save_module(&self.critic, &dir.join("critic.bpk"))?;
+        checkpoint::save_optimizer(&self.g_optim, &dir.join("g_optim.bpk"))?;
+        checkpoint::save_optimizer(&self.d_optim, &dir.join("d_optim.bpk"))?;
+        fsutil::write_json(
             &dir.join("gan.json"),
             &SavedState {
                 steps_done: self.steps_done,
@@ -359,24 +349,12 @@ impl GenerativeModel for GanModel {
     }
 
     fn load(&mut self, dir: &Path) -> anyhow::Result<()> {
-        self.generator = self
-            .generator
-            .clone()
-            .try_load_file(dir.join("generator.bpk"))
-            .map_err(|e| anyhow::anyhow!("loading the generator: {e:?}"))?;
-        self.critic = self
-            .critic
-            .clone()
-            .try_load_file(dir.join("critic.bpk"))
-            .map_err(|e| anyhow::anyhow!("loading the critic: {e:?}"))?;
-        self.g_optim = adam(self.resolved.g)
-            .load(dir.join("g_optim.bpk"))
-            .map_err(|e| anyhow::anyhow!("loading G's optimiser: {e:?}"))?;
-        self.d_optim = adam(self.resolved.d)
-            .load(dir.join("d_optim.bpk"))
-            .map_err(|e| anyhow::anyhow!("loading D's optimiser: {e:?}"))?;
-        let path = dir.join("gan.json");
-        let state: SavedState = genbench_core::fsutil::read_json(&path)?;
+        self.generator =
+            checkpoint::load_module(self.generator.clone(), &dir.join("generator.bpk"))?;
+        self.critic = checkpoint::load_module(self.critic.clone(), &dir.join("critic.bpk"))?;
+        self.g_optim = checkpoint::load_optimizer(adam(self.resolved.g), &dir.join("g_optim.bpk"))?;
+        self.d_optim = checkpoint::load_optimizer(adam(self.resolved.d), &dir.join("d_optim.bpk"))?;
+        let state: SavedState = fsutil::read_json(&dir.join("gan.json"))?;
         self.steps_done = state.steps_done;
         self.noise_seed = state.noise_seed;
         Ok(())

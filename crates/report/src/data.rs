@@ -105,6 +105,11 @@ impl Run {
         self.s("status") != "diverged"
     }
 
+    /// Whether the model was conditioned on the label (its NLL is then −log p(x | y)).
+    pub fn conditional(&self) -> bool {
+        self.s("conditional") == "true"
+    }
+
     /// A CSV of this run's folder (`train.csv`, `artifacts/vae_bound.csv`, ...), if present.
     pub fn table(&self, relative: &str) -> anyhow::Result<Option<Table>> {
         Table::read(&self.dir.join(relative))

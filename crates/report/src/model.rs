@@ -102,13 +102,23 @@ pub fn metrics(images: bool) -> Vec<Metric> {
     v
 }
 
-/// A likelihood kind's class: kinds in the same class bound (or equal) the same quantity, the
-/// negative log-likelihood of the test data; `None` for kinds with no number.
-pub fn nll_class(kind: &str) -> Option<&'static str> {
+/// The class of NLLs that bound (or equal) −log p(x) of the test data: comparable with each other.
+pub const NLL_MARGINAL: &str = "-log p(x) or an upper bound on it";
+/// The class of a conditional model's NLL, −log p(x | y) or a bound on it: comparable only with
+/// other conditional models' (it can sit below every −log p(x), and below H(p*), by up to I(x; y)).
+pub const NLL_CONDITIONAL: &str = "-log p(x | y) or an upper bound on it";
+
+/// The class of a likelihood kind, given whether the model was conditioned on the label: kinds
+/// in one class bound (or equal) the same quantity; `None` for kinds with no number.
+pub fn nll_class(kind: &str, conditional: bool) -> Option<&'static str> {
     let bound = matches!(kind, "exact" | "dequantized" | "elbo")
         || kind.starts_with("iwae")
         || kind.starts_with("vlb");
-    bound.then_some("-log p(x) or an upper bound on it")
+    bound.then_some(if conditional {
+        NLL_CONDITIONAL
+    } else {
+        NLL_MARGINAL
+    })
 }
 
 /// The runs of one model on one dataset, every seed.
@@ -140,15 +150,21 @@ impl ModelRuns {
         summarize(&values)
     }
 
-    /// The NLL kinds of the finished seeds, deduplicated, in seed order.
+    /// The NLL kinds of the finished seeds, deduplicated, in seed order; a conditional run's
+    /// kind ends in ` | y` (its number is −log p(x | y)).
     pub fn nll_kinds(&self) -> Vec<String> {
         let mut kinds: Vec<String> = Vec::new();
         for r in &self.runs {
             let k = r
                 .get("nll_kind")
                 .unwrap_or(if r.ok() { "unavailable" } else { "diverged" });
-            if !kinds.iter().any(|x| x == k) {
-                kinds.push(k.to_string());
+            let k = if r.conditional() && k != "unavailable" && k != "diverged" {
+                format!("{k} | y")
+            } else {
+                k.to_string()
+            };
+            if !kinds.contains(&k) {
+                kinds.push(k);
             }
         }
         kinds
@@ -156,8 +172,10 @@ impl ModelRuns {
 
     /// The one likelihood class of this model's NLL, if every finished seed shares it.
     pub fn nll_class(&self) -> Option<&'static str> {
-        let classes: Vec<Option<&'static str>> =
-            self.ok_runs().map(|r| nll_class(r.s("nll_kind"))).collect();
+        let classes: Vec<Option<&'static str>> = self
+            .ok_runs()
+            .map(|r| nll_class(r.s("nll_kind"), r.conditional()))
+            .collect();
         let first = *classes.first()?;
         classes
             .iter()
@@ -237,38 +255,52 @@ pub fn is_images(dataset: &str) -> bool {
     genbench_dataset::density(dataset).is_none()
 }
 
-/// Indices of the models holding the best mean of `metric` (all ties), among those that count:
-/// for NLL only models whose kinds share one class (see [`nll_class`]).
+/// Indices of the models holding the best mean of `metric` (all ties) among at least two that
+/// count. NLLs are compared within one class (see [`nll_class`]): the best −log p(x) and,
+/// separately, the best −log p(x | y).
 pub fn best(models: &[ModelRuns], metric: &Metric) -> Vec<usize> {
     if metric.better == Better::Neither {
         return Vec::new();
     }
-    let nll = metric.key.starts_with("nll_");
     let means: Vec<Option<f64>> = models
         .iter()
         .map(|m| {
-            if nll && m.nll_class().is_none() {
-                return None;
-            }
             let s = m.summary(metric.key);
             (s.n > 0).then_some(s.mean)
         })
         .collect();
+    if !metric.key.starts_with("nll_") {
+        return best_of(&means, metric.better);
+    }
+    let mut marked = Vec::new();
+    for class in [NLL_MARGINAL, NLL_CONDITIONAL] {
+        let in_class: Vec<Option<f64>> = models
+            .iter()
+            .zip(&means)
+            .map(|(m, v)| v.filter(|_| m.nll_class() == Some(class)))
+            .collect();
+        marked.extend(best_of(&in_class, metric.better));
+    }
+    marked.sort_unstable();
+    marked
+}
+
+/// Indices holding the best of the present `values` (all ties); none when fewer than two count.
+fn best_of(values: &[Option<f64>], better: Better) -> Vec<usize> {
     let pick = |a: f64, b: f64| {
-        if metric.better == Better::Lower {
+        if better == Better::Lower {
             a.min(b)
         } else {
             a.max(b)
         }
     };
-    let Some(best) = means.iter().flatten().copied().reduce(pick) else {
+    let Some(best) = values.iter().flatten().copied().reduce(pick) else {
         return Vec::new();
     };
-    let counted = means.iter().flatten().count();
-    if counted < 2 {
+    if values.iter().flatten().count() < 2 {
         return Vec::new();
     }
-    means
+    values
         .iter()
         .enumerate()
         .filter(|(_, v)| **v == Some(best))

@@ -113,3 +113,32 @@ fn empty_summary_gives_a_report() {
     let err = genbench_report::write_report(none.path()).unwrap_err();
     assert!(format!("{err:#}").contains("summary.csv"), "{err:#}");
 }
+
+/// A conditional model's NLL is −log p(x | y): marked `| y`, never ranked against −log p(x) (a
+/// lower number there is no better model), only against other conditional models'.
+#[test]
+fn conditional_nlls_are_marked_and_ranked_apart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut text = format!("{HEADER}\n");
+    for (model, family, conditional, kind, nll) in [
+        ("gmm", "gmm", false, "exact", "2.0"),
+        ("flow", "flow", false, "exact", "2.2"),
+        ("vae-c", "vae", true, "iwae-100", "1.7"),
+        ("ddpm-c", "diffusion", true, "vlb-1000", "1.5"),
+    ] {
+        text.push_str(&format!(
+            "{model}-s0,fixed,{family},{model},{model} arch,paper,2000,8gaussians,0,{conditional},ok,{kind},{nll},0.1,0.5\n"
+        ));
+    }
+    std::fs::write(tmp.path().join("summary.csv"), text).unwrap();
+    genbench_report::write_report(tmp.path()).unwrap();
+    let md = std::fs::read_to_string(tmp.path().join("REPORT.md")).unwrap();
+    for row in [
+        "| gmm | gmm · 2000 | 1 | exact | **2 (n=1)** |",
+        "| flow | flow · 2000 | 1 | exact | 2.200 (n=1) |",
+        "| vae-c | vae · 2000 | 1 | iwae-100 \\| y | 1.700 (n=1) |",
+        "| ddpm-c | diffusion · 2000 | 1 | vlb-1000 \\| y | **1.500 (n=1)** |",
+    ] {
+        assert!(md.contains(row), "missing: {row}\n\n{md}");
+    }
+}

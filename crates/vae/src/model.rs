@@ -5,13 +5,13 @@ use crate::bound::{self, ElboTerms, Inputs, host, kl_per_dim};
 use crate::config::{Arch, DecoderSample, VaeConfig};
 use crate::nets::VaeNet;
 use crate::observation::Observation;
-use anyhow::Context;
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use genbench_core::likelihood::{Likelihood, LikelihoodKind};
 use genbench_core::{
-    Batch, BuildContext, DataSpec, GenerativeModel, ModelInfo, Rng, StepMetrics, seed,
+    Batch, BuildContext, DataSpec, GenerativeModel, ModelInfo, Rng, StepMetrics, checkpoint,
+    fsutil, seed,
 };
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -399,42 +399,27 @@ impl GenerativeModel for VaeModel {
     }
 
     fn save(&self, dir: &Path) -> anyhow::Result<()> {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        self.net
-            .clone()
-            .into_record()
-            .save(dir.join("vae.bpk"))
-            .map_err(|e| anyhow::anyhow!("saving the VAE weights: {e:?}"))?;
-        self.optim
-            .save(dir.join("vae-adam.bpk"))
-            .map_err(|e| anyhow::anyhow!("saving the Adam state: {e:?}"))?;
+        checkpoint::save_module(&self.net, &dir.join("vae.bpk"))?;
+        checkpoint::save_optimizer(&self.optim, &dir.join("vae-adam.bpk"))?;
         let state = SavedState {
             step: self.step,
             shift: self.shift.clone(),
             scale: self.scale.clone(),
         };
-        genbench_core::fsutil::write_json(&dir.join("vae.json"), &state)
+        fsutil::write_json(&dir.join("vae.json"), &state)
     }
 
     fn load(&mut self, dir: &Path) -> anyhow::Result<()> {
         let path = dir.join("vae.json");
-        let state: SavedState = genbench_core::fsutil::read_json(&path)?;
+        let state: SavedState = fsutil::read_json(&path)?;
         let d = self.spec.dim();
         anyhow::ensure!(
             state.shift.len() == d && state.scale.len() == d,
             "{} is for data of another dimension",
             path.display()
         );
-        self.net = self
-            .net
-            .clone()
-            .try_load_file(dir.join("vae.bpk"))
-            .map_err(|e| anyhow::anyhow!("loading the VAE weights: {e:?}"))?;
-        self.optim = self
-            .optim
-            .clone()
-            .load(dir.join("vae-adam.bpk"))
-            .map_err(|e| anyhow::anyhow!("loading the Adam state: {e:?}"))?;
+        self.net = checkpoint::load_module(self.net.clone(), &dir.join("vae.bpk"))?;
+        self.optim = checkpoint::load_optimizer(self.optim.clone(), &dir.join("vae-adam.bpk"))?;
         self.step = state.step;
         self.shift = state.shift;
         self.scale = state.scale;

@@ -58,7 +58,7 @@ pub fn write(ctx: &mut Context, dataset: &str, models: &[ModelRuns]) -> anyhow::
             sizes.join("; ")
         ));
     }
-    ctx.line("Cells: mean ± half-width of the 95% Student-t interval over seeds; **bold**: best in the column (↓ lower is better, ↑ higher is better; NLL compared only among exact likelihoods and upper bounds on −log p(x), never with `unavailable`).\n");
+    ctx.line("Cells: mean ± half-width of the 95% Student-t interval over seeds; **bold**: best in the column (↓ lower is better, ↑ higher is better; NLL compared only among exact likelihoods and upper bounds on −log p(x), never with `unavailable`; a conditional model's NLL, kind marked `| y`, is −log p(x | y) and is compared only with other conditional models).\n");
     let (md, absent) = super::table::table(models, images);
     ctx.line(&md);
     if !absent.is_empty() {
@@ -69,7 +69,10 @@ pub fn write(ctx: &mut Context, dataset: &str, models: &[ModelRuns]) -> anyhow::
     }
     let entropy = first(models, "entropy_nats").and_then(crate::data::parse_finite);
     if let (false, Some(h)) = (images, entropy) {
-        for m in models.iter().filter(|m| m.nll_class().is_some()) {
+        for m in models
+            .iter()
+            .filter(|m| m.nll_class() == Some(crate::model::NLL_MARGINAL))
+        {
             let s = m.summary("nll_nats");
             // Even the interval's upper end below H(p*): no exact NLL or upper bound can be.
             if s.n > 0 && s.ci95_high.max(s.mean) < h {

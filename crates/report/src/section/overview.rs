@@ -117,7 +117,7 @@ pub fn history(ctx: &mut Context, groups: &BTreeMap<String, Vec<ModelRuns>>) -> 
                 let (Some(year), true) = (m.year, s.n > 0) else {
                     continue;
                 };
-                if key.starts_with("nll") && m.nll_class().is_none() {
+                if key.starts_with("nll") && m.nll_class() != Some(crate::model::NLL_MARGINAL) {
                     continue;
                 }
                 by_family

@@ -243,8 +243,12 @@ pub(super) fn paragraphs(ctx: &mut Context, p: &Pair) {
 /// What the two NLL numbers guarantee: both are exact or upper bounds (so the lower is the tighter
 /// guarantee) unless one sits below the true entropy on 2-D data, which no bound can.
 fn bound_clause(p: &Pair, vae_nll: f64, diff_nll: f64) -> String {
-    if p.vae.nll_class().is_none() || p.diff.nll_class().is_none() {
+    let (vae_class, diff_class) = (p.vae.nll_class(), p.diff.nll_class());
+    if vae_class.is_none() || diff_class.is_none() {
         return String::new();
+    }
+    if vae_class != diff_class {
+        return " One is conditioned on the label and the other is not, so they bound different quantities (−log p(x | y) and −log p(x)): the gap does not rank the models.".into();
     }
     let entropy = p
         .vae
