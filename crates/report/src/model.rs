@@ -158,7 +158,7 @@ impl ModelRuns {
             let k = r
                 .get("nll_kind")
                 .unwrap_or(if r.ok() { "unavailable" } else { "diverged" });
-            let k = if r.conditional() && k != "unavailable" && k != "diverged" {
+            let k = if r.conditional() && nll_class(k, false).is_some() {
                 format!("{k} | y")
             } else {
                 k.to_string()

@@ -131,7 +131,7 @@ pub fn conditioning(
     let conditional: Vec<&ModelRuns> = groups
         .values()
         .flatten()
-        .filter(|m| m.runs.iter().any(|r| r.s("conditional") == "true"))
+        .filter(|m| m.runs.iter().any(|r| r.conditional()))
         .collect();
     ctx.line("## Conditioning\n");
     if conditional.is_empty() {

@@ -57,7 +57,7 @@ pub fn samples(
             .iter()
             .filter_map(|&i| Some([table.num(i, "x0")?, table.num(i, "x1")?]))
             .collect();
-        let conditional = m.runs.iter().any(|r| r.s("conditional") == "true");
+        let conditional = m.runs.iter().any(|r| r.conditional());
         let labels: Vec<usize> = match table.col("label") {
             Some(_) if conditional => rows
                 .iter()
