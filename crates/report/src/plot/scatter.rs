@@ -231,12 +231,17 @@ fn draw_panel<DB: DrawingBackend>(
         let (lo, hi) = p.interval.unwrap_or((p.y, p.y));
         [p.y, lo, hi]
     });
-    // Point labels extend to the right of their points: room for them.
-    let room = if pts.iter().any(|p| p.text.is_some()) {
-        0.12
-    } else {
-        0.0
-    };
+    // Point labels extend to the right of their points: widen the x range so that the longest
+    // (about 7 px a character at 12 px) fits inside the plot, whose width is the panel's less
+    // the y-label area and margins. `room` is that extra width as a fraction of the data span.
+    let label_px = pts
+        .iter()
+        .filter_map(|p| p.text.as_ref())
+        .map(|t| 7.0 * t.chars().count() as f64 + 10.0)
+        .fold(0.0, f64::max);
+    let plot_px = (area.dim_in_pixel().0 as f64 - 90.0).max(1.0);
+    let share = (label_px / plot_px).min(0.6);
+    let room = share / (1.0 - share);
     match (panel.log_x, panel.log_y) {
         (false, false) => {
             let (x0, x1) = super::span(xs);
