@@ -2,13 +2,13 @@
 //! `--set KEY=VALUE` overrides of the family's config), load RUN_DIR/checkpoint, then score it
 //! again (`genbench eval`) or draw samples (`genbench sample`).
 
-use crate::manifest::EvalOptions;
 use crate::usage::UsageError;
-use crate::{families, features, runner, score};
+use crate::{families, runner};
 use anyhow::Context;
 use genbench_core::results::Row;
 use genbench_core::{BuildContext, DeviceChoice, GenerativeModel, Seeds};
 use genbench_dataset::{DataConfig, Dataset};
+use genbench_eval::{EvalOptions, Reference, score};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -165,7 +165,6 @@ pub struct EvalRequest<'a> {
     /// Samples per metric (default: the run's `[eval] samples`).
     pub samples: Option<usize>,
     pub out: PathBuf,
-    pub show_progress: bool,
 }
 
 /// Score the run again: the likelihood and the default sampler in one row, then (if asked)
@@ -180,16 +179,8 @@ pub fn rescore(run_dir: &Path, req: &EvalRequest) -> anyhow::Result<Vec<Row>> {
         .parent()
         .and_then(Path::parent)
         .unwrap_or(Path::new("."));
-    let net = features::for_dataset(
-        &run.data,
-        experiment_dir,
-        &run.ctx.device,
-        req.show_progress,
-    )?;
-    let reference = score::Reference {
-        data: &run.data,
-        features: net.as_ref().map(|n| n as &dyn score::FeatureSpace),
-    };
+    let net = genbench_eval::feature_net(&run.data, experiment_dir, &run.ctx.device)?;
+    let reference = Reference::new(&run.data, net.as_ref());
     let mut row = Row::default();
     row.set("run_id", &run.run_id);
     row.set("overrides", describe(req.overrides));

@@ -3,6 +3,7 @@
 
 use crate::fsutil;
 use anyhow::Context;
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// Columns every summary.csv starts with, in this order; other columns follow sorted.
@@ -55,10 +56,107 @@ pub const LEADING_COLUMNS: &[&str] = &[
     "preprocessing",
 ];
 
+/// The columns that say which run a row is about. The runner writes them once per run; summary.csv
+/// leads with them; metrics.csv leaves them out (the run folder's name says them).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunIdentity {
+    /// `<model>--<dataset>--s<seed>`, the run folder's name.
+    pub run_id: String,
+    /// The manifest's `name`.
+    pub experiment: String,
+    /// The family, as the registry names it.
+    pub family: String,
+    /// The manifest's model name.
+    pub model: String,
+    /// The architecture, e.g. `DDPM (U-Net)`.
+    pub arch: String,
+    /// The paper that introduced the model.
+    pub paper: String,
+    /// That paper's year.
+    #[serde(with = "text")]
+    pub year: u16,
+    /// The dataset's name.
+    pub dataset: String,
+    /// The run's master seed.
+    #[serde(with = "text")]
+    pub seed: u64,
+}
+
+/// Where the numbers came from: the backend, its threads, and the code's commit.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// `flex`, `ndarray` or `cuda`.
+    pub backend: String,
+    /// CPU threads the backend used.
+    #[serde(with = "text")]
+    pub threads: usize,
+    /// The commit, `-dirty` when tracked sources differed from it.
+    pub commit: String,
+}
+
+/// The column names of a record type, in its field order.
+pub fn columns_of<T: Default + Serialize>() -> Vec<String> {
+    Row::record(&T::default())
+        .map(|r| r.0.into_iter().map(|(k, _)| k).collect())
+        .unwrap_or_default()
+}
+
+/// Serde for a value stored as text (result rows keep every value as a string).
+mod text {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+    use std::fmt::Display;
+    use std::str::FromStr;
+
+    pub fn serialize<T: Display, S: Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(value)
+    }
+
+    pub fn deserialize<'de, T, D>(d: D) -> Result<T, D::Error>
+    where
+        T: FromStr,
+        T::Err: Display,
+        D: Deserializer<'de>,
+    {
+        String::deserialize(d)?.parse().map_err(D::Error::custom)
+    }
+}
+
+/// One row of a results table: (column, value) in the order they were set.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Row(pub Vec<(String, String)>);
 
 impl Row {
+    /// A record's fields as a row, in field order; every value becomes its text.
+    pub fn record(value: &impl Serialize) -> anyhow::Result<Row> {
+        let serde_json::Value::Object(map) = serde_json::to_value(value)? else {
+            anyhow::bail!("a result record serializes to a JSON object");
+        };
+        Ok(Row(map
+            .into_iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => (k, s),
+                other => (k, other.to_string()),
+            })
+            .collect()))
+    }
+
+    /// Sets every column of `other` (in its order).
+    pub fn extend(&mut self, other: Row) {
+        for (k, v) in other.0 {
+            self.set(&k, v);
+        }
+    }
+
+    /// This row without `columns`.
+    pub fn without(&self, columns: &[String]) -> Row {
+        Row(self
+            .0
+            .iter()
+            .filter(|(k, _)| !columns.contains(k))
+            .cloned()
+            .collect())
+    }
+
     pub fn set(&mut self, key: &str, value: impl ToString) {
         let value = value.to_string();
         match self.0.iter_mut().find(|(k, _)| k == key) {

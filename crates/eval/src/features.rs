@@ -236,35 +236,9 @@ impl FeatureNet {
         Ok(())
     }
 
-    /// Share of the held-out test images the network classifies correctly.
-    pub fn test_accuracy(&self) -> f64 {
-        self.info.test_accuracy
-    }
-
     /// What was recorded when the network was trained.
     pub fn info(&self) -> &FeatureNetInfo {
         &self.info
-    }
-
-    /// Penultimate-layer features `[n, FEATURE_DIM]` of a batch of images in levels,
-    /// computed in batches of 500.
-    pub fn features(&self, batch: &Batch) -> FeatureSet {
-        let mut values = Vec::with_capacity(batch.len() * FEATURE_DIM);
-        for x in self.chunks(batch) {
-            let f = self.net.features(x).into_data().convert::<f32>();
-            values.extend(f.iter::<f32>().map(f64::from));
-        }
-        FeatureSet::new(values, FEATURE_DIM)
-    }
-
-    /// The most likely class of each image.
-    pub fn classify(&self, batch: &Batch) -> Vec<usize> {
-        let mut classes = Vec::with_capacity(batch.len());
-        for x in self.chunks(batch) {
-            let predicted = self.net.forward(x).argmax(1).into_data().convert::<i64>();
-            classes.extend(predicted.iter::<i64>().map(|c| c as usize));
-        }
-        classes
     }
 
     /// The batch as `[<= 500, C, H, W]` tensors in `[0, 1]`.
@@ -280,6 +254,46 @@ impl FeatureNet {
             let rows: Vec<usize> = (start..(start + EVAL_BATCH).min(batch.len())).collect();
             images(&self.spec, self.levels, batch, &rows, &self.device)
         })
+    }
+}
+
+/// A learned feature space for images: the penultimate layer of a classifier trained on the
+/// dataset (FID-approx is the Fréchet distance there) and the classifier itself. The scoring
+/// reads images only through it ([`crate::score::Reference`]), so another extractor plugs in here.
+pub trait FeatureSpace {
+    /// Share of the held-out test images the classifier gets right.
+    fn test_accuracy(&self) -> f64;
+    /// The most likely class of each image.
+    fn classify(&self, batch: &Batch) -> Vec<usize>;
+    /// The features of each image, one row per image.
+    fn features(&self, batch: &Batch) -> FeatureSet;
+}
+
+impl FeatureSpace for FeatureNet {
+    /// Share of the held-out test images the network classifies correctly.
+    fn test_accuracy(&self) -> f64 {
+        self.info.test_accuracy
+    }
+
+    /// Penultimate-layer features `[n, FEATURE_DIM]` of a batch of images in levels,
+    /// computed in batches of 500.
+    fn features(&self, batch: &Batch) -> FeatureSet {
+        let mut values = Vec::with_capacity(batch.len() * FEATURE_DIM);
+        for x in self.chunks(batch) {
+            let f = self.net.features(x).into_data().convert::<f32>();
+            values.extend(f.iter::<f32>().map(f64::from));
+        }
+        FeatureSet::new(values, FEATURE_DIM)
+    }
+
+    /// The most likely class of each image.
+    fn classify(&self, batch: &Batch) -> Vec<usize> {
+        let mut classes = Vec::with_capacity(batch.len());
+        for x in self.chunks(batch) {
+            let predicted = self.net.forward(x).argmax(1).into_data().convert::<i64>();
+            classes.extend(predicted.iter::<i64>().map(|c| c as usize));
+        }
+        classes
     }
 }
 

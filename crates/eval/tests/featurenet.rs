@@ -2,7 +2,7 @@
 //! with noise and with blur.
 
 use genbench_core::{Batch, DataSpec};
-use genbench_eval::features::FeatureNet;
+use genbench_eval::features::{FeatureNet, FeatureSpace};
 use genbench_eval::frechet_distance;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

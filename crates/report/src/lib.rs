@@ -35,10 +35,12 @@ pub struct ReportSummary {
 }
 
 /// Draws `experiment_dir/REPORT.md` and `experiment_dir/plots/*.{png,svg}` from
-/// `experiment_dir/summary.csv` and `experiment_dir/runs/<run_id>/`.
-pub fn write_report(experiment_dir: &Path) -> anyhow::Result<ReportSummary> {
+/// `experiment_dir/summary.csv` and `experiment_dir/runs/<run_id>/`. Models are listed family
+/// by family in `family_order` (the CLI passes its family registry's order, so the registry is
+/// the one list of families), then by paper year.
+pub fn write_report(experiment_dir: &Path, family_order: &[&str]) -> anyhow::Result<ReportSummary> {
     let runs = data::read_runs(experiment_dir)?;
-    let groups = model::group(&runs);
+    let groups = model::group(&runs, family_order);
     let plots_dir = experiment_dir.join("plots");
     // Stale figures of an earlier report would otherwise survive beside the new ones.
     if plots_dir.is_dir() {

@@ -5,15 +5,13 @@ use crate::data::Run;
 use genbench_eval::stats::{SeedSummary, summarize};
 use std::collections::BTreeMap;
 
-/// The families in the order the field grew up.
-pub const FAMILY_ORDER: &[&str] = &["gmm", "autoregressive", "vae", "gan", "flow", "diffusion"];
-
-/// Position of `family` in [`FAMILY_ORDER`]; unknown families sort after the known ones.
-pub fn family_rank(family: &str) -> usize {
-    FAMILY_ORDER
+/// Position of `family` in `family_order` (the CLI's family registry, in the order the field
+/// grew up); a family the order does not name sorts after the named ones.
+pub fn family_rank(family_order: &[&str], family: &str) -> usize {
+    family_order
         .iter()
         .position(|f| *f == family)
-        .unwrap_or(FAMILY_ORDER.len())
+        .unwrap_or(family_order.len())
 }
 
 /// Which way a metric improves.
@@ -127,6 +125,8 @@ pub struct ModelRuns {
     pub dataset: String,
     pub model: String,
     pub family: String,
+    /// The family's place in the order the report was given ([`family_rank`]).
+    pub family_rank: usize,
     pub arch: String,
     pub paper: String,
     pub year: Option<u32>,
@@ -210,8 +210,8 @@ pub fn slug(s: &str) -> String {
 }
 
 /// Runs grouped by dataset (sorted by name), then by model in the order the field grew up
-/// (family, then paper year, then model name).
-pub fn group(runs: &[Run]) -> BTreeMap<String, Vec<ModelRuns>> {
+/// (family in `family_order`, then paper year, then model name).
+pub fn group(runs: &[Run], family_order: &[&str]) -> BTreeMap<String, Vec<ModelRuns>> {
     let mut by_key: BTreeMap<(String, String), Vec<Run>> = BTreeMap::new();
     for r in runs {
         by_key
@@ -231,6 +231,7 @@ pub fn group(runs: &[Run]) -> BTreeMap<String, Vec<ModelRuns>> {
             dataset,
             model,
             family: first.s("family").to_string(),
+            family_rank: family_rank(family_order, first.s("family")),
             arch: first.s("arch").to_string(),
             paper: first.s("paper").to_string(),
             year: first.get("year").and_then(|y| y.parse().ok()),
@@ -239,8 +240,8 @@ pub fn group(runs: &[Run]) -> BTreeMap<String, Vec<ModelRuns>> {
     }
     for models in out.values_mut() {
         models.sort_by(|a, b| {
-            (family_rank(&a.family), &a.family, a.year, &a.model).cmp(&(
-                family_rank(&b.family),
+            (a.family_rank, &a.family, a.year, &a.model).cmp(&(
+                b.family_rank,
                 &b.family,
                 b.year,
                 &b.model,

@@ -31,9 +31,9 @@ fn full_fixture_renders_and_rerun_is_byte_identical() {
     let dir = tmp.path();
     let rows = common::write_fixture(dir, &[0, 1, 2], &|_| true);
     common::write_summary(dir, &rows);
-    let first = genbench_report::write_report(dir).unwrap();
+    let first = genbench_report::write_report(dir, &common::family_order()).unwrap();
     let a = snapshot(dir);
-    let second = genbench_report::write_report(dir).unwrap();
+    let second = genbench_report::write_report(dir, &common::family_order()).unwrap();
     let b = snapshot(dir);
     assert_eq!(first, second);
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());

@@ -53,15 +53,15 @@ fn merged_shards_give_the_unsharded_report() {
     common::write_summary(&a, &rows_a);
     common::write_summary(&b, &rows_b);
     // Each shard draws its own report.
-    genbench_report::write_report(&a).unwrap();
-    genbench_report::write_report(&b).unwrap();
+    genbench_report::write_report(&a, &common::family_order()).unwrap();
+    genbench_report::write_report(&b, &common::family_order()).unwrap();
     // Merge: runs/ copied together; summary.csv = shard b's rows then shard a's (unsorted).
     copy_dir(&a.join("runs"), &merged.join("runs"));
     copy_dir(&b.join("runs"), &merged.join("runs"));
     let concatenated: Vec<common::Row> = rows_b.iter().chain(rows_a.iter()).cloned().collect();
     common::write_summary_in_order(&merged, &concatenated);
-    let s_whole = genbench_report::write_report(&whole).unwrap();
-    let s_merged = genbench_report::write_report(&merged).unwrap();
+    let s_whole = genbench_report::write_report(&whole, &common::family_order()).unwrap();
+    let s_merged = genbench_report::write_report(&merged, &common::family_order()).unwrap();
     assert_eq!(s_whole, s_merged);
     let (x, y) = (snapshot(&whole), snapshot(&merged));
     assert_eq!(x.keys().collect::<Vec<_>>(), y.keys().collect::<Vec<_>>());

@@ -1,5 +1,7 @@
 //! The table of a small fixed summary.csv against hand-computed means, intervals and marks.
 
+mod common;
+
 use std::path::Path;
 
 const HEADER: &str = "run_id,experiment,family,model,arch,paper,year,dataset,seed,conditional,status,nll_kind,nll_nats,fd,precision";
@@ -64,7 +66,7 @@ fn write(dir: &Path) {
 fn table_numbers_intervals_and_best_marks() {
     let tmp = tempfile::tempdir().unwrap();
     write(tmp.path());
-    let summary = genbench_report::write_report(tmp.path()).unwrap();
+    let summary = genbench_report::write_report(tmp.path(), &common::family_order()).unwrap();
     assert_eq!((summary.runs, summary.datasets, summary.models), (9, 1, 3));
     let md = std::fs::read_to_string(tmp.path().join("REPORT.md")).unwrap();
     let expected = [
@@ -104,13 +106,13 @@ fn interval_half_width_is_t_times_s_over_sqrt_n() {
 fn empty_summary_gives_a_report() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("summary.csv"), format!("{HEADER}\n")).unwrap();
-    let summary = genbench_report::write_report(tmp.path()).unwrap();
+    let summary = genbench_report::write_report(tmp.path(), &common::family_order()).unwrap();
     assert_eq!((summary.runs, summary.datasets, summary.models), (0, 0, 0));
     assert!(summary.plots.is_empty());
     assert!(tmp.path().join("REPORT.md").is_file());
     // And a folder without summary.csv is an error naming it.
     let none = tempfile::tempdir().unwrap();
-    let err = genbench_report::write_report(none.path()).unwrap_err();
+    let err = genbench_report::write_report(none.path(), &common::family_order()).unwrap_err();
     assert!(format!("{err:#}").contains("summary.csv"), "{err:#}");
 }
 
@@ -131,7 +133,7 @@ fn conditional_nlls_are_marked_and_ranked_apart() {
         ));
     }
     std::fs::write(tmp.path().join("summary.csv"), text).unwrap();
-    genbench_report::write_report(tmp.path()).unwrap();
+    genbench_report::write_report(tmp.path(), &common::family_order()).unwrap();
     let md = std::fs::read_to_string(tmp.path().join("REPORT.md")).unwrap();
     for row in [
         "| gmm | gmm · 2000 | 1 | exact | **2 (n=1)** |",

@@ -4,7 +4,7 @@
 use crate::context::Context;
 use crate::data::Run;
 use crate::format::cell;
-use crate::model::{ModelRuns, family_rank, is_images, slug};
+use crate::model::{ModelRuns, is_images, slug};
 use crate::plot::family_color;
 use crate::plot::scatter::{Pt, Series, XyFigure, XyPanel};
 use std::collections::BTreeMap;
@@ -71,12 +71,7 @@ pub fn history(ctx: &mut Context, groups: &BTreeMap<String, Vec<ModelRuns>>) -> 
     for (ds, models) in groups {
         for m in models {
             let e = rows
-                .entry((
-                    family_rank(&m.family),
-                    m.family.clone(),
-                    m.year,
-                    m.model.clone(),
-                ))
+                .entry((m.family_rank, m.family.clone(), m.year, m.model.clone()))
                 .or_insert_with(|| (m.paper.clone(), m.arch.clone(), Vec::new()));
             e.2.push(ds.clone());
         }
@@ -121,7 +116,7 @@ pub fn history(ctx: &mut Context, groups: &BTreeMap<String, Vec<ModelRuns>>) -> 
                     continue;
                 }
                 by_family
-                    .entry((family_rank(&m.family), m.family.clone()))
+                    .entry((m.family_rank, m.family.clone()))
                     .or_default()
                     .push(
                         Pt::new(year as f64, s.mean)

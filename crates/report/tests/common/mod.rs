@@ -131,6 +131,18 @@ const SPECS: &[Spec] = &[
     },
 ];
 
+/// The fixture's families in the order the report is asked to list them (its specs' order,
+/// which is the family registry's).
+pub fn family_order() -> Vec<&'static str> {
+    let mut order: Vec<&'static str> = Vec::new();
+    for spec in SPECS {
+        if !order.contains(&spec.family) {
+            order.push(spec.family);
+        }
+    }
+    order
+}
+
 /// Every run of the fixture: 8gaussians and digits, the six families, `seeds`; `keep(run_id)`
 /// chooses which run folders to write (for shards). Returns the summary rows of the written runs.
 pub fn write_fixture(dir: &Path, seeds: &[u64], keep: &dyn Fn(&str) -> bool) -> Vec<Row> {

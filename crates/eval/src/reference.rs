@@ -1,35 +1,39 @@
-//! The image feature space: the project's own classifier, trained once per dataset and split,
-//! cached under `<results>/feature-nets/`, and used by every run on that data.
+//! What samples are scored against: the test data and, for images, the project's own
+//! classifier as the feature space, trained once per dataset and split, cached under
+//! `<results>/feature-nets/`, and used by every run on that data.
 
-use crate::score::FeatureSpace;
-use genbench_core::Batch;
-use genbench_core::burn::prelude::Device;
+use crate::{FeatureNet, FeatureSpace};
+use burn::prelude::Device;
 use genbench_dataset::Dataset;
-use genbench_eval::{FeatureNet, FeatureSet};
 use std::path::Path;
 
 /// Seed of the classifier: fixed, so every experiment on a dataset shares one feature space.
 pub const FEATURE_NET_SEED: u64 = 0;
 
-impl FeatureSpace for FeatureNet {
-    fn test_accuracy(&self) -> f64 {
-        FeatureNet::test_accuracy(self)
-    }
-    fn classify(&self, batch: &Batch) -> Vec<usize> {
-        FeatureNet::classify(self, batch)
-    }
-    fn features(&self, batch: &Batch) -> FeatureSet {
-        FeatureNet::features(self, batch)
+/// What sample-based metrics compare against: the data, and for images a feature space.
+pub struct Reference<'a> {
+    /// The dataset; its test split is the real side of every comparison.
+    pub data: &'a Dataset,
+    /// The image feature space (`None` for 2-D data, scored on raw coordinates).
+    pub features: Option<&'a dyn FeatureSpace>,
+}
+
+impl<'a> Reference<'a> {
+    /// The reference for `data`, with the feature network `net` when there is one.
+    pub fn new(data: &'a Dataset, net: Option<&'a FeatureNet>) -> Self {
+        Self {
+            data,
+            features: net.map(|n| n as &dyn FeatureSpace),
+        }
     }
 }
 
 /// The classifier for an image dataset (None for 2-D data, whose features are its coordinates).
 /// The cache sits beside the experiment folder: results/feature-nets/ for results/<experiment>.
-pub fn for_dataset(
+pub fn feature_net(
     data: &Dataset,
     experiment_dir: &Path,
     device: &Device,
-    _show_progress: bool,
 ) -> anyhow::Result<Option<FeatureNet>> {
     if !data.spec.is_image() || data.spec.num_classes == 0 {
         return Ok(None);

@@ -1,25 +1,12 @@
-//! The final evaluation of a run: one function per question, the same for every family.
+//! The final evaluation of a run: one function per question, the same for every family. The
+//! runner (`genbench run`) and the rescoring of a saved run (`genbench eval`) both call these.
 
-use crate::manifest::EvalOptions;
+use crate::reference::Reference;
+use crate::{EvalOptions, FeatureSet, toy2d};
 use genbench_core::results::Row;
-use genbench_core::{Batch, GenerativeModel, SamplerVariant, Seeds};
+use genbench_core::{Batch, DataSpec, GenerativeModel, Likelihood, SamplerVariant, Seeds};
 use genbench_dataset::Dataset;
-use genbench_eval::{FeatureSet, toy2d};
 use std::time::Instant;
-
-/// A learned feature space for images: the penultimate layer of a classifier trained on the
-/// dataset (FID-approx is the Fréchet distance there) and the classifier itself.
-pub trait FeatureSpace {
-    fn test_accuracy(&self) -> f64;
-    fn classify(&self, batch: &Batch) -> Vec<usize>;
-    fn features(&self, batch: &Batch) -> FeatureSet;
-}
-
-/// What sample-based metrics compare against: the data, and for images a feature space.
-pub struct Reference<'a> {
-    pub data: &'a Dataset,
-    pub features: Option<&'a dyn FeatureSpace>,
-}
 
 /// Likelihood on the test set (capped at `examples`, 0 = all), with its kind and timing; a
 /// conditional model's is −log p(x | y) (the row's `conditional` column says which).
@@ -38,16 +25,7 @@ pub fn likelihood(
     let started = Instant::now();
     let ll = model.log_likelihood(&test, seed)?;
     row.set_f("ll_seconds", Some(started.elapsed().as_secs_f64()));
-    row.set("nll_kind", ll.kind);
-    row.set_f("nll_nats", ll.mean_nll_nats());
-    row.set_f(
-        "nll_bpd",
-        if data.spec.is_discrete() {
-            ll.mean_nll_bpd(data.spec.dim())
-        } else {
-            None
-        },
-    );
+    nll_columns(&ll, &data.spec, row);
     row.set(
         "nll_n",
         if ll.log_px_nats.is_empty() {
@@ -70,6 +48,20 @@ pub fn likelihood(
         );
     }
     Ok(())
+}
+
+/// The mean NLL with its kind: in nats, and in bits/dim on discrete data.
+pub fn nll_columns(ll: &Likelihood, spec: &DataSpec, row: &mut Row) {
+    row.set("nll_kind", ll.kind);
+    row.set_f("nll_nats", ll.mean_nll_nats());
+    row.set_f(
+        "nll_bpd",
+        if spec.is_discrete() {
+            ll.mean_nll_bpd(spec.dim())
+        } else {
+            None
+        },
+    );
 }
 
 /// Labels for `n` samples of a conditional model: the classes in turn.
@@ -189,18 +181,18 @@ pub fn sample_metrics(
     row: &mut Row,
 ) -> anyhow::Result<()> {
     let n = real.rows.min(fake.rows);
-    row.set_f("fd", Some(genbench_eval::frechet_distance(real, fake)?));
+    row.set_f("fd", Some(crate::frechet_distance(real, fake)?));
     row.set("fd_n", format!("{}/{}", real.rows, fake.rows));
     let m = opts.kid_subset_size.min(n);
-    let kid = genbench_eval::kid(real, fake, opts.kid_subsets, m, seeds.stream("eval"))?;
+    let kid = crate::kid(real, fake, opts.kid_subsets, m, seeds.stream("eval"))?;
     row.set_f("kid", Some(kid.mean));
     row.set_f("kid_std", Some(kid.std));
     row.set("kid_n", format!("{}x{}", kid.subsets, kid.subset_size));
-    let pr = genbench_eval::precision_recall(real, fake, 3);
+    let pr = crate::precision_recall(real, fake, 3);
     row.set_f("precision", Some(pr.precision));
     row.set_f("recall", Some(pr.recall));
     row.set("pr_n", format!("{}/{} k={}", real.rows, fake.rows, pr.k));
-    let dc = genbench_eval::density_coverage(real, fake, 5);
+    let dc = crate::density_coverage(real, fake, 5);
     row.set_f("density", Some(dc.density));
     row.set_f("coverage", Some(dc.coverage));
     row.set("dc_n", format!("{}/{} k={}", real.rows, fake.rows, dc.k));

@@ -1,0 +1,52 @@
+//! `genbench run`: train and score every run of a manifest, then draw the report.
+
+use crate::{manifest, runner};
+use clap::Args;
+use genbench_core::DeviceChoice;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// The experiment manifest (TOML), e.g. experiments/quick.toml.
+    manifest: PathBuf,
+    /// Run only shard I of N (1-based): runs whose index is I-1 modulo N. For job arrays.
+    #[arg(long, value_name = "I/N", value_parser = super::parse_shard)]
+    shard: Option<(usize, usize)>,
+    /// Run only this run id (see `genbench plan`).
+    #[arg(long, value_name = "RUN_ID")]
+    only: Option<String>,
+    /// Rerun runs that already finished.
+    #[arg(long)]
+    force: bool,
+    /// Backend: flex (default CPU), ndarray (deprecated upstream), cuda (needs --features cuda).
+    #[arg(long, value_name = "D")]
+    device: Option<DeviceChoice>,
+}
+
+pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let plan = manifest::load(&args.manifest, args.device)?;
+    let opts = runner::RunOptions {
+        force: args.force,
+        shard: args.shard,
+        only: args.only,
+        show_progress: std::io::stderr().is_terminal(),
+    };
+    let report = runner::run_plan(&plan, &opts)?;
+    super::report::draw(&plan.output)?;
+    eprintln!(
+        "{} ran, {} skipped, {} failed",
+        report.ran,
+        report.skipped,
+        report.failed.len()
+    );
+    for (id, err) in &report.failed {
+        eprintln!("  failed {id}: {err}");
+    }
+    Ok(if report.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

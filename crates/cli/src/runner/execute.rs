@@ -1,0 +1,267 @@
+//! One run: build the model, train it through the one loop, score it with the one evaluator,
+//! and write its folder (config.json, metrics.csv, samples, artifacts, result.json).
+
+use super::RunOptions;
+use super::files::{samples_file, save_samples, write_density_grid};
+use crate::families;
+use crate::manifest::{Plan, RunSpec};
+use genbench_core::results::{self, Provenance, Row, RunIdentity};
+use genbench_core::{
+    Batch, Budget, BuildContext, GenerativeModel, Seeds, TrainOutcome, TrainPlan, fsutil, train,
+};
+use genbench_dataset::Dataset;
+use genbench_eval::{Reference, score};
+use std::path::Path;
+use std::time::Instant;
+
+/// Train and score `run` into `dir`; returns its result row (also in `dir/result.json`).
+pub fn execute(
+    plan: &Plan,
+    run: &RunSpec,
+    reference: &Reference,
+    dir: &Path,
+    prov: &Provenance,
+    opts: &RunOptions,
+) -> anyhow::Result<Row> {
+    let wall = Instant::now();
+    let data = reference.data;
+    let seeds = Seeds::new(run.seed);
+    let ctx = build_context(plan, run, data, seeds)?;
+    let family = families::find(run.model.family.get_ref()).expect("validated");
+    let (config_json, mut model) = (family.build)(run.model.config.get_ref().clone(), &ctx)?;
+    let identity = identity(plan, run, model.as_ref());
+    write_config(dir, plan, run, &ctx, &identity, config_json, prov)?;
+
+    let mut periodic: Vec<Row> = Vec::new();
+    let outcome = train_run(
+        model.as_mut(),
+        plan,
+        run,
+        data,
+        seeds,
+        dir,
+        opts,
+        &mut periodic,
+    )?;
+    let mut row = outcome_row(&identity, model.as_ref(), &outcome, prov, data)?;
+    if outcome.diverged_at.is_none() {
+        score_and_draw(model.as_mut(), reference, plan, &seeds, dir, &mut row)?;
+    } else {
+        row.set("nll_kind", "diverged");
+    }
+    retain_checkpoint(plan, model.as_ref(), dir)?;
+    row.set_f("wall_seconds", Some(wall.elapsed().as_secs_f64()));
+
+    periodic.push(final_metrics(&row, &outcome));
+    results::write_rows(&dir.join("metrics.csv"), &periodic)?;
+    row.save(&dir.join("result.json"))?;
+    Ok(row)
+}
+
+/// What a family constructor gets: the data's spec, the device seeded from the run's seed, the
+/// seeds, the learning rate and whether to condition on the label.
+fn build_context(
+    plan: &Plan,
+    run: &RunSpec,
+    data: &Dataset,
+    seeds: Seeds,
+) -> anyhow::Result<BuildContext> {
+    let device = plan.device.device()?;
+    device.seed(seeds.stream("init"));
+    Ok(BuildContext {
+        spec: data.spec.clone(),
+        device,
+        seeds,
+        learning_rate: *run.model.learning_rate.get_ref(),
+        conditional: run.model.conditional,
+    })
+}
+
+/// The columns that name the run, from the plan and the model's own description.
+fn identity(plan: &Plan, run: &RunSpec, model: &dyn GenerativeModel) -> RunIdentity {
+    let info = model.info();
+    RunIdentity {
+        run_id: run.id.clone(),
+        experiment: plan.name.clone(),
+        family: info.family.to_string(),
+        model: run.model.name.clone(),
+        arch: info.arch,
+        paper: info.paper.to_string(),
+        year: info.year,
+        dataset: run.data.name.clone(),
+        seed: run.seed,
+    }
+}
+
+/// config.json: everything needed to rebuild the model (`genbench eval`, `genbench sample`).
+fn write_config(
+    dir: &Path,
+    plan: &Plan,
+    run: &RunSpec,
+    ctx: &BuildContext,
+    identity: &RunIdentity,
+    family_config: serde_json::Value,
+    prov: &Provenance,
+) -> anyhow::Result<()> {
+    let batch_size = if run.batch_size == usize::MAX {
+        "full".to_string()
+    } else {
+        run.batch_size.to_string()
+    };
+    fsutil::write_json(
+        &dir.join("config.json"),
+        &serde_json::json!({
+            "run_id": identity.run_id, "experiment": identity.experiment, "model": identity.model,
+            "family": identity.family, "arch": identity.arch, "dataset": run.data,
+            "seed": run.seed, "budget": run.budget, "batch_size": batch_size,
+            "learning_rate": ctx.learning_rate, "conditional": run.model.conditional,
+            "config": family_config, "eval": plan.eval, "backend": prov.backend,
+            "threads": prov.threads, "commit": prov.commit,
+        }),
+    )
+}
+
+/// Train through the one loop; the periodic test NLL (every `eval_every` steps) goes to
+/// `periodic`, one row each.
+#[allow(clippy::too_many_arguments)]
+fn train_run(
+    model: &mut dyn GenerativeModel,
+    plan: &Plan,
+    run: &RunSpec,
+    data: &Dataset,
+    seeds: Seeds,
+    dir: &Path,
+    opts: &RunOptions,
+    periodic: &mut Vec<Row>,
+) -> anyhow::Result<TrainOutcome> {
+    let eval_set = data.test.head(plan.eval.eval_examples);
+    let mut on_eval = |m: &mut dyn GenerativeModel, step: u64, secs: f64| {
+        periodic.push(periodic_nll(
+            m,
+            &eval_set,
+            data,
+            seeds.stream("eval"),
+            step,
+            secs,
+        )?);
+        Ok(())
+    };
+    let train_plan = TrainPlan {
+        budget: run.budget,
+        batch_size: run.batch_size,
+        eval_every: plan.eval.eval_every,
+        checkpoint_every: plan.eval.checkpoint_every,
+        log_every: match run.budget {
+            Budget::Steps(n) => (n / 200).max(1),
+            Budget::Seconds(_) => 10,
+        },
+        shuffle_seed: seeds.stream("shuffle"),
+        run_dir: dir.to_path_buf(),
+        label: run.id.clone(),
+        show_progress: opts.show_progress,
+    };
+    train(model, &data.train, &train_plan, &mut on_eval)
+}
+
+/// A metrics.csv row during training: the test NLL on `eval_set` at `step`.
+fn periodic_nll(
+    model: &mut dyn GenerativeModel,
+    eval_set: &Batch,
+    data: &Dataset,
+    seed: u64,
+    step: u64,
+    seconds: f64,
+) -> anyhow::Result<Row> {
+    let mut r = Row::default();
+    r.set("step", step);
+    r.set_f("train_seconds", Some(seconds));
+    let ll = model.log_likelihood(eval_set, seed)?;
+    score::nll_columns(&ll, &data.spec, &mut r);
+    r.set("nll_n", eval_set.len());
+    Ok(r)
+}
+
+/// The result row before scoring: who the run is, how training went, where it ran.
+fn outcome_row(
+    identity: &RunIdentity,
+    model: &dyn GenerativeModel,
+    outcome: &TrainOutcome,
+    prov: &Provenance,
+    data: &Dataset,
+) -> anyhow::Result<Row> {
+    let mut row = Row::record(identity)?;
+    row.set("conditional", model.is_conditional());
+    let status = if outcome.diverged_at.is_some() {
+        "diverged"
+    } else {
+        "ok"
+    };
+    row.set("status", status);
+    row.set(
+        "diverged_at",
+        outcome
+            .diverged_at
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
+    );
+    row.set("steps", outcome.steps);
+    row.set_f("train_seconds", Some(outcome.train_seconds));
+    row.extend(Row::record(prov)?);
+    row.set("params", model.num_params());
+    row.set("preprocessing", &data.preprocessing);
+    row.set_f("final_train_loss", Some(outcome.final_loss));
+    Ok(row)
+}
+
+/// The final evaluation (likelihood, samples, sampler variants) into `row`, and the run's
+/// files: samples, variants.csv, the family's artifacts, the model's density grid.
+fn score_and_draw(
+    model: &mut dyn GenerativeModel,
+    reference: &Reference,
+    plan: &Plan,
+    seeds: &Seeds,
+    dir: &Path,
+    row: &mut Row,
+) -> anyhow::Result<()> {
+    let data = reference.data;
+    let eval_seed = seeds.stream("eval");
+    score::likelihood(model, data, plan.eval.likelihood_examples, eval_seed, row)?;
+    let fake = score::samples(model, reference, None, &plan.eval, seeds, row)?;
+    save_samples(&fake, data, &dir.join(samples_file(data)))?;
+    let variants = score::variants(model, reference, &plan.eval, seeds)?;
+    if !variants.is_empty() {
+        results::write_rows(&dir.join("variants.csv"), &variants)?;
+    }
+    let artifacts = dir.join("artifacts");
+    model.write_artifacts(&data.test.head(16), &artifacts, eval_seed)?;
+    if row.get("nll_kind") == Some("exact") && !model.is_conditional() {
+        write_density_grid(model, data, &artifacts.join("model_density.csv"), eval_seed)?;
+    }
+    Ok(())
+}
+
+/// Keep the final weights in `dir/checkpoint` when the manifest asks; otherwise remove the
+/// training checkpoint.
+fn retain_checkpoint(plan: &Plan, model: &dyn GenerativeModel, dir: &Path) -> anyhow::Result<()> {
+    let ckpt = dir.join("checkpoint");
+    if plan.eval.keep_checkpoint {
+        std::fs::create_dir_all(&ckpt)?;
+        model.save(&ckpt)?;
+    } else if ckpt.exists() {
+        std::fs::remove_dir_all(&ckpt)?;
+    }
+    Ok(())
+}
+
+/// metrics.csv's last row: the final step and its training seconds, then every measured column
+/// of the result row (not the run's identity, provenance or data description).
+fn final_metrics(row: &Row, outcome: &TrainOutcome) -> Row {
+    let mut skip = results::columns_of::<RunIdentity>();
+    skip.extend(results::columns_of::<Provenance>());
+    skip.extend(["preprocessing", "steps", "train_seconds"].map(String::from));
+    let mut last = Row::default();
+    last.set("step", outcome.steps);
+    last.set_f("train_seconds", Some(outcome.train_seconds));
+    last.extend(row.without(&skip));
+    last
+}

@@ -1,0 +1,201 @@
+//! `genbench run`: every run of a plan through the one loop and the one evaluator.
+
+mod execute;
+mod files;
+
+use crate::manifest::{Plan, RunSpec};
+use crate::usage::UsageError;
+use anyhow::Context;
+use genbench_core::results::{self, Provenance, Row};
+use genbench_core::{burn::prelude::Device, fsutil};
+use genbench_dataset::Dataset;
+use genbench_eval::{FeatureNet, Reference};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub use files::save_samples;
+
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    pub force: bool,
+    /// `(i, n)`: run the runs whose index is i-1 modulo n (1-based i).
+    pub shard: Option<(usize, usize)>,
+    pub only: Option<String>,
+    pub show_progress: bool,
+}
+
+/// What happened to the selected runs.
+#[derive(Debug, Default)]
+pub struct RunReport {
+    pub ran: usize,
+    pub skipped: usize,
+    pub failed: Vec<(String, String)>,
+}
+
+/// The runs of `plan` that `opts` selects, in plan order.
+pub fn select<'a>(plan: &'a Plan, opts: &RunOptions) -> Result<Vec<&'a RunSpec>, UsageError> {
+    let mut runs: Vec<&RunSpec> = plan.runs.iter().collect();
+    if let Some((i, n)) = opts.shard {
+        runs = runs
+            .into_iter()
+            .enumerate()
+            .filter(|(k, _)| k % n == i - 1)
+            .map(|(_, r)| r)
+            .collect();
+    }
+    if let Some(id) = &opts.only {
+        runs.retain(|r| &r.id == id);
+        if runs.is_empty() {
+            return Err(UsageError::new(format!(
+                "--only {id}: no such run in {} (see `genbench plan`)",
+                plan.path.display()
+            )));
+        }
+    }
+    Ok(runs)
+}
+
+/// Load every dataset the selected runs need (before anything is written).
+pub fn load_datasets(
+    manifest: &Path,
+    runs: &[&RunSpec],
+) -> Result<BTreeMap<String, Dataset>, UsageError> {
+    let mut out = BTreeMap::new();
+    for run in runs {
+        if !out.contains_key(&run.data.name) {
+            let data = genbench_dataset::load(&run.data).map_err(|e| {
+                UsageError::new(format!(
+                    "{}: dataset `{}`: {e}",
+                    manifest.display(),
+                    run.data.name
+                ))
+            })?;
+            out.insert(run.data.name.clone(), data);
+        }
+    }
+    Ok(out)
+}
+
+/// Every selected run of `plan`, one after another; a failed run is reported and the others go
+/// on. Ends by rebuilding summary.csv.
+pub fn run_plan(plan: &Plan, opts: &RunOptions) -> anyhow::Result<RunReport> {
+    let runs = select(plan, opts)?;
+    let datasets = load_datasets(&plan.path, &runs)?;
+    fsutil::write_atomic(&plan.output.join("manifest.toml"), plan.text.as_bytes())?;
+    let provenance = provenance(plan);
+    let nets = feature_nets(&datasets, &plan.output, &plan.device.device()?)?;
+    let mut report = RunReport::default();
+    for (k, run) in runs.iter().enumerate() {
+        let progress = format!("[{}/{}]", k + 1, runs.len());
+        let dir = plan.output.join("runs").join(&run.id);
+        if !claim_run_dir(&dir, opts)? {
+            eprintln!("{progress} {}: done already (use --force to rerun)", run.id);
+            report.skipped += 1;
+            continue;
+        }
+        eprintln!("{progress} {}", run.id);
+        let reference = Reference::new(&datasets[&run.data.name], nets[&run.data.name].as_ref());
+        match execute::execute(plan, run, &reference, &dir, &provenance, opts) {
+            Ok(row) => {
+                eprintln!("    {}", one_line(&row));
+                report.ran += 1;
+            }
+            Err(e) => {
+                eprintln!("    failed: {e:#}");
+                report.failed.push((run.id.clone(), format!("{e:#}")));
+            }
+        }
+    }
+    let rows = results::write_summary(&plan.output)?;
+    eprintln!(
+        "{}: {} rows",
+        plan.output.join("summary.csv").display(),
+        rows
+    );
+    Ok(report)
+}
+
+/// The image feature space of each dataset (trained once, cached beside the experiment).
+fn feature_nets(
+    datasets: &BTreeMap<String, Dataset>,
+    output: &Path,
+    device: &Device,
+) -> anyhow::Result<BTreeMap<String, Option<FeatureNet>>> {
+    let mut nets = BTreeMap::new();
+    for (name, data) in datasets {
+        nets.insert(
+            name.clone(),
+            genbench_eval::feature_net(data, output, device)?,
+        );
+    }
+    Ok(nets)
+}
+
+/// Whether the run at `dir` is to run: not when it finished already (unless `--force`, which
+/// clears the folder first).
+fn claim_run_dir(dir: &Path, opts: &RunOptions) -> anyhow::Result<bool> {
+    if dir.join("result.json").exists() && !opts.force {
+        return Ok(false);
+    }
+    if opts.force && dir.exists() {
+        std::fs::remove_dir_all(dir).with_context(|| format!("clearing {}", dir.display()))?;
+    }
+    Ok(true)
+}
+
+/// Where the numbers of `plan` come from: the code's commit, the backend and its threads.
+fn provenance(plan: &Plan) -> Provenance {
+    Provenance {
+        backend: plan.device.to_string(),
+        threads: genbench_core::device::cpu_threads(),
+        commit: git_commit(),
+    }
+}
+
+/// `git describe`-like id of the checkout: the commit, with `-dirty` when tracked source files
+/// (outside results/) differ from it; `unknown` outside a git checkout.
+fn git_commit() -> String {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+    };
+    let Some(head) = git(&["rev-parse", "--short=12", "HEAD"]) else {
+        return "unknown".into();
+    };
+    let mut commit = String::from_utf8_lossy(&head.stdout).trim().to_string();
+    let clean = std::process::Command::new("git")
+        .args(["diff", "--quiet", "HEAD", "--", ".", ":(exclude)results"])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(true);
+    if !clean {
+        commit.push_str("-dirty");
+    }
+    commit
+}
+
+/// The run's result in one line for the terminal.
+fn one_line(row: &Row) -> String {
+    let g = |k: &str| row.get(k).unwrap_or("").to_string();
+    let short = |k: &str| {
+        row.get(k)
+            .and_then(|v| v.parse::<f64>().ok())
+            .map(|v| format!("{v:.4}"))
+            .unwrap_or_else(|| "-".into())
+    };
+    format!(
+        "{}  nll({}) {} nats{}  fd {}  train {}s",
+        g("status"),
+        g("nll_kind"),
+        short("nll_nats"),
+        row.get("nll_bpd")
+            .filter(|v| !v.is_empty())
+            .map(|_| format!(" = {} bpd", short("nll_bpd")))
+            .unwrap_or_default(),
+        short("fd"),
+        short("train_seconds")
+    )
+}
