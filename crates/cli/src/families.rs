@@ -27,7 +27,9 @@ fn entry<F: Family>() -> FamilyEntry {
 /// Every family, in the order the field grew up.
 pub fn families() -> Vec<FamilyEntry> {
     vec![
+        entry::<genbench_template::Template>(),
         entry::<genbench_gmm::Gmm>(),
+        entry::<genbench_texture::Texture>(),
         entry::<genbench_autoregressive::Autoregressive>(),
         entry::<genbench_vae::Vae>(),
         entry::<genbench_gan::Gan>(),

@@ -20,12 +20,16 @@ pub enum LikelihoodKind {
     Iwae { k: usize },
     /// Diffusion's variational bound L_T + sum_t L_{t-1} + L_0 with `steps` = T terms.
     Vlb { steps: usize },
+    /// A kernel density estimate over the training set (template synthesis): the estimate's
+    /// exact log-density on vectors, its uniform-dequantization bound on images.
+    Kde,
     /// The model defines no likelihood (GANs).
     Unavailable,
 }
 
 impl LikelihoodKind {
-    /// Whether the number is only a lower bound on log p(x).
+    /// Whether the number is only a lower bound on log p(x). `Kde` counts as one: it is on
+    /// images (dequantized); on vectors it is the estimate's exact log-density.
     pub fn is_bound(self) -> bool {
         !matches!(self, LikelihoodKind::Exact | LikelihoodKind::Unavailable)
     }
@@ -36,6 +40,7 @@ impl LikelihoodKind {
             "exact" => Self::Exact,
             "dequantized" => Self::Dequantized,
             "elbo" => Self::Elbo,
+            "kde" => Self::Kde,
             "unavailable" => Self::Unavailable,
             _ => {
                 if let Some(k) = s.strip_prefix("iwae-") {
@@ -60,6 +65,7 @@ impl fmt::Display for LikelihoodKind {
             Self::Elbo => write!(f, "elbo"),
             Self::Iwae { k } => write!(f, "iwae-{k}"),
             Self::Vlb { steps } => write!(f, "vlb-{steps}"),
+            Self::Kde => write!(f, "kde"),
             Self::Unavailable => write!(f, "unavailable"),
         }
     }
@@ -111,4 +117,26 @@ impl Likelihood {
 /// nats per example -> bits per dimension.
 pub fn nats_to_bpd(nats: f64, dim: usize) -> f64 {
     nats / (dim as f64 * std::f64::consts::LN_2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_label_parses_back_to_its_kind() {
+        for kind in [
+            LikelihoodKind::Exact,
+            LikelihoodKind::Dequantized,
+            LikelihoodKind::Elbo,
+            LikelihoodKind::Iwae { k: 1000 },
+            LikelihoodKind::Vlb { steps: 100 },
+            LikelihoodKind::Kde,
+            LikelihoodKind::Unavailable,
+        ] {
+            assert_eq!(LikelihoodKind::parse(&kind.to_string()), Some(kind));
+        }
+        assert_eq!(LikelihoodKind::Kde.to_string(), "kde");
+        assert_eq!(LikelihoodKind::parse("kde-3"), None);
+    }
 }

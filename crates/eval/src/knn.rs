@@ -153,7 +153,7 @@ pub fn kth_neighbour_sq_distances(x: &FeatureSet, k: usize) -> Vec<f64> {
 /// One state per row of `x`, updated by `visit(state_i, i, j0, d2)` where
 /// `d2[t] = |x_i - y_{j0 + t}|^2` for one tile of columns; tiles arrive in column order.
 /// Rows are processed in parallel blocks of `ROW_BLOCK`.
-fn scan_rows<S, F>(x: &FeatureSet, y: &FeatureSet, init: S, visit: F) -> Vec<S>
+pub(crate) fn scan_rows<S, F>(x: &FeatureSet, y: &FeatureSet, init: S, visit: F) -> Vec<S>
 where
     S: Clone + Send + Sync,
     F: Fn(&mut S, usize, usize, &[f64]) + Sync,

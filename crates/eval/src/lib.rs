@@ -2,7 +2,8 @@
 //!
 //! Metrics take samples (as a [`FeatureSet`], `n x d`, f64) and return numbers:
 //! Fréchet distance ([`frechet_distance`]), KID ([`kid`]), k-NN precision/recall
-//! ([`precision_recall`]) and density/coverage ([`density_coverage`]); [`toy2d`] scores samples
+//! ([`precision_recall`]), density/coverage ([`density_coverage`]) and Meehan et al.'s
+//! data-copying test ([`memorisation`]); [`toy2d`] scores samples
 //! of the 2-D densities against their true log-density and modes; [`stats`] summarises a
 //! metric over seeds. Images are scored in the feature space of [`FeatureNet`], a small
 //! classifier trained once per dataset and split, seen through the [`FeatureSpace`] trait.
@@ -16,6 +17,7 @@ pub mod features;
 pub mod featureset;
 pub mod kid;
 pub mod knn;
+pub mod memorisation;
 pub mod options;
 pub mod reference;
 pub mod score;
@@ -27,5 +29,6 @@ pub use features::{FeatureNet, FeatureSpace};
 pub use featureset::FeatureSet;
 pub use kid::{Kid, kid};
 pub use knn::{DensityCoverage, PrecisionRecall, density_coverage, precision_recall};
+pub use memorisation::{Memorisation, MemorisationOptions, memorisation};
 pub use options::EvalOptions;
 pub use reference::{Reference, feature_net};

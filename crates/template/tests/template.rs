@@ -1,0 +1,251 @@
+//! The template model end to end: copies of the training set have zero FID-approx to it and are
+//! flagged by the data-copying test, held-out data is not; the KDE is a density (it integrates
+//! to 1) with its bandwidth chosen on validation; deformations stay within what they state.
+
+use genbench_core::{Batch, BuildContext, DeviceChoice, Family, GenerativeModel, Seeds};
+use genbench_dataset::{DataConfig, Dataset};
+use genbench_eval::features::FeatureNet;
+use genbench_eval::{FeatureSet, MemorisationOptions, frechet_distance, memorisation};
+use genbench_template::{Template, TemplateConfig, deform};
+use std::collections::HashSet;
+
+fn load(name: &str, train_size: Option<usize>) -> Dataset {
+    let mut config = DataConfig::new(name);
+    config.train_size = train_size;
+    genbench_dataset::load(&config).unwrap()
+}
+
+fn ctx(data: &Dataset, conditional: bool) -> BuildContext {
+    BuildContext {
+        spec: data.spec.clone(),
+        device: DeviceChoice::Flex.device().unwrap(),
+        seeds: Seeds::new(0),
+        learning_rate: 1e-3,
+        conditional,
+    }
+}
+
+/// A template model after `begin` and its one fitting step; the step's bandwidth.
+fn fitted(
+    data: &Dataset,
+    config: TemplateConfig,
+    conditional: bool,
+) -> (Box<dyn GenerativeModel>, f64) {
+    let mut model = Template::build(config, &ctx(data, conditional)).unwrap();
+    model.begin(&data.train).unwrap();
+    let step = model.train_step(&data.train).unwrap();
+    (model, step.extras["bandwidth"])
+}
+
+/// The digits feature network (FID-approx's feature space), cached across test runs.
+fn feature_net(data: &Dataset) -> FeatureNet {
+    let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("feature-nets");
+    let device = DeviceChoice::Flex.device().unwrap();
+    FeatureNet::load_or_train(
+        &data.spec,
+        &data.train,
+        &data.test,
+        "test",
+        &cache,
+        0,
+        &device,
+    )
+    .unwrap()
+}
+
+fn rows(batch: &Batch) -> HashSet<Vec<u32>> {
+    (0..batch.len())
+        .map(|i| batch.row(i).iter().map(|v| v.to_bits()).collect())
+        .collect()
+}
+
+#[test]
+fn copies_have_zero_fid_to_the_training_set_and_are_flagged_held_out_data_is_not() {
+    let data = load("digits", None);
+    let net = feature_net(&data);
+    let (mut model, _) = fitted(&data, TemplateConfig::default(), false);
+    let n = data.train.len();
+    let samples = model.sample(n, None, 3).unwrap();
+    // Every training image once, in another order.
+    let mut a: Vec<Vec<u32>> = (0..n)
+        .map(|i| samples.row(i).iter().map(|v| v.to_bits()).collect())
+        .collect();
+    let mut b: Vec<Vec<u32>> = (0..n)
+        .map(|i| data.train.row(i).iter().map(|v| v.to_bits()).collect())
+        .collect();
+    assert_ne!(a, b, "the order is random");
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+
+    let train = net.features(&data.train);
+    let fid = frechet_distance(&train, &net.features(&samples)).unwrap();
+    assert!(
+        fid.abs() < 1e-6,
+        "FID-approx of the copies to the training set: {fid}"
+    );
+
+    // The data-copying test with the evaluator's defaults: copies are flagged ...
+    let test = net.features(&data.test);
+    let opts = MemorisationOptions::for_held_out(test.rows, 0);
+    let m = memorisation(&train, &test, &net.features(&samples.head(1000)), &opts);
+    assert!(m.flagged && m.c_t < -5.0, "copies: C_T {} z {}", m.c_t, m.z);
+    assert_eq!(m.closer_share, 1.0);
+
+    // ... held-out images used as samples are not: the test set's two halves, one as the
+    // model's samples, the other as the held-out reference, and the whole test set as both.
+    let half = data.test.len() / 2;
+    let (first, second) = (
+        data.test.select(&(0..half).collect::<Vec<_>>()),
+        data.test
+            .select(&(half..data.test.len()).collect::<Vec<_>>()),
+    );
+    let (first, second) = (net.features(&first), net.features(&second));
+    let m = memorisation(
+        &train,
+        &second,
+        &first,
+        &MemorisationOptions::for_held_out(second.rows, 0),
+    );
+    assert!(!m.flagged, "held-out halves: C_T {} z {}", m.c_t, m.z);
+    let m = memorisation(&train, &test, &test, &opts);
+    assert!(
+        !m.flagged && m.c_t.abs() < 0.1,
+        "test as samples: C_T {}",
+        m.c_t
+    );
+}
+
+#[test]
+fn points_without_jitter_are_flagged_fresh_draws_are_not() {
+    let data = load("8gaussians", Some(2000));
+    let (mut model, _) = fitted(&data, TemplateConfig::default(), false);
+    let train = FeatureSet::from_f32(&data.train.x, 2);
+    let held = FeatureSet::from_f32(&data.test.head(1000).x, 2);
+    let opts = MemorisationOptions::for_held_out(held.rows, 0);
+    let copies = model.sample(1000, None, 1).unwrap();
+    let m = memorisation(&train, &held, &FeatureSet::from_f32(&copies.x, 2), &opts);
+    assert!(m.flagged, "copies: C_T {}", m.c_t);
+    let fresh = FeatureSet::from_f32(&data.test.x[2000..4000], 2);
+    let m = memorisation(&train, &held, &fresh, &opts);
+    assert!(!m.flagged, "fresh draws: C_T {} z {}", m.c_t, m.z);
+}
+
+#[test]
+fn the_kde_integrates_to_one_over_a_2d_grid() {
+    let data = load("8gaussians", Some(300));
+    let (mut model, h) = fitted(&data, TemplateConfig::default(), false);
+    assert!(h > 0.0);
+    let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+    for i in 0..data.train.len() {
+        for d in 0..2 {
+            let v = data.train.row(i)[d] as f64;
+            lo[d] = lo[d].min(v - 8.0 * h);
+            hi[d] = hi[d].max(v + 8.0 * h);
+        }
+    }
+    // Midpoint rule with cells of h/4: far finer than the kernels.
+    let step = h / 4.0;
+    let (nx, ny) = (
+        ((hi[0] - lo[0]) / step).ceil() as usize,
+        ((hi[1] - lo[1]) / step).ceil() as usize,
+    );
+    let mut total = 0.0;
+    for row in 0..ny {
+        let y = lo[1] + (row as f64 + 0.5) * step;
+        let points: Vec<f32> = (0..nx)
+            .flat_map(|col| [(lo[0] + (col as f64 + 0.5) * step) as f32, y as f32])
+            .collect();
+        let ll = model
+            .log_likelihood(&Batch::new(points, Vec::new(), 2), 0)
+            .unwrap();
+        assert_eq!(ll.kind.to_string(), "kde");
+        total += ll.log_px_nats.iter().map(|v| v.exp()).sum::<f64>() * step * step;
+    }
+    assert!((total - 1.0).abs() < 1e-3, "∫ p = {total} (h = {h})");
+}
+
+#[test]
+fn the_bandwidth_is_chosen_on_validation() {
+    let data = load("two-moons", Some(1000));
+    let config = TemplateConfig {
+        bandwidths: vec![1e-4, 0.1, 10.0],
+        ..TemplateConfig::default()
+    };
+    let (_, h) = fitted(&data, config, false);
+    assert_eq!(
+        h, 0.1,
+        "too narrow and too wide both lose on held-out points"
+    );
+}
+
+#[test]
+fn a_shift_of_at_most_one_pixel_gives_shifted_training_images() {
+    let data = load("digits", None);
+    let config = TemplateConfig {
+        max_shift: 1,
+        ..TemplateConfig::default()
+    };
+    let (mut model, _) = fitted(&data, config, false);
+    let samples = model.sample(40, None, 5).unwrap();
+    let shape = data.spec.image_shape();
+    let mut shifted = HashSet::new();
+    for i in 0..data.train.len() {
+        for dx in -1..=1 {
+            for dy in -1..=1 {
+                let img = deform::translate(data.train.row(i), shape, dx, dy);
+                shifted.insert(img.iter().map(|v| v.to_bits()).collect::<Vec<u32>>());
+            }
+        }
+    }
+    assert!(rows(&samples).is_subset(&shifted));
+    assert!(
+        !rows(&samples).is_subset(&rows(&data.train)),
+        "some samples moved"
+    );
+}
+
+#[test]
+fn a_conditional_model_draws_from_the_class_and_saves_what_it_draws() {
+    let data = load("digits", None);
+    let (mut model, _) = fitted(&data, TemplateConfig::default(), true);
+    assert!(model.is_conditional());
+    let labels: Vec<usize> = (0..30).map(|i| i % 10).collect();
+    let samples = model.sample(30, Some(&labels), 9).unwrap();
+    let by_image: std::collections::HashMap<Vec<u32>, usize> = (0..data.train.len())
+        .map(|i| {
+            (
+                data.train.row(i).iter().map(|v| v.to_bits()).collect(),
+                data.train.labels[i],
+            )
+        })
+        .collect();
+    for i in 0..30 {
+        let key: Vec<u32> = samples.row(i).iter().map(|v| v.to_bits()).collect();
+        assert_eq!(
+            by_image.get(&key),
+            Some(&labels[i]),
+            "sample {i} is a training image of its class"
+        );
+    }
+    let ll = model.log_likelihood(&data.test.head(50), 0).unwrap();
+    assert!(ll.mean_nll_nats().unwrap().is_finite());
+
+    let dir = tempfile::tempdir().unwrap();
+    model.save(dir.path()).unwrap();
+    let mut restored = Template::build(TemplateConfig::default(), &ctx(&data, true)).unwrap();
+    restored.load(dir.path()).unwrap();
+    assert_eq!(restored.sample(30, Some(&labels), 9).unwrap(), samples);
+    assert_eq!(restored.log_likelihood(&data.test.head(50), 0).unwrap(), ll);
+}
+
+#[test]
+fn deformations_that_do_not_fit_the_data_are_refused() {
+    let points = load("two-moons", Some(100));
+    let bad = TemplateConfig {
+        max_shift: 2,
+        ..TemplateConfig::default()
+    };
+    let err = Template::build(bad, &ctx(&points, false)).err().unwrap();
+    assert!(format!("{err:#}").contains("jitter"), "{err:#}");
+}
