@@ -41,7 +41,7 @@ pub fn elastic(
     rng: &mut Rng,
 ) -> Vec<f32> {
     let [c, h, w] = shape;
-    let mut field = |rng: &mut Rng| {
+    let field = |rng: &mut Rng| {
         let noise: Vec<f64> = (0..h * w).map(|_| 2.0 * rng.uniform() - 1.0).collect();
         gaussian_filter(&noise, h, w, sigma)
             .into_iter()

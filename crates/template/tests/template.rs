@@ -220,11 +220,11 @@ fn a_conditional_model_draws_from_the_class_and_saves_what_it_draws() {
             )
         })
         .collect();
-    for i in 0..30 {
+    for (i, label) in labels.iter().enumerate() {
         let key: Vec<u32> = samples.row(i).iter().map(|v| v.to_bits()).collect();
         assert_eq!(
             by_image.get(&key),
-            Some(&labels[i]),
+            Some(label),
             "sample {i} is a training image of its class"
         );
     }
