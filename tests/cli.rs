@@ -99,7 +99,7 @@ fn unknown_family_config_key_is_named() {
 fn unknown_family_lists_the_families() {
     rejected(
         &TINY.replace("family = \"gmm\"", "family = \"gmmm\""),
-        &["gmmm", "allowed: gmm"],
+        &["gmmm", "allowed: template, gmm, texture, autoregressive"],
     );
 }
 
