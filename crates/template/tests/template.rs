@@ -4,7 +4,7 @@
 
 use genbench_core::{Batch, BuildContext, DeviceChoice, Family, GenerativeModel, Seeds};
 use genbench_dataset::{DataConfig, Dataset};
-use genbench_eval::features::FeatureNet;
+use genbench_eval::{FeatureNet, FeatureSpace};
 use genbench_eval::{FeatureSet, MemorisationOptions, frechet_distance, memorisation};
 use genbench_template::{Template, TemplateConfig, deform};
 use std::collections::HashSet;
@@ -37,20 +37,14 @@ fn fitted(
     (model, step.extras["bandwidth"])
 }
 
-/// The digits feature network (FID-approx's feature space), cached across test runs.
+/// The image feature space of FID-approx, found (or trained once) the way a run finds it, with
+/// the cache beside a results folder in cargo's scratch space.
 fn feature_net(data: &Dataset) -> FeatureNet {
-    let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("feature-nets");
+    let experiment = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("results");
     let device = DeviceChoice::Flex.device().unwrap();
-    FeatureNet::load_or_train(
-        &data.spec,
-        &data.train,
-        &data.test,
-        "test",
-        &cache,
-        0,
-        &device,
-    )
-    .unwrap()
+    genbench_eval::feature_net(data, &experiment, &device)
+        .unwrap()
+        .expect("digits have a feature space")
 }
 
 fn rows(batch: &Batch) -> HashSet<Vec<u32>> {

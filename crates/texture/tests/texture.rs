@@ -4,7 +4,7 @@
 
 use genbench_core::{Batch, BuildContext, DeviceChoice, Family, GenerativeModel, Seeds};
 use genbench_dataset::{DataConfig, Dataset};
-use genbench_eval::features::FeatureNet;
+use genbench_eval::{FeatureNet, FeatureSpace};
 use genbench_eval::{MemorisationOptions, memorisation};
 use genbench_texture::{Selection, Texture, TextureConfig};
 use std::collections::HashSet;
@@ -51,18 +51,11 @@ fn a_window_over_the_whole_causal_past_reproduces_training_images_and_is_flagged
         assert!(train.contains(r), "sample {i} is not a training image");
     }
 
-    let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("feature-nets");
+    let experiment = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("results");
     let device = DeviceChoice::Flex.device().unwrap();
-    let net = FeatureNet::load_or_train(
-        &data.spec,
-        &data.train,
-        &data.test,
-        "test",
-        &cache,
-        0,
-        &device,
-    )
-    .unwrap();
+    let net: FeatureNet = genbench_eval::feature_net(&data, &experiment, &device)
+        .unwrap()
+        .expect("digits have a feature space");
     let test = net.features(&data.test);
     let opts = MemorisationOptions::for_held_out(test.rows, 0);
     let m = memorisation(
