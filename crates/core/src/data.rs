@@ -55,6 +55,20 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// FNV-1a (64 bit) over the bytes of every value (f32 bits, little-endian), then every
+    /// label (u64, little-endian), then the dimension: equal exactly when the data is.
+    pub fn checksum(&self) -> u64 {
+        let bytes = self
+            .x
+            .iter()
+            .flat_map(|v| v.to_bits().to_le_bytes())
+            .chain(self.labels.iter().flat_map(|&l| (l as u64).to_le_bytes()))
+            .chain((self.dim as u64).to_le_bytes());
+        bytes.fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+        })
+    }
+
     pub fn new(x: Vec<f32>, labels: Vec<usize>, dim: usize) -> Self {
         assert!(
             dim > 0 && x.len() % dim == 0,

@@ -1,30 +1,39 @@
 //! Atomic file writes: write to a temporary file beside the target, then rename over it, so a
 //! reader never sees half a file and an interrupted run leaves no partial results.
+//!
+//! Temporary names carry the host and the process id (`.NAME.HOST-PID.tmp`), so two processes —
+//! on one machine or on several sharing a file system — never write the same temporary file.
+//! A write that fails (a full disk, a closed file system) removes its temporary file before it
+//! returns the error.
 
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 
 /// Write `bytes` to `path` atomically, creating parent folders.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let parent = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-    let tmp = temp_sibling(path);
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path)
-        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
+    with_temp_path(path, |tmp| {
+        std::fs::write(tmp, bytes).with_context(|| format!("writing {}", tmp.display()))
+    })
 }
 
-/// Write through a closure that gets a temporary path, then rename it to `path`.
+/// Write through a closure that gets a temporary path (for a file or a folder), then rename it
+/// to `path`. On any error the temporary is removed.
 pub fn with_temp_path(
     path: &Path,
     write: impl FnOnce(&Path) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let parent = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-    let tmp = temp_sibling(path);
-    write(&tmp)?;
-    std::fs::rename(&tmp, path)
-        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
+    let tmp = temp_sibling(path, "tmp");
+    remove_any(&tmp);
+    let result = write(&tmp).and_then(|()| {
+        std::fs::rename(&tmp, path)
+            .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
+    });
+    if result.is_err() {
+        remove_any(&tmp);
+    }
+    result
 }
 
 /// CSV from a header and rows, written atomically.
@@ -51,10 +60,94 @@ pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<
     serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
-fn temp_sibling(path: &Path) -> PathBuf {
+/// This machine's name (for temporary names and lock files): the kernel's hostname, else
+/// `$HOSTNAME`, else `localhost`.
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// `.NAME.HOST-PID.KIND` beside `path`: a name no other process uses.
+pub fn temp_sibling(path: &Path, kind: &str) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp{}", std::process::id()))
+    path.with_file_name(format!(
+        ".{name}.{}-{}.{kind}",
+        host_name(),
+        std::process::id()
+    ))
+}
+
+/// Remove a file or a folder, ignoring "not there" and any other error (cleanup only).
+pub fn remove_any(path: &Path) {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => {
+            std::fs::remove_dir_all(path).ok();
+        }
+        Ok(_) => {
+            std::fs::remove_file(path).ok();
+        }
+        Err(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A write that fails half-way leaves neither the target nor a temporary file behind.
+    #[test]
+    fn a_failed_write_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("result.json");
+        let err = with_temp_path(&target, |tmp| {
+            std::fs::write(tmp, b"")?;
+            anyhow::bail!("No space left on device")
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("No space"), "{err}");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+
+    /// /dev/full fails every write with ENOSPC: the error names the file and nothing stays.
+    #[test]
+    fn a_full_disk_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("summary.csv");
+        let result = with_temp_path(&target, |tmp| {
+            std::os::unix::fs::symlink("/dev/full", tmp)?;
+            std::fs::write(tmp, b"x").with_context(|| format!("writing {}", tmp.display()))
+        });
+        assert!(result.is_err());
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+
+    #[test]
+    fn temporary_names_carry_host_and_process() {
+        let t = temp_sibling(Path::new("/a/checkpoint"), "tmp");
+        let name = t.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(name.starts_with(".checkpoint."), "{name}");
+        assert!(
+            name.ends_with(&format!("-{}.tmp", std::process::id())),
+            "{name}"
+        );
+        assert!(name.contains(&host_name()), "{name}");
+    }
 }

@@ -12,10 +12,12 @@ pub mod device;
 pub mod fsutil;
 pub mod grid;
 pub mod likelihood;
+pub mod lock;
 pub mod model;
 pub mod preprocess;
 pub mod results;
 pub mod seed;
+pub mod settings;
 pub mod train;
 
 pub use data::{Batch, DataSpec};

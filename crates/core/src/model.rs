@@ -54,10 +54,64 @@ impl StepMetrics {
         self
     }
 
-    /// Whether every number is finite (a non-finite step ends the run as diverged).
+    /// Whether every number is finite.
     pub fn is_finite(&self) -> bool {
         self.loss.is_finite() && self.extras.values().all(|v| v.is_finite())
     }
+
+    /// Why this step ends the run as diverged: a loss or extra that is not finite, or whose
+    /// magnitude exceeds [`ABSURD_LOSS`]; `None` for a healthy step.
+    pub fn divergence(&self) -> Option<String> {
+        std::iter::once(("loss", self.loss))
+            .chain(self.extras.iter().map(|(k, v)| (k.as_str(), *v)))
+            .find(|(_, v)| !v.is_finite() || v.abs() > ABSURD_LOSS)
+            .map(|(name, v)| {
+                if v.is_finite() {
+                    format!("{name} {v:e} beyond ±{ABSURD_LOSS:e}")
+                } else {
+                    format!("{name} {v}")
+                }
+            })
+    }
+}
+
+/// A per-example loss (in nats, or a GAN's critic score) beyond this magnitude is a diverged
+/// run, not a bad one: the worst honest model of 784 pixels with 256 levels costs
+/// 784 ln 256 ≈ 4.3e3 nats per example, six orders of magnitude below.
+pub const ABSURD_LOSS: f64 = 1e10;
+
+/// How far outside the data a sample may lie before the run counts as diverged: a sample value
+/// outside `[lo − k·(hi − lo), hi + k·(hi − lo)]`, where `[lo, hi]` is the range of every value
+/// of the training set and k = [`ABSURD_SAMPLE_RANGES`], or not finite. Such a sample would
+/// dominate the Fréchet distance (one point at 1e17 gives an FD near 1e34 / n).
+pub const ABSURD_SAMPLE_RANGES: f64 = 10.0;
+
+/// Why `samples` make the run diverged (see [`ABSURD_SAMPLE_RANGES`]), or `None`.
+pub fn absurd_samples(samples: &Batch, train: &Batch) -> Option<String> {
+    let (lo, hi) = train
+        .x
+        .iter()
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    let (lo, hi) = (lo as f64, hi as f64);
+    let width = (hi - lo).max(f64::MIN_POSITIVE);
+    let (min, max) = (
+        lo - ABSURD_SAMPLE_RANGES * width,
+        hi + ABSURD_SAMPLE_RANGES * width,
+    );
+    let bad = samples
+        .x
+        .iter()
+        .map(|&v| v as f64)
+        .filter(|v| !(v.is_finite() && *v >= min && *v <= max))
+        .collect::<Vec<_>>();
+    let first = bad.first()?;
+    Some(format!(
+        "{} of {} sample values outside [{min:e}, {max:e}] (data on [{lo}, {hi}]), e.g. {first:e}",
+        bad.len(),
+        samples.x.len()
+    ))
 }
 
 /// What a family receives to build a model: the data it will see, where to compute, the run's

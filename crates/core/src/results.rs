@@ -122,7 +122,7 @@ mod text {
 }
 
 /// One row of a results table: (column, value) in the order they were set.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Row(pub Vec<(String, String)>);
 
 impl Row {
@@ -201,6 +201,15 @@ impl Row {
     }
 }
 
+/// The result of the run folder `run_dir`: its result.json when it parses and names its run
+/// and status, else `None` — an empty or truncated file (a full disk, a copy cut short) means
+/// "not done", never an error.
+pub fn finished(run_dir: &Path) -> Option<Row> {
+    Row::load(&run_dir.join("result.json"))
+        .ok()
+        .filter(|r| r.get("run_id").is_some_and(|v| !v.is_empty()) && r.get("status").is_some())
+}
+
 /// summary.csv from every runs/*/result.json under `output` (sorted by run id), so shards
 /// written by several machines merge by copying their runs/ folders together.
 pub fn write_summary(output: &Path) -> anyhow::Result<usize> {
@@ -210,9 +219,14 @@ pub fn write_summary(output: &Path) -> anyhow::Result<usize> {
         for entry in
             std::fs::read_dir(&runs).with_context(|| format!("listing {}", runs.display()))?
         {
-            let path = entry?.path().join("result.json");
-            if path.exists() {
-                rows.push(Row::load(&path)?);
+            let dir = entry?.path();
+            match finished(&dir) {
+                Some(row) => rows.push(row),
+                None if dir.join("result.json").exists() => eprintln!(
+                    "warning: {}: unreadable, left out of summary.csv (rerun to redo the run)",
+                    dir.join("result.json").display()
+                ),
+                None => {}
             }
         }
     }

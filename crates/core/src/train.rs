@@ -3,10 +3,14 @@
 //! Budget in steps or seconds; deterministic shuffled batches (the batch at step s is a pure
 //! function of the shuffle seed and s, so a resumed run sees the same batches); a progress bar
 //! with loss and rate (hidden when stderr is not a terminal); periodic evaluation through a
-//! callback; a non-finite loss ends the run as "diverged at step s"; a checkpoint every N steps
-//! and resume from it.
+//! callback; a non-finite or absurd loss (see [`StepMetrics::divergence`]) ends the run as
+//! "diverged at step s"; a checkpoint every N steps and exact resume from it: the checkpoint
+//! holds the weights, the loss window of the next train.csv row, the last logged loss and every
+//! periodic evaluation so far, so a resumed run writes the same train.csv and metrics.csv as an
+//! uninterrupted one.
 
-use crate::{Batch, GenerativeModel, fsutil, seed};
+use crate::results::Row;
+use crate::{Batch, GenerativeModel, checkpoint, fsutil, seed};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::{Deserialize, Serialize};
@@ -31,8 +35,10 @@ pub struct TrainPlan {
     pub batch_size: usize,
     /// Call the evaluation callback every this many steps (0: never during training).
     pub eval_every: u64,
-    /// Write a checkpoint every this many steps (0: only at the end).
+    /// Write a checkpoint every this many steps and when the budget is spent (0: never).
     pub checkpoint_every: u64,
+    /// Write a checkpoint when the budget is spent even if `checkpoint_every` is 0.
+    pub final_checkpoint: bool,
     /// Record a train.csv row every this many steps.
     pub log_every: u64,
     pub shuffle_seed: u64,
@@ -41,6 +47,9 @@ pub struct TrainPlan {
     /// Shown beside the progress bar.
     pub label: String,
     pub show_progress: bool,
+    /// The fingerprint of the run's settings (see [`crate::settings`]), stored in every
+    /// checkpoint; a checkpoint with another one is refused.
+    pub fingerprint: String,
 }
 
 impl TrainPlan {
@@ -52,34 +61,70 @@ impl TrainPlan {
             batch_size,
             eval_every: 0,
             checkpoint_every: 0,
+            final_checkpoint: false,
             log_every: 1,
             shuffle_seed: 0,
             run_dir: run_dir.to_path_buf(),
             label: "train".into(),
             show_progress: false,
+            fingerprint: String::new(),
         }
     }
 }
 
 /// How the loop ended.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TrainOutcome {
     /// Steps completed (including those before a resume).
     pub steps: u64,
     /// Seconds spent in `train_step` (evaluation and checkpoints excluded).
     pub train_seconds: f64,
-    /// The step whose loss was not finite, if any.
+    /// The step whose loss was not finite or absurd, if any.
     pub diverged_at: Option<u64>,
+    /// Why it diverged (the loss or value that was not finite or absurd).
+    pub divergence: Option<String>,
     /// The checkpoint step the run resumed from, if any.
     pub resumed_from: Option<u64>,
     /// Mean loss over the last logged window.
     pub final_loss: f64,
+    /// The rows the evaluation callback returned, in step order (before a resume included).
+    pub evaluations: Vec<Row>,
 }
 
+/// What the evaluation callback gives back: nothing, or a row the loop keeps (in the
+/// checkpoint too) and returns in [`TrainOutcome::evaluations`].
+pub trait Evaluation {
+    fn into_row(self) -> Option<Row>;
+}
+
+impl Evaluation for () {
+    fn into_row(self) -> Option<Row> {
+        None
+    }
+}
+
+impl Evaluation for Row {
+    fn into_row(self) -> Option<Row> {
+        Some(self)
+    }
+}
+
+/// What a checkpoint folder's state.json holds besides the file list.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct CheckpointState {
     step: u64,
     train_seconds: f64,
+    fingerprint: String,
+    /// Sum and count of the losses since the last train.csv row.
+    window: (f64, u64),
+    /// Mean loss of the last train.csv row (none before the first).
+    last_loss: Option<f64>,
+    evaluations: Vec<Row>,
+}
+
+/// The settings fingerprint of the complete checkpoint in `run_dir`, if there is one.
+pub fn checkpoint_fingerprint(run_dir: &Path) -> Option<String> {
+    checkpoint::peek_folder::<CheckpointState>(&run_dir.join("checkpoint")).map(|s| s.fingerprint)
 }
 
 /// One train.csv row.
@@ -132,57 +177,79 @@ impl<'a> Batches<'a> {
 }
 
 /// Train `model` on `train_set` under `plan`. `on_eval(model, step, train_seconds)` runs every
-/// `plan.eval_every` steps. Resumes from `run_dir/checkpoint` when one is there.
-pub fn train(
+/// `plan.eval_every` steps. Resumes from `run_dir/checkpoint` when a complete one is there (an
+/// incomplete one is removed and training starts over); a checkpoint made with other settings
+/// (another fingerprint) is an error.
+pub fn train<E: Evaluation>(
     model: &mut dyn GenerativeModel,
     train_set: &Batch,
     plan: &TrainPlan,
-    on_eval: &mut dyn FnMut(&mut dyn GenerativeModel, u64, f64) -> anyhow::Result<()>,
+    on_eval: &mut dyn FnMut(&mut dyn GenerativeModel, u64, f64) -> anyhow::Result<E>,
 ) -> anyhow::Result<TrainOutcome> {
     let ckpt_dir = plan.run_dir.join("checkpoint");
     let train_csv = plan.run_dir.join("train.csv");
     let mut rows = Vec::new();
-    let (mut step, mut train_seconds, resumed_from) = match read_checkpoint(&ckpt_dir)? {
+    let mut state = match checkpoint::read_folder::<CheckpointState>(&ckpt_dir)? {
         Some(state) => {
-            model
-                .load(&ckpt_dir)
-                .with_context(|| format!("loading checkpoint {}", ckpt_dir.display()))?;
+            anyhow::ensure!(
+                state.fingerprint == plan.fingerprint,
+                "{}: made with other settings (fingerprint {}, now {}); rerun with --force",
+                ckpt_dir.display(),
+                state.fingerprint,
+                plan.fingerprint
+            );
+            if let Err(e) = model.load(&ckpt_dir) {
+                fsutil::remove_any(&ckpt_dir);
+                return Err(e.context(format!(
+                    "loading checkpoint {} (removed: a rerun starts over)",
+                    ckpt_dir.display()
+                )));
+            }
             rows = read_log(&train_csv, state.step)?;
-            (state.step, state.train_seconds, Some(state.step))
+            state
         }
         None => {
             model
                 .begin(train_set)
                 .context("data-dependent initialisation")?;
-            (0, 0.0, None)
+            CheckpointState {
+                step: 0,
+                train_seconds: 0.0,
+                fingerprint: plan.fingerprint.clone(),
+                window: (0.0, 0),
+                last_loss: None,
+                evaluations: Vec::new(),
+            }
         }
     };
+    let resumed_from = (state.step > 0).then_some(state.step);
 
     let mut batches = Batches::new(train_set, plan.batch_size, plan.shuffle_seed);
-    let progress = progress_bar(plan, step, train_seconds);
-    let mut window = (0.0f64, 0u64);
+    let progress = progress_bar(plan, state.step, state.train_seconds);
     let mut diverged_at = None;
-    let mut last_loss = f64::NAN;
-    while !budget_spent(plan.budget, step, train_seconds) {
-        let batch = batches.batch_at(step);
+    let mut divergence = None;
+    let checkpoints = plan.checkpoint_every > 0 || plan.final_checkpoint;
+    while !budget_spent(plan.budget, state.step, state.train_seconds) {
+        let batch = batches.batch_at(state.step);
         let started = Instant::now();
         let metrics = model
             .train_step(&batch)
-            .with_context(|| format!("training step {step}"))?;
-        train_seconds += started.elapsed().as_secs_f64();
-        step += 1;
-        if !metrics.is_finite() {
+            .with_context(|| format!("training step {}", state.step))?;
+        state.train_seconds += started.elapsed().as_secs_f64();
+        state.step += 1;
+        let step = state.step;
+        if let Some(why) = metrics.divergence() {
+            progress.suspend(|| eprintln!("{}: diverged at step {step}: {why}", plan.label));
             diverged_at = Some(step);
-            progress.println(format!(
-                "{}: diverged at step {step} (loss {})",
-                plan.label, metrics.loss
-            ));
+            divergence = Some(why);
             break;
         }
-        window.0 += metrics.loss;
-        window.1 += 1;
-        if step % plan.log_every.max(1) == 0 || budget_spent(plan.budget, step, train_seconds) {
-            last_loss = window.0 / window.1 as f64;
+        state.window.0 += metrics.loss;
+        state.window.1 += 1;
+        if step % plan.log_every.max(1) == 0 || budget_spent(plan.budget, step, state.train_seconds)
+        {
+            let loss = state.window.0 / state.window.1 as f64;
+            state.last_loss = Some(loss);
             let extras = metrics
                 .extras
                 .iter()
@@ -190,53 +257,43 @@ pub fn train(
                 .collect();
             rows.push(LogRow {
                 step,
-                seconds: train_seconds,
-                loss: last_loss,
+                seconds: state.train_seconds,
+                loss,
                 extras,
             });
-            window = (0.0, 0);
+            state.window = (0.0, 0);
             progress.set_message(format!(
-                "loss {last_loss:.4}  {:.1} steps/s",
-                step as f64 / train_seconds.max(1e-9)
+                "loss {loss:.4}  {:.1} steps/s",
+                step as f64 / state.train_seconds.max(1e-9)
             ));
         }
-        advance(&progress, plan.budget, step, train_seconds);
+        advance(&progress, plan.budget, step, state.train_seconds);
         if plan.eval_every > 0
             && step % plan.eval_every == 0
-            && !budget_spent(plan.budget, step, train_seconds)
+            && !budget_spent(plan.budget, step, state.train_seconds)
+            && let Some(row) = on_eval(model, step, state.train_seconds)?.into_row()
         {
-            on_eval(model, step, train_seconds)?;
+            state.evaluations.push(row);
         }
         if plan.checkpoint_every > 0 && step % plan.checkpoint_every == 0 {
             write_log(&train_csv, &rows)?;
-            write_checkpoint(
-                model,
-                &ckpt_dir,
-                &CheckpointState {
-                    step,
-                    train_seconds,
-                },
-            )?;
+            checkpoint::write_folder(&ckpt_dir, |d| model.save(d), &state)?;
         }
     }
     progress.finish_and_clear();
     write_log(&train_csv, &rows)?;
-    if diverged_at.is_none() && plan.checkpoint_every > 0 {
-        write_checkpoint(
-            model,
-            &ckpt_dir,
-            &CheckpointState {
-                step,
-                train_seconds,
-            },
-        )?;
+    let saved = plan.checkpoint_every > 0 && state.step % plan.checkpoint_every == 0;
+    if diverged_at.is_none() && checkpoints && !saved {
+        checkpoint::write_folder(&ckpt_dir, |d| model.save(d), &state)?;
     }
     Ok(TrainOutcome {
-        steps: step,
-        train_seconds,
+        steps: state.step,
+        train_seconds: state.train_seconds,
         diverged_at,
+        divergence,
         resumed_from,
-        final_loss: last_loss,
+        final_loss: state.last_loss.unwrap_or(f64::NAN),
+        evaluations: state.evaluations,
     })
 }
 
@@ -276,33 +333,6 @@ fn advance(bar: &ProgressBar, budget: Budget, step: u64, seconds: f64) {
         Budget::Steps(_) => bar.set_position(step),
         Budget::Seconds(_) => bar.set_position((seconds * 10.0) as u64),
     }
-}
-
-fn write_checkpoint(
-    model: &dyn GenerativeModel,
-    dir: &Path,
-    state: &CheckpointState,
-) -> anyhow::Result<()> {
-    let tmp = dir.with_file_name("checkpoint.tmp");
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp)?;
-    }
-    std::fs::create_dir_all(&tmp)?;
-    model.save(&tmp).context("saving checkpoint")?;
-    fsutil::write_json(&tmp.join("state.json"), state)?;
-    if dir.exists() {
-        std::fs::remove_dir_all(dir)?;
-    }
-    std::fs::rename(&tmp, dir)?;
-    Ok(())
-}
-
-fn read_checkpoint(dir: &Path) -> anyhow::Result<Option<CheckpointState>> {
-    let path = dir.join("state.json");
-    if !path.exists() {
-        return Ok(None);
-    }
-    Ok(Some(fsutil::read_json(&path)?))
 }
 
 fn write_log(path: &Path, rows: &[LogRow]) -> anyhow::Result<()> {

@@ -2,9 +2,7 @@
 //! modes of 8gaussians, through the same training loop every family uses.
 
 use genbench_core::seed::Rng;
-use genbench_core::{
-    Batch, Budget, BuildContext, DataSpec, DeviceChoice, Family, Seeds, TrainPlan, train,
-};
+use genbench_core::{Batch, BuildContext, DataSpec, DeviceChoice, Family, Seeds, TrainPlan, train};
 use genbench_gmm::{Covariance, Gmm, GmmConfig, Mixture};
 use nalgebra::{DMatrix, DVector};
 
@@ -29,15 +27,8 @@ fn ctx(spec: DataSpec, seed: u64) -> BuildContext {
 
 fn plan(steps: u64, dir: &std::path::Path) -> TrainPlan {
     TrainPlan {
-        budget: Budget::Steps(steps),
-        batch_size: usize::MAX,
-        eval_every: 0,
-        checkpoint_every: 0,
-        log_every: 1,
-        shuffle_seed: 0,
-        run_dir: dir.to_path_buf(),
         label: "gmm".into(),
-        show_progress: false,
+        ..TrainPlan::steps(steps, usize::MAX, dir)
     }
 }
 

@@ -32,29 +32,23 @@ pub fn execute(
     let identity = identity(plan, run, model.as_ref());
     write_config(dir, plan, run, &ctx, &identity, config_json, prov)?;
 
-    let mut periodic: Vec<Row> = Vec::new();
-    let outcome = train_run(
-        model.as_mut(),
-        plan,
-        run,
-        data,
-        seeds,
-        dir,
-        opts,
-        &mut periodic,
-    )?;
+    let outcome = train_run(model.as_mut(), plan, run, data, seeds, dir, opts)?;
     let mut row = outcome_row(&identity, model.as_ref(), &outcome, prov, data)?;
     if outcome.diverged_at.is_none() {
         score_and_draw(model.as_mut(), reference, plan, &seeds, dir, &mut row)?;
     } else {
         row.set("nll_kind", "diverged");
     }
-    retain_checkpoint(plan, model.as_ref(), dir)?;
     row.set_f("wall_seconds", Some(wall.elapsed().as_secs_f64()));
 
+    let mut periodic = outcome.evaluations.clone();
     periodic.push(final_metrics(&row, &outcome));
     results::write_rows(&dir.join("metrics.csv"), &periodic)?;
     row.save(&dir.join("result.json"))?;
+    // After result.json: a kill before this line leaves a finished run with its checkpoint.
+    if !plan.eval.keep_checkpoint {
+        fsutil::remove_any(&dir.join("checkpoint"));
+    }
     Ok(row)
 }
 
@@ -121,9 +115,9 @@ fn write_config(
     )
 }
 
-/// Train through the one loop; the periodic test NLL (every `eval_every` steps) goes to
-/// `periodic`, one row each.
-#[allow(clippy::too_many_arguments)]
+/// Train through the one loop; the periodic test NLL (every `eval_every` steps) comes back in
+/// the outcome's `evaluations` (kept in the checkpoint, so a resumed run has them all). With
+/// `checkpoint_every` or `keep_checkpoint` the loop leaves the final weights in `dir/checkpoint`.
 fn train_run(
     model: &mut dyn GenerativeModel,
     plan: &Plan,
@@ -132,25 +126,17 @@ fn train_run(
     seeds: Seeds,
     dir: &Path,
     opts: &RunOptions,
-    periodic: &mut Vec<Row>,
 ) -> anyhow::Result<TrainOutcome> {
     let eval_set = data.test.head(plan.eval.eval_examples);
     let mut on_eval = |m: &mut dyn GenerativeModel, step: u64, secs: f64| {
-        periodic.push(periodic_nll(
-            m,
-            &eval_set,
-            data,
-            seeds.stream("eval"),
-            step,
-            secs,
-        )?);
-        Ok(())
+        periodic_nll(m, &eval_set, data, seeds.stream("eval"), step, secs)
     };
     let train_plan = TrainPlan {
         budget: run.budget,
         batch_size: run.batch_size,
         eval_every: plan.eval.eval_every,
         checkpoint_every: plan.eval.checkpoint_every,
+        final_checkpoint: plan.eval.keep_checkpoint,
         log_every: match run.budget {
             Budget::Steps(n) => (n / 200).max(1),
             Budget::Seconds(_) => 10,
@@ -159,6 +145,7 @@ fn train_run(
         run_dir: dir.to_path_buf(),
         label: run.id.clone(),
         show_progress: opts.show_progress,
+        fingerprint: String::new(),
     };
     train(model, &data.train, &train_plan, &mut on_eval)
 }
@@ -236,19 +223,6 @@ fn score_and_draw(
     model.write_artifacts(&data.test.head(16), &artifacts, eval_seed)?;
     if row.get("nll_kind") == Some("exact") && !model.is_conditional() {
         write_density_grid(model, data, &artifacts.join("model_density.csv"), eval_seed)?;
-    }
-    Ok(())
-}
-
-/// Keep the final weights in `dir/checkpoint` when the manifest asks; otherwise remove the
-/// training checkpoint.
-fn retain_checkpoint(plan: &Plan, model: &dyn GenerativeModel, dir: &Path) -> anyhow::Result<()> {
-    let ckpt = dir.join("checkpoint");
-    if plan.eval.keep_checkpoint {
-        std::fs::create_dir_all(&ckpt)?;
-        model.save(&ckpt)?;
-    } else if ckpt.exists() {
-        std::fs::remove_dir_all(&ckpt)?;
     }
     Ok(())
 }

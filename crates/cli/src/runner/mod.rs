@@ -134,7 +134,7 @@ fn feature_nets(
 /// Whether the run at `dir` is to run: not when it finished already (unless `--force`, which
 /// clears the folder first).
 fn claim_run_dir(dir: &Path, opts: &RunOptions) -> anyhow::Result<bool> {
-    if dir.join("result.json").exists() && !opts.force {
+    if results::finished(dir).is_some() && !opts.force {
         return Ok(false);
     }
     if opts.force && dir.exists() {

@@ -258,12 +258,16 @@ where
 }
 
 /// A tick label: integers without decimals, others with up to four significant digits and no
-/// trailing zeros.
+/// trailing zeros; scientific notation from [`crate::format::SCIENTIFIC_FROM`] up, so labels
+/// of a diverged model's values stay inside the panel.
 pub fn tick(v: f64) -> String {
     if !v.is_finite() {
         return String::new();
     }
-    if v.fract() == 0.0 && v.abs() < 1e15 {
+    if v.abs() >= crate::format::SCIENTIFIC_FROM {
+        return crate::format::sci(v);
+    }
+    if v.fract() == 0.0 {
         return format!("{}", v as i64);
     }
     let mag = v.abs().log10().floor() as i64;
@@ -367,6 +371,8 @@ mod tests {
         assert_eq!(tick(0.25), "0.25");
         assert_eq!(tick(0.1 + 0.2), "0.3");
         assert_eq!(tick(-0.0), "0");
+        assert_eq!(tick(2.5e34), "2.5e34", "huge ticks are scientific");
+        assert_eq!(tick(1e12), "1e12");
         assert_eq!(log_tick(20.0), "20");
         assert_eq!(log_tick(0.005), "0.005");
         assert_eq!(log_tick(30.0), "");

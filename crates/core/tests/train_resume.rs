@@ -1,0 +1,143 @@
+//! The training loop resumes exactly: a run stopped after a checkpoint and finished by a new
+//! process writes the same train.csv (including the row whose loss window spans the stop), keeps
+//! the periodic evaluations from before the stop, and ends with the same last loss; a divergent
+//! loss ends the run with its step.
+
+use genbench_core::results::Row;
+use genbench_core::{Batch, GenerativeModel, Likelihood, ModelInfo, StepMetrics, TrainPlan, train};
+use std::path::Path;
+
+/// One number pulled towards each batch's mean; fails on purpose at `fail_at` (a kill).
+struct Toy {
+    w: f64,
+    steps: u64,
+    fail_at: Option<u64>,
+    blow_up_at: Option<u64>,
+}
+
+impl Toy {
+    fn new() -> Self {
+        Self {
+            w: 5.0,
+            steps: 0,
+            fail_at: None,
+            blow_up_at: None,
+        }
+    }
+}
+
+impl GenerativeModel for Toy {
+    fn info(&self) -> ModelInfo {
+        ModelInfo {
+            family: "toy",
+            arch: "toy".into(),
+            paper: "-",
+            year: 2026,
+        }
+    }
+    fn train_step(&mut self, batch: &Batch) -> anyhow::Result<StepMetrics> {
+        anyhow::ensure!(self.fail_at != Some(self.steps), "killed");
+        let mean = batch.x.iter().map(|&v| v as f64).sum::<f64>() / batch.x.len() as f64;
+        let loss = (self.w - mean).powi(2);
+        self.w -= 0.1 * (self.w - mean);
+        self.steps += 1;
+        let loss = if self.blow_up_at == Some(self.steps) {
+            3e10
+        } else {
+            loss
+        };
+        Ok(StepMetrics::new(loss).with("w", self.w))
+    }
+    fn sample(&mut self, n: usize, _: Option<&[usize]>, _: u64) -> anyhow::Result<Batch> {
+        Ok(Batch::new(vec![self.w as f32; n], vec![], 1))
+    }
+    fn log_likelihood(&mut self, _: &Batch, _: u64) -> anyhow::Result<Likelihood> {
+        Ok(Likelihood::unavailable())
+    }
+    fn evals_per_sample(&self) -> f64 {
+        1.0
+    }
+    fn num_params(&self) -> usize {
+        1
+    }
+    fn save(&self, dir: &Path) -> anyhow::Result<()> {
+        genbench_core::fsutil::write_json(&dir.join("toy.json"), &(self.w, self.steps))
+    }
+    fn load(&mut self, dir: &Path) -> anyhow::Result<()> {
+        (self.w, self.steps) = genbench_core::fsutil::read_json(&dir.join("toy.json"))?;
+        Ok(())
+    }
+}
+
+fn data() -> Batch {
+    Batch::new((0..40).map(|v| v as f32).collect(), vec![], 1)
+}
+
+fn plan(dir: &Path) -> TrainPlan {
+    let mut plan = TrainPlan::steps(20, 4, dir);
+    plan.log_every = 3;
+    plan.checkpoint_every = 5;
+    plan.eval_every = 4;
+    plan.fingerprint = "f1".into();
+    plan
+}
+
+fn eval(m: &mut dyn GenerativeModel, step: u64, _: f64) -> anyhow::Result<Row> {
+    let mut r = Row::default();
+    r.set("step", step);
+    r.set("w", m.sample(1, None, 0)?.x[0]);
+    Ok(r)
+}
+
+/// train.csv without its seconds column.
+fn losses(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("train.csv"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            format!("{} {} {}", cells[0], cells[2], cells[3])
+        })
+        .collect()
+}
+
+#[test]
+fn a_resumed_run_writes_what_an_uninterrupted_one_does() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let straight = train(&mut Toy::new(), &data(), &plan(a.path()), &mut eval).unwrap();
+    assert_eq!(straight.evaluations.len(), 4, "steps 4, 8, 12, 16");
+
+    // Killed at step 12 (after the checkpoint of step 10), then a new process finishes it.
+    let mut first = Toy::new();
+    first.fail_at = Some(12);
+    assert!(train(&mut first, &data(), &plan(b.path()), &mut eval).is_err());
+    let resumed = train(&mut Toy::new(), &data(), &plan(b.path()), &mut eval).unwrap();
+    assert_eq!(resumed.resumed_from, Some(10));
+    assert_eq!(losses(a.path()), losses(b.path()));
+    assert_eq!(resumed.evaluations, straight.evaluations);
+    assert_eq!(resumed.final_loss.to_bits(), straight.final_loss.to_bits());
+    assert_eq!(resumed.steps, 20);
+
+    // Killed after the last checkpoint (while scoring): nothing left to train, same outcome.
+    let again = train(&mut Toy::new(), &data(), &plan(b.path()), &mut eval).unwrap();
+    assert_eq!(again.resumed_from, Some(20));
+    assert_eq!(again.final_loss.to_bits(), straight.final_loss.to_bits());
+    assert_eq!(again.evaluations, straight.evaluations);
+
+    // Another fingerprint: the checkpoint is refused, not mixed in.
+    let mut other = plan(b.path());
+    other.fingerprint = "f2".into();
+    let err = train(&mut Toy::new(), &data(), &other, &mut eval).unwrap_err();
+    assert!(err.to_string().contains("other settings"), "{err}");
+}
+
+#[test]
+fn an_absurd_loss_is_divergence_at_its_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut toy = Toy::new();
+    toy.blow_up_at = Some(7);
+    let out = train(&mut toy, &data(), &plan(dir.path()), &mut |_, _, _| Ok(())).unwrap();
+    assert_eq!(out.diverged_at, Some(7));
+    assert!(out.divergence.unwrap().contains("loss 3e10"));
+    assert_eq!(out.steps, 7);
+}
