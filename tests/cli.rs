@@ -1,6 +1,7 @@
 //! End-to-end tests of the `genbench` binary: bad input gets one clear error and exit code 2
 //! with nothing written; a tiny experiment runs, is skipped on rerun, and is reproducible.
 
+use genbench_core::results::{self, schema::col};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -190,7 +191,7 @@ fn summary_rows(path: &Path) -> Vec<Vec<(String, String)>> {
 /// Columns that measure time, which no seed can fix.
 fn timeless(row: &[(String, String)]) -> Vec<(String, String)> {
     row.iter()
-        .filter(|(k, _)| !k.contains("seconds") && k != "samples_per_second")
+        .filter(|(k, _)| !k.contains("seconds") && k != col::SAMPLES_PER_SECOND)
         .cloned()
         .collect()
 }
@@ -212,7 +213,7 @@ fn tiny_run_writes_results_skips_on_rerun_and_is_reproducible() {
     ] {
         assert!(run.join(f).exists(), "{f} missing");
     }
-    let rows = summary_rows(&out.join("summary.csv"));
+    let rows = summary_rows(&out.join(results::SUMMARY_FILE));
     assert_eq!(rows.len(), 1);
     let get = |k: &str| {
         rows[0]
@@ -221,16 +222,20 @@ fn tiny_run_writes_results_skips_on_rerun_and_is_reproducible() {
             .map(|(_, v)| v.clone())
             .unwrap()
     };
-    assert_eq!(get("family"), "gmm");
-    assert_eq!(get("nll_kind"), "exact");
-    assert_eq!(get("status"), "ok");
-    let nll: f64 = get("nll_nats").parse().unwrap();
-    let entropy: f64 = get("entropy_nats").parse().unwrap();
+    assert_eq!(get(col::FAMILY), "gmm");
+    assert_eq!(get(col::NLL_KIND), "exact");
+    assert_eq!(get(col::STATUS), "ok");
+    let nll: f64 = get(col::NLL_NATS).parse().unwrap();
+    let entropy: f64 = get(col::ENTROPY_NATS).parse().unwrap();
     assert!(
         nll > entropy - 0.1 && nll < entropy + 0.5,
         "nll {nll} vs entropy {entropy}"
     );
-    assert!(!get("fd_n").is_empty() && !get("backend").is_empty() && !get("threads").is_empty());
+    assert!(
+        !get(col::FD_N).is_empty()
+            && !get(col::BACKEND).is_empty()
+            && !get(col::THREADS).is_empty()
+    );
 
     let again = genbench(&["run", "m.toml"], dir.path());
     assert!(again.status.success());
@@ -295,17 +300,17 @@ fn eval_rescores_a_saved_run_to_the_same_numbers() {
     let read = |f: &str| -> serde_json::Value {
         serde_json::from_str(&std::fs::read_to_string(run.join(f)).unwrap()).unwrap()
     };
-    let (first, again) = (read("result.json"), read("rescore.json"));
+    let (first, again) = (read(results::RESULT_FILE), read("rescore.json"));
     for key in [
-        "nll_kind",
-        "nll_nats",
-        "fd",
-        "kid",
-        "precision",
-        "recall",
-        "density",
-        "coverage",
-        "modes_covered",
+        col::NLL_KIND,
+        col::NLL_NATS,
+        col::FD,
+        col::KID,
+        col::PRECISION,
+        col::RECALL,
+        col::DENSITY,
+        col::COVERAGE,
+        col::MODES_COVERED,
     ] {
         assert_eq!(first[key], again[key], "{key}");
     }

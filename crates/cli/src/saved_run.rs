@@ -6,6 +6,7 @@ use crate::usage::UsageError;
 use crate::{families, runner};
 use anyhow::Context;
 use genbench_core::results::Row;
+use genbench_core::results::schema::col;
 use genbench_core::{BuildContext, DeviceChoice, GenerativeModel, Seeds};
 use genbench_dataset::{DataConfig, Dataset};
 use genbench_eval::{EvalOptions, Reference, score};
@@ -182,8 +183,8 @@ pub fn rescore(run_dir: &Path, req: &EvalRequest) -> anyhow::Result<Vec<Row>> {
     let net = genbench_eval::feature_net(&run.data, experiment_dir, &run.ctx.device)?;
     let reference = Reference::new(&run.data, net.as_ref());
     let mut row = Row::default();
-    row.set("run_id", &run.run_id);
-    row.set("overrides", describe(req.overrides));
+    row.set(col::RUN_ID, &run.run_id);
+    row.set(col::OVERRIDES, describe(req.overrides));
     score::likelihood(
         run.model.as_mut(),
         &run.data,

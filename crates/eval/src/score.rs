@@ -4,6 +4,7 @@
 use crate::reference::Reference;
 use crate::{EvalOptions, FeatureSet, toy2d};
 use genbench_core::results::Row;
+use genbench_core::results::schema::col;
 use genbench_core::{Batch, DataSpec, GenerativeModel, Likelihood, SamplerVariant, Seeds};
 use genbench_dataset::Dataset;
 use std::time::Instant;
@@ -24,10 +25,10 @@ pub fn likelihood(
     };
     let started = Instant::now();
     let ll = model.log_likelihood(&test, seed)?;
-    row.set_f("ll_seconds", Some(started.elapsed().as_secs_f64()));
+    row.set_f(col::LL_SECONDS, Some(started.elapsed().as_secs_f64()));
     nll_columns(&ll, &data.spec, row);
     row.set(
-        "nll_n",
+        col::NLL_N,
         if ll.log_px_nats.is_empty() {
             String::new()
         } else {
@@ -35,15 +36,15 @@ pub fn likelihood(
         },
     );
     for (name, value) in &ll.extras {
-        row.set_f(&format!("ll_{name}"), Some(*value));
+        row.set_f(&format!("{}{name}", col::LL_EXTRA_PREFIX), Some(*value));
     }
     if let Some(density) = &data.density {
         let entropy = density.entropy().nats;
-        row.set_f("entropy_nats", Some(entropy));
+        row.set_f(col::ENTROPY_NATS, Some(entropy));
         // KL(p* ‖ model) for −log p(x); a conditional model's −log p(x | y) has no such reading.
         let marginal_nll = ll.mean_nll_nats().filter(|_| !model.is_conditional());
         row.set_f(
-            "nll_minus_entropy_nats",
+            col::NLL_MINUS_ENTROPY_NATS,
             marginal_nll.map(|nll| nll - entropy),
         );
     }
@@ -52,10 +53,10 @@ pub fn likelihood(
 
 /// The mean NLL with its kind: in nats, and in bits/dim on discrete data.
 pub fn nll_columns(ll: &Likelihood, spec: &DataSpec, row: &mut Row) {
-    row.set("nll_kind", ll.kind);
-    row.set_f("nll_nats", ll.mean_nll_nats());
+    row.set(col::NLL_KIND, ll.kind);
+    row.set_f(col::NLL_NATS, ll.mean_nll_nats());
     row.set_f(
-        "nll_bpd",
+        col::NLL_BPD,
         if spec.is_discrete() {
             ll.mean_nll_bpd(spec.dim())
         } else {
@@ -90,11 +91,11 @@ pub fn samples(
         Some(v) => model.sample_variant(&v.name, n, labels.as_deref(), seeds.stream("eval"))?,
     };
     row.set_f(
-        "samples_per_second",
+        col::SAMPLES_PER_SECOND,
         Some(n as f64 / started.elapsed().as_secs_f64().max(1e-9)),
     );
     row.set_f(
-        "evals_per_sample",
+        col::EVALS_PER_SAMPLE,
         Some(
             variant
                 .map(|v| v.evals_per_sample)
@@ -132,25 +133,25 @@ fn quality(
         let points: Vec<[f64; 2]> = (0..n)
             .map(|i| [fake.row(i)[0] as f64, fake.row(i)[1] as f64])
             .collect();
-        row.set_f("entropy_nats", Some(density.entropy().nats));
+        row.set_f(col::ENTROPY_NATS, Some(density.entropy().nats));
         row.set_f(
-            "true_logp_of_samples",
+            col::TRUE_LOGP_OF_SAMPLES,
             Some(toy2d::mean_true_log_density(&points, &|x| {
                 density.log_prob(x)
             })),
         );
         if let Some((modes, sigma)) = density.modes() {
             let cov = toy2d::mode_coverage(&points, &modes, sigma);
-            row.set("modes_covered", cov.modes_covered);
-            row.set("modes_total", cov.modes);
-            row.set_f("high_quality", Some(cov.high_quality));
+            row.set(col::MODES_COVERED, cov.modes_covered);
+            row.set(col::MODES_TOTAL, cov.modes);
+            row.set_f(col::HIGH_QUALITY, Some(cov.high_quality));
             if let Some(labels) = labels {
                 let hits = points
                     .iter()
                     .zip(labels)
                     .filter(|(p, l)| nearest(p, &modes) == **l)
                     .count();
-                row.set_f("cond_accuracy", Some(hits as f64 / n as f64));
+                row.set_f(col::COND_ACCURACY, Some(hits as f64 / n as f64));
             }
         }
         let (a, b) = (
@@ -160,11 +161,11 @@ fn quality(
         return sample_metrics(&a, &b, opts, seeds, row);
     }
     if let Some(net) = reference.features {
-        row.set_f("classifier_accuracy", Some(net.test_accuracy()));
+        row.set_f(col::CLASSIFIER_ACCURACY, Some(net.test_accuracy()));
         if let Some(labels) = labels {
             let predicted = net.classify(fake);
             let hits = predicted.iter().zip(labels).filter(|(p, l)| p == l).count();
-            row.set_f("cond_accuracy", Some(hits as f64 / n as f64));
+            row.set_f(col::COND_ACCURACY, Some(hits as f64 / n as f64));
         }
         sample_metrics(&net.features(&real), &net.features(fake), opts, seeds, row)?;
     }
@@ -181,21 +182,21 @@ pub fn sample_metrics(
     row: &mut Row,
 ) -> anyhow::Result<()> {
     let n = real.rows.min(fake.rows);
-    row.set_f("fd", Some(crate::frechet_distance(real, fake)?));
-    row.set("fd_n", format!("{}/{}", real.rows, fake.rows));
+    row.set_f(col::FD, Some(crate::frechet_distance(real, fake)?));
+    row.set(col::FD_N, format!("{}/{}", real.rows, fake.rows));
     let m = opts.kid_subset_size.min(n);
     let kid = crate::kid(real, fake, opts.kid_subsets, m, seeds.stream("eval"))?;
-    row.set_f("kid", Some(kid.mean));
-    row.set_f("kid_std", Some(kid.std));
-    row.set("kid_n", format!("{}x{}", kid.subsets, kid.subset_size));
+    row.set_f(col::KID, Some(kid.mean));
+    row.set_f(col::KID_STD, Some(kid.std));
+    row.set(col::KID_N, format!("{}x{}", kid.subsets, kid.subset_size));
     let pr = crate::precision_recall(real, fake, 3);
-    row.set_f("precision", Some(pr.precision));
-    row.set_f("recall", Some(pr.recall));
-    row.set("pr_n", format!("{}/{} k={}", real.rows, fake.rows, pr.k));
+    row.set_f(col::PRECISION, Some(pr.precision));
+    row.set_f(col::RECALL, Some(pr.recall));
+    row.set(col::PR_N, format!("{}/{} k={}", real.rows, fake.rows, pr.k));
     let dc = crate::density_coverage(real, fake, 5);
-    row.set_f("density", Some(dc.density));
-    row.set_f("coverage", Some(dc.coverage));
-    row.set("dc_n", format!("{}/{} k={}", real.rows, fake.rows, dc.k));
+    row.set_f(col::DENSITY, Some(dc.density));
+    row.set_f(col::COVERAGE, Some(dc.coverage));
+    row.set(col::DC_N, format!("{}/{} k={}", real.rows, fake.rows, dc.k));
     Ok(())
 }
 
@@ -209,9 +210,9 @@ pub fn variants(
     let mut rows = Vec::new();
     for v in model.sampler_variants() {
         let mut row = Row::default();
-        row.set("variant", &v.name);
-        row.set("knob", v.knob);
-        row.set_f("value", Some(v.value));
+        row.set(col::VARIANT, &v.name);
+        row.set(col::KNOB, v.knob);
+        row.set_f(col::VALUE, Some(v.value));
         samples(model, reference, Some(&v), opts, seeds, &mut row)?;
         rows.push(row);
     }

@@ -3,6 +3,8 @@
 //! An empty cell means "not measured" and reads as `None`, never as 0.
 
 use anyhow::Context;
+use genbench_core::results::schema::col;
+use genbench_core::results::{SUMMARY_FILE, Status};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -96,18 +98,18 @@ impl Run {
     }
 
     pub fn seed(&self) -> u64 {
-        self.get("seed")
+        self.get(col::SEED)
             .and_then(|s| s.parse().ok())
             .unwrap_or(u64::MAX)
     }
 
     pub fn ok(&self) -> bool {
-        self.s("status") != "diverged"
+        self.s(col::STATUS) != Status::Diverged.as_str()
     }
 
     /// Whether the model was conditioned on the label (its NLL is then −log p(x | y)).
     pub fn conditional(&self) -> bool {
-        self.s("conditional") == "true"
+        self.s(col::CONDITIONAL) == "true"
     }
 
     /// A CSV of this run's folder (`train.csv`, `artifacts/vae_bound.csv`, ...), if present.
@@ -120,24 +122,24 @@ impl Run {
         self.dir
             .join(relative)
             .is_file()
-            .then(|| format!("runs/{}/{}", self.s("run_id"), relative))
+            .then(|| format!("runs/{}/{}", self.s(col::RUN_ID), relative))
     }
 }
 
 /// Every run of `experiment_dir/summary.csv`, or an error naming the missing file.
 pub fn read_runs(experiment_dir: &Path) -> anyhow::Result<Vec<Run>> {
-    let path = experiment_dir.join("summary.csv");
+    let path = experiment_dir.join(SUMMARY_FILE);
     let table = Table::read(&path)?.with_context(|| format!("{} not found", path.display()))?;
     let mut runs: Vec<Run> = table
         .records()
         .into_iter()
-        .filter(|f| f.get("run_id").is_some_and(|id| !id.is_empty()))
+        .filter(|f| f.get(col::RUN_ID).is_some_and(|id| !id.is_empty()))
         .map(|fields| {
-            let dir = experiment_dir.join("runs").join(&fields["run_id"]);
+            let dir = experiment_dir.join("runs").join(&fields[col::RUN_ID]);
             Run { fields, dir }
         })
         .collect();
-    runs.sort_by(|a, b| a.s("run_id").cmp(b.s("run_id")));
-    runs.dedup_by(|a, b| a.s("run_id") == b.s("run_id"));
+    runs.sort_by(|a, b| a.s(col::RUN_ID).cmp(b.s(col::RUN_ID)));
+    runs.dedup_by(|a, b| a.s(col::RUN_ID) == b.s(col::RUN_ID));
     Ok(runs)
 }

@@ -2,6 +2,7 @@
 //! over seeds (mean, 95% Student-t interval) by `genbench_eval::stats::summarize`.
 
 use crate::data::Run;
+use genbench_core::results::schema::{NLL_KIND_DIVERGED, col, metric_of};
 use genbench_eval::stats::{SeedSummary, summarize};
 use std::collections::BTreeMap;
 
@@ -14,22 +15,14 @@ pub fn family_rank(family_order: &[&str], family: &str) -> usize {
         .unwrap_or(family_order.len())
 }
 
-/// Which way a metric improves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Better {
-    Lower,
-    Higher,
-    /// Descriptive columns (parameters): no best value.
-    Neither,
-}
+pub use genbench_core::results::schema::Direction;
 
-impl Better {
-    pub fn arrow(self) -> &'static str {
-        match self {
-            Better::Lower => " ↓",
-            Better::Higher => " ↑",
-            Better::Neither => "",
-        }
+/// The table header's mark for `direction`.
+pub fn arrow(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Lower => " ↓",
+        Direction::Higher => " ↑",
+        Direction::Neither => "",
     }
 }
 
@@ -40,62 +33,53 @@ pub struct Metric {
     pub key: &'static str,
     /// Header text in REPORT.md and on the plots.
     pub label: &'static str,
-    pub better: Better,
+    /// Which way it improves (the schema's metric table says).
+    pub better: Direction,
     /// A quality score drawn as a bar chart.
     pub bar: bool,
 }
 
-const fn m(key: &'static str, label: &'static str, better: Better, bar: bool) -> Metric {
+/// The table column for schema column `key`, its direction from the schema's metric table.
+fn m(key: &'static str, label: &'static str, bar: bool) -> Metric {
     Metric {
         key,
         label,
-        better,
+        better: metric_of(key).map_or(Direction::Neither, |m| m.direction),
         bar,
     }
 }
 
 /// The table's columns for an image dataset (`images`) or a 2-D one, NLL first.
 pub fn metrics(images: bool) -> Vec<Metric> {
-    use Better::*;
     let mut v = vec![if images {
-        m("nll_bpd", "NLL (bits/dim)", Lower, true)
+        m(col::NLL_BPD, "NLL (bits/dim)", true)
     } else {
-        m("nll_nats", "NLL (nats)", Lower, true)
+        m(col::NLL_NATS, "NLL (nats)", true)
     }];
     if !images {
-        v.push(m(
-            "nll_minus_entropy_nats",
-            "NLL − H(p*) (nats)",
-            Lower,
-            false,
-        ));
+        v.push(m(col::NLL_MINUS_ENTROPY_NATS, "NLL − H(p*) (nats)", false));
     }
-    v.push(m(
-        "fd",
-        if images { "FID-approx" } else { "FD" },
-        Lower,
-        true,
-    ));
+    v.push(m(col::FD, if images { "FID-approx" } else { "FD" }, true));
     v.extend([
-        m("kid", "KID", Lower, true),
-        m("precision", "precision", Higher, true),
-        m("recall", "recall", Higher, true),
-        m("density", "density", Higher, true),
-        m("coverage", "coverage", Higher, true),
+        m(col::KID, "KID", true),
+        m(col::PRECISION, "precision", true),
+        m(col::RECALL, "recall", true),
+        m(col::DENSITY, "density", true),
+        m(col::COVERAGE, "coverage", true),
     ]);
     if !images {
         v.extend([
-            m("true_logp_of_samples", "log p*(samples)", Higher, true),
-            m("modes_covered", "modes covered", Higher, false),
-            m("high_quality", "high quality", Higher, false),
+            m(col::TRUE_LOGP_OF_SAMPLES, "log p*(samples)", true),
+            m(col::MODES_COVERED, "modes covered", false),
+            m(col::HIGH_QUALITY, "high quality", false),
         ]);
     }
     v.extend([
-        m("cond_accuracy", "cond. accuracy", Higher, true),
-        m("params", "params", Neither, false),
-        m("train_seconds", "train s", Lower, false),
-        m("samples_per_second", "samples/s", Higher, false),
-        m("evals_per_sample", "evals/sample", Lower, false),
+        m(col::COND_ACCURACY, "cond. accuracy", true),
+        m(col::PARAMS, "params", false),
+        m(col::TRAIN_SECONDS, "train s", false),
+        m(col::SAMPLES_PER_SECOND, "samples/s", false),
+        m(col::EVALS_PER_SAMPLE, "evals/sample", false),
     ]);
     v
 }
@@ -155,9 +139,11 @@ impl ModelRuns {
     pub fn nll_kinds(&self) -> Vec<String> {
         let mut kinds: Vec<String> = Vec::new();
         for r in &self.runs {
-            let k = r
-                .get("nll_kind")
-                .unwrap_or(if r.ok() { "unavailable" } else { "diverged" });
+            let k = r.get(col::NLL_KIND).unwrap_or(if r.ok() {
+                "unavailable"
+            } else {
+                NLL_KIND_DIVERGED
+            });
             let k = if r.conditional() && nll_class(k, false).is_some() {
                 format!("{k} | y")
             } else {
@@ -174,7 +160,7 @@ impl ModelRuns {
     pub fn nll_class(&self) -> Option<&'static str> {
         let classes: Vec<Option<&'static str>> = self
             .ok_runs()
-            .map(|r| nll_class(r.s("nll_kind"), r.conditional()))
+            .map(|r| nll_class(r.s(col::NLL_KIND), r.conditional()))
             .collect();
         let first = *classes.first()?;
         classes
@@ -215,7 +201,7 @@ pub fn group(runs: &[Run], family_order: &[&str]) -> BTreeMap<String, Vec<ModelR
     let mut by_key: BTreeMap<(String, String), Vec<Run>> = BTreeMap::new();
     for r in runs {
         by_key
-            .entry((r.s("dataset").to_string(), r.s("model").to_string()))
+            .entry((r.s(col::DATASET).to_string(), r.s(col::MODEL).to_string()))
             .or_default()
             .push(r.clone());
     }
@@ -224,17 +210,17 @@ pub fn group(runs: &[Run], family_order: &[&str]) -> BTreeMap<String, Vec<ModelR
         runs.sort_by(|a, b| {
             a.seed()
                 .cmp(&b.seed())
-                .then_with(|| a.s("run_id").cmp(b.s("run_id")))
+                .then_with(|| a.s(col::RUN_ID).cmp(b.s(col::RUN_ID)))
         });
         let first = runs.iter().find(|r| r.ok()).unwrap_or(&runs[0]).clone();
         out.entry(dataset.clone()).or_default().push(ModelRuns {
             dataset,
             model,
-            family: first.s("family").to_string(),
-            family_rank: family_rank(family_order, first.s("family")),
-            arch: first.s("arch").to_string(),
-            paper: first.s("paper").to_string(),
-            year: first.get("year").and_then(|y| y.parse().ok()),
+            family: first.s(col::FAMILY).to_string(),
+            family_rank: family_rank(family_order, first.s(col::FAMILY)),
+            arch: first.s(col::ARCH).to_string(),
+            paper: first.s(col::PAPER).to_string(),
+            year: first.get(col::YEAR).and_then(|y| y.parse().ok()),
             runs,
         });
     }
@@ -260,7 +246,7 @@ pub fn is_images(dataset: &str) -> bool {
 /// count. NLLs are compared within one class (see [`nll_class`]): the best −log p(x) and,
 /// separately, the best −log p(x | y).
 pub fn best(models: &[ModelRuns], metric: &Metric) -> Vec<usize> {
-    if metric.better == Better::Neither {
+    if metric.better == Direction::Neither {
         return Vec::new();
     }
     let means: Vec<Option<f64>> = models
@@ -287,9 +273,9 @@ pub fn best(models: &[ModelRuns], metric: &Metric) -> Vec<usize> {
 }
 
 /// Indices holding the best of the present `values` (all ties); none when fewer than two count.
-fn best_of(values: &[Option<f64>], better: Better) -> Vec<usize> {
+fn best_of(values: &[Option<f64>], better: Direction) -> Vec<usize> {
     let pick = |a: f64, b: f64| {
-        if better == Better::Lower {
+        if better == Direction::Lower {
             a.min(b)
         } else {
             a.max(b)

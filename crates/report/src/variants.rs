@@ -2,6 +2,8 @@
 //! over seeds like the main table.
 
 use crate::model::ModelRuns;
+use genbench_core::results::VARIANTS_FILE;
+use genbench_core::results::schema::col;
 use genbench_eval::stats::{SeedSummary, summarize};
 
 /// One knob setting of one model: the knob's value and each requested column over seeds.
@@ -21,14 +23,14 @@ pub fn points(
     // (value, per column: values over seeds)
     let mut acc: Vec<(f64, Vec<Vec<f64>>)> = Vec::new();
     for run in model.ok_runs() {
-        let Some(table) = run.table("variants.csv")? else {
+        let Some(table) = run.table(VARIANTS_FILE)? else {
             continue;
         };
         for i in 0..table.rows.len() {
-            if table.get(i, "knob") != Some(knob) {
+            if table.get(i, col::KNOB) != Some(knob) {
                 continue;
             }
-            let Some(value) = table.num(i, "value") else {
+            let Some(value) = table.num(i, col::VALUE) else {
                 continue;
             };
             let slot = match acc.iter().position(|(v, _)| *v == value) {

@@ -5,16 +5,20 @@ use super::RunOptions;
 use super::files::{samples_file, save_samples, write_density_grid};
 use crate::families;
 use crate::manifest::{Plan, RunSpec};
-use genbench_core::results::{self, Provenance, Row, RunIdentity};
+use genbench_core::results::schema::{self, col};
+use genbench_core::results::{
+    self, METRICS_FILE, Provenance, RESULT_FILE, Row, RunIdentity, RunResult, Status, VARIANTS_FILE,
+};
 use genbench_core::{
-    Batch, Budget, BuildContext, GenerativeModel, Seeds, TrainOutcome, TrainPlan, fsutil, train,
+    Batch, Budget, BuildContext, GenerativeModel, LikelihoodKind, Seeds, TrainOutcome, TrainPlan,
+    fsutil, train,
 };
 use genbench_dataset::Dataset;
 use genbench_eval::{Reference, score};
 use std::path::Path;
 use std::time::Instant;
 
-/// Train and score `run` into `dir`; returns its result row (also in `dir/result.json`).
+/// Train and score `run` into `dir`; returns its result (also in `dir/result.json`).
 pub fn execute(
     plan: &Plan,
     run: &RunSpec,
@@ -22,7 +26,7 @@ pub fn execute(
     dir: &Path,
     prov: &Provenance,
     opts: &RunOptions,
-) -> anyhow::Result<Row> {
+) -> anyhow::Result<RunResult> {
     let wall = Instant::now();
     let data = reference.data;
     let seeds = Seeds::new(run.seed);
@@ -33,23 +37,47 @@ pub fn execute(
     write_config(dir, plan, run, &ctx, &identity, config_json, prov)?;
 
     let outcome = train_run(model.as_mut(), plan, run, data, seeds, dir, opts)?;
-    let mut row = outcome_row(&identity, model.as_ref(), &outcome, prov, data)?;
-    if outcome.diverged_at.is_none() {
-        score_and_draw(model.as_mut(), reference, plan, &seeds, dir, &mut row)?;
+    let mut result = RunResult {
+        identity,
+        conditional: model.is_conditional(),
+        status: if outcome.diverged_at.is_some() {
+            Status::Diverged
+        } else {
+            Status::Ok
+        },
+        diverged_at: outcome.diverged_at,
+        steps: outcome.steps,
+        train_seconds: outcome.train_seconds,
+        provenance: prov.clone(),
+        params: model.num_params(),
+        preprocessing: data.preprocessing.clone(),
+        final_train_loss: Some(outcome.final_loss).filter(|l| l.is_finite()),
+        scores: Row::default(),
+        wall_seconds: None,
+    };
+    if result.status == Status::Ok {
+        score_and_draw(
+            model.as_mut(),
+            reference,
+            plan,
+            &seeds,
+            dir,
+            &mut result.scores,
+        )?;
     } else {
-        row.set("nll_kind", "diverged");
+        result.scores.set(col::NLL_KIND, schema::NLL_KIND_DIVERGED);
     }
-    row.set_f("wall_seconds", Some(wall.elapsed().as_secs_f64()));
+    result.wall_seconds = Some(wall.elapsed().as_secs_f64());
 
     let mut periodic = outcome.evaluations.clone();
-    periodic.push(final_metrics(&row, &outcome));
-    results::write_rows(&dir.join("metrics.csv"), &periodic)?;
-    row.save(&dir.join("result.json"))?;
+    periodic.push(final_metrics(&result)?);
+    results::write_rows(&dir.join(METRICS_FILE), &periodic)?;
+    result.save(&dir.join(RESULT_FILE))?;
     // After result.json: a kill before this line leaves a finished run with its checkpoint.
     if !plan.eval.keep_checkpoint {
         fsutil::remove_any(&dir.join("checkpoint"));
     }
-    Ok(row)
+    Ok(result)
 }
 
 /// What a family constructor gets: the data's spec, the device seeded from the run's seed, the
@@ -160,44 +188,12 @@ fn periodic_nll(
     seconds: f64,
 ) -> anyhow::Result<Row> {
     let mut r = Row::default();
-    r.set("step", step);
-    r.set_f("train_seconds", Some(seconds));
+    r.set(col::STEP, step);
+    r.set_f(col::TRAIN_SECONDS, Some(seconds));
     let ll = model.log_likelihood(eval_set, seed)?;
     score::nll_columns(&ll, &data.spec, &mut r);
-    r.set("nll_n", eval_set.len());
+    r.set(col::NLL_N, eval_set.len());
     Ok(r)
-}
-
-/// The result row before scoring: who the run is, how training went, where it ran.
-fn outcome_row(
-    identity: &RunIdentity,
-    model: &dyn GenerativeModel,
-    outcome: &TrainOutcome,
-    prov: &Provenance,
-    data: &Dataset,
-) -> anyhow::Result<Row> {
-    let mut row = Row::record(identity)?;
-    row.set("conditional", model.is_conditional());
-    let status = if outcome.diverged_at.is_some() {
-        "diverged"
-    } else {
-        "ok"
-    };
-    row.set("status", status);
-    row.set(
-        "diverged_at",
-        outcome
-            .diverged_at
-            .map(|s| s.to_string())
-            .unwrap_or_default(),
-    );
-    row.set("steps", outcome.steps);
-    row.set_f("train_seconds", Some(outcome.train_seconds));
-    row.extend(Row::record(prov)?);
-    row.set("params", model.num_params());
-    row.set("preprocessing", &data.preprocessing);
-    row.set_f("final_train_loss", Some(outcome.final_loss));
-    Ok(row)
 }
 
 /// The final evaluation (likelihood, samples, sampler variants) into `row`, and the run's
@@ -217,25 +213,26 @@ fn score_and_draw(
     save_samples(&fake, data, &dir.join(samples_file(data)))?;
     let variants = score::variants(model, reference, &plan.eval, seeds)?;
     if !variants.is_empty() {
-        results::write_rows(&dir.join("variants.csv"), &variants)?;
+        results::write_rows(&dir.join(VARIANTS_FILE), &variants)?;
     }
     let artifacts = dir.join("artifacts");
     model.write_artifacts(&data.test.head(16), &artifacts, eval_seed)?;
-    if row.get("nll_kind") == Some("exact") && !model.is_conditional() {
+    let kind = row.get(col::NLL_KIND).and_then(LikelihoodKind::parse);
+    if kind == Some(LikelihoodKind::Exact) && !model.is_conditional() {
         write_density_grid(model, data, &artifacts.join("model_density.csv"), eval_seed)?;
     }
     Ok(())
 }
 
 /// metrics.csv's last row: the final step and its training seconds, then every measured column
-/// of the result row (not the run's identity, provenance or data description).
-fn final_metrics(row: &Row, outcome: &TrainOutcome) -> Row {
+/// of the result (not the run's identity, provenance or data description).
+fn final_metrics(result: &RunResult) -> anyhow::Result<Row> {
     let mut skip = results::columns_of::<RunIdentity>();
     skip.extend(results::columns_of::<Provenance>());
-    skip.extend(["preprocessing", "steps", "train_seconds"].map(String::from));
+    skip.extend([col::PREPROCESSING, col::STEPS, col::TRAIN_SECONDS].map(String::from));
     let mut last = Row::default();
-    last.set("step", outcome.steps);
-    last.set_f("train_seconds", Some(outcome.train_seconds));
-    last.extend(row.without(&skip));
-    last
+    last.set(col::STEP, result.steps);
+    last.set_f(col::TRAIN_SECONDS, Some(result.train_seconds));
+    last.extend(result.row()?.without(&skip));
+    Ok(last)
 }

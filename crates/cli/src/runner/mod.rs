@@ -6,7 +6,8 @@ mod files;
 use crate::manifest::{Plan, RunSpec};
 use crate::usage::UsageError;
 use anyhow::Context;
-use genbench_core::results::{self, Provenance, Row};
+use genbench_core::results::schema::col;
+use genbench_core::results::{self, Provenance, RunResult, SUMMARY_FILE};
 use genbench_core::{burn::prelude::Device, fsutil};
 use genbench_dataset::Dataset;
 use genbench_eval::{FeatureNet, Reference};
@@ -109,7 +110,7 @@ pub fn run_plan(plan: &Plan, opts: &RunOptions) -> anyhow::Result<RunReport> {
     let rows = results::write_summary(&plan.output)?;
     eprintln!(
         "{}: {} rows",
-        plan.output.join("summary.csv").display(),
+        plan.output.join(SUMMARY_FILE).display(),
         rows
     );
     Ok(report)
@@ -178,24 +179,24 @@ fn git_commit() -> String {
 }
 
 /// The run's result in one line for the terminal.
-fn one_line(row: &Row) -> String {
+fn one_line(result: &RunResult) -> String {
+    let row = &result.scores;
     let g = |k: &str| row.get(k).unwrap_or("").to_string();
     let short = |k: &str| {
         row.get(k)
             .and_then(|v| v.parse::<f64>().ok())
-            .map(|v| format!("{v:.4}"))
-            .unwrap_or_else(|| "-".into())
+            .map_or_else(|| "-".into(), |v| format!("{v:.4}"))
     };
     format!(
-        "{}  nll({}) {} nats{}  fd {}  train {}s",
-        g("status"),
-        g("nll_kind"),
-        short("nll_nats"),
-        row.get("nll_bpd")
+        "{}  nll({}) {} nats{}  fd {}  train {:.4}s",
+        result.status.as_str(),
+        g(col::NLL_KIND),
+        short(col::NLL_NATS),
+        row.get(col::NLL_BPD)
             .filter(|v| !v.is_empty())
-            .map(|_| format!(" = {} bpd", short("nll_bpd")))
+            .map(|_| format!(" = {} bpd", short(col::NLL_BPD)))
             .unwrap_or_default(),
-        short("fd"),
-        short("train_seconds")
+        short(col::FD),
+        result.train_seconds
     )
 }

@@ -1,7 +1,7 @@
 //! Bar charts: one panel per metric, one bar per model (mean over seeds) with its 95% interval.
 
 use super::{Figure, PlotResult, caption_font, family_color, note, title_font};
-use crate::model::{Better, Metric, ModelRuns};
+use crate::model::{Direction, Metric, ModelRuns};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -72,7 +72,7 @@ impl MetricBars {
         let metric = Metric {
             key: "",
             label,
-            better: Better::Neither,
+            better: Direction::Neither,
             bar: true,
         };
         Self {
@@ -133,9 +133,9 @@ fn draw_panel<DB: DrawingBackend>(
         "{}{}",
         panel.metric.label,
         match panel.metric.better {
-            Better::Lower => " (lower is better)",
-            Better::Higher => " (higher is better)",
-            Better::Neither => "",
+            Direction::Lower => " (lower is better)",
+            Direction::Higher => " (higher is better)",
+            Direction::Neither => "",
         }
     );
     let mut chart = ChartBuilder::on(area)

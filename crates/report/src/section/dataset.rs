@@ -9,6 +9,7 @@ use crate::plot::curves::{SeedLog, TrainingCurves};
 use crate::plot::model_color;
 use crate::plot::scatter::{Pt, Series, XyFigure, XyPanel};
 use crate::variants;
+use genbench_core::results::schema::col;
 
 /// The first non-empty value of `key` over the models' runs.
 pub fn first<'a>(models: &'a [ModelRuns], key: &str) -> Option<&'a str> {
@@ -22,18 +23,18 @@ pub fn write(ctx: &mut Context, dataset: &str, models: &[ModelRuns]) -> anyhow::
     let images = is_images(dataset);
     let ds = slug(dataset);
     ctx.line(&format!("## Dataset: {dataset}\n"));
-    if let Some(p) = first(models, "preprocessing") {
+    if let Some(p) = first(models, col::PREPROCESSING) {
         ctx.line(&format!("Data: {}.  ", cell(p)));
     }
     if images {
-        let acc = first(models, "classifier_accuracy")
+        let acc = first(models, col::CLASSIFIER_ACCURACY)
             .map(|a| format!(" (its test accuracy: {a})"))
             .unwrap_or_default();
         ctx.line(&format!(
             "NLL in bits/dim of the discrete pixel levels. FID-approx: the Fréchet distance between real and generated images in the features of genbench's own classifier{acc}, not Inception's; compare it within this report only.  "
         ));
     } else {
-        let h = first(models, "entropy_nats").and_then(crate::data::parse_finite);
+        let h = first(models, col::ENTROPY_NATS).and_then(crate::data::parse_finite);
         match h {
             Some(h) => ctx.line(&format!(
                 "NLL in nats per point. The true density's entropy H(p*) = {} nats is the lowest expected NLL any model can reach; NLL − H(p*) is the KL divergence from p* to the model (for exact NLLs). FD: Fréchet distance on the raw coordinates.  ",
@@ -43,11 +44,11 @@ pub fn write(ctx: &mut Context, dataset: &str, models: &[ModelRuns]) -> anyhow::
         }
     }
     let sizes: Vec<String> = [
-        ("fd_n", "FD"),
-        ("kid_n", "KID"),
-        ("pr_n", "precision/recall"),
-        ("dc_n", "density/coverage"),
-        ("nll_n", "NLL"),
+        (col::FD_N, "FD"),
+        (col::KID_N, "KID"),
+        (col::PR_N, "precision/recall"),
+        (col::DC_N, "density/coverage"),
+        (col::NLL_N, "NLL"),
     ]
     .iter()
     .filter_map(|(k, name)| first(models, k).map(|n| format!("{name} n = {n}")))
@@ -67,13 +68,13 @@ pub fn write(ctx: &mut Context, dataset: &str, models: &[ModelRuns]) -> anyhow::
             absent.join(", ")
         ));
     }
-    let entropy = first(models, "entropy_nats").and_then(crate::data::parse_finite);
+    let entropy = first(models, col::ENTROPY_NATS).and_then(crate::data::parse_finite);
     if let (false, Some(h)) = (images, entropy) {
         for m in models
             .iter()
             .filter(|m| m.nll_class() == Some(crate::model::NLL_MARGINAL))
         {
-            let s = m.summary("nll_nats");
+            let s = m.summary(col::NLL_NATS);
             // Even the interval's upper end below H(p*): no exact NLL or upper bound can be.
             if s.n > 0 && s.ci95_high.max(s.mean) < h {
                 ctx.line(&format!(
@@ -91,8 +92,8 @@ pub fn write(ctx: &mut Context, dataset: &str, models: &[ModelRuns]) -> anyhow::
             ctx.line(&format!(
                 "- {} seed {} diverged at step {}.",
                 m.model,
-                r.s("seed"),
-                r.get("diverged_at").unwrap_or("?")
+                r.s(col::SEED),
+                r.get(col::DIVERGED_AT).unwrap_or("?")
             ));
         }
     }
@@ -144,12 +145,12 @@ fn tradeoffs(
         })
         .collect();
     for (m, &k) in models.iter().zip(&shade) {
-        let (e, f) = (m.summary("evals_per_sample"), m.summary("fd"));
+        let (e, f) = (m.summary(col::EVALS_PER_SAMPLE), m.summary(col::FD));
         let mut points = Vec::new();
         if e.n > 0 && f.n > 0 {
             points.push(Pt::new(e.mean, f.mean).interval(f.ci95_low, f.ci95_high));
         }
-        for v in variants::points(m, "ddim_steps", &["evals_per_sample", "fd"])? {
+        for v in variants::points(m, "ddim_steps", &[col::EVALS_PER_SAMPLE, col::FD])? {
             if v.columns[0].n > 0 && v.columns[1].n > 0 {
                 points.push(
                     Pt::new(v.columns[0].mean, v.columns[1].mean)
@@ -182,7 +183,7 @@ fn tradeoffs(
             "{dataset}: no run recorded both evals_per_sample and fd (quality-vs-cost plot)"
         ));
     }
-    let nll_key = if images { "nll_bpd" } else { "nll_nats" };
+    let nll_key = if images { col::NLL_BPD } else { col::NLL_NATS };
     let unit = if images { "bits/dim" } else { "nats" };
     let mut ql = XyPanel::new(
         format!("{fd_label} vs NLL (one point per model)"),
@@ -193,7 +194,7 @@ fn tradeoffs(
         if m.nll_class().is_none() {
             continue;
         }
-        let (n, f) = (m.summary(nll_key), m.summary("fd"));
+        let (n, f) = (m.summary(nll_key), m.summary(col::FD));
         if n.n > 0 && f.n > 0 {
             let p = Pt::new(n.mean, f.mean)
                 .interval(f.ci95_low, f.ci95_high)
@@ -207,7 +208,7 @@ fn tradeoffs(
             });
         }
     }
-    let entropy = first(models, "entropy_nats").and_then(crate::data::parse_finite);
+    let entropy = first(models, col::ENTROPY_NATS).and_then(crate::data::parse_finite);
     if let (false, false, Some(h)) = (ql.is_empty(), images, entropy) {
         let ys: Vec<f64> = ql
             .series
@@ -257,13 +258,13 @@ fn curves(ctx: &mut Context, dataset: &str, models: &[ModelRuns]) -> anyhow::Res
         for r in &m.runs {
             match r.table("train.csv")? {
                 Some(table) => logs.push(SeedLog {
-                    seed: r.s("seed").to_string(),
+                    seed: r.s(col::SEED).to_string(),
                     table,
                 }),
                 None => ctx.missing(format!(
                     "{} on {dataset}, seed {}: train.csv",
                     m.model,
-                    r.s("seed")
+                    r.s(col::SEED)
                 )),
             }
         }

@@ -9,6 +9,7 @@ use crate::plot::scatter::{Pt, Series, XyFigure, XyPanel};
 use crate::plot::series_color;
 use crate::plot::toy2d::Trajectory;
 use crate::variants;
+use genbench_core::results::schema::col;
 use std::collections::BTreeMap;
 
 /// The most time steps shown in a trajectory figure.
@@ -74,7 +75,7 @@ pub fn ink_drop(
                 ctx.line(&format!(
                     "{} on {ds} (seed {}), {what}:  \n![{what}]({png})\n",
                     cell(&m.model),
-                    run.s("seed")
+                    run.s(col::SEED)
                 ));
             } else if let Some(table) = run.table(&format!("artifacts/{file}.csv"))? {
                 let mut steps = by_time(&table);
@@ -103,7 +104,7 @@ pub fn ink_drop(
                 };
                 let ((x0, x1), (y0, y1)) = (quantiles(0), quantiles(1));
                 let fig = Trajectory {
-                    title: format!("{ds}: {} {what}, seed {}", m.model, run.s("seed")),
+                    title: format!("{ds}: {} {what}, seed {}", m.model, run.s(col::SEED)),
                     panels: steps
                         .into_iter()
                         .map(|(t, p)| (format!("t = {t}"), p))
@@ -151,7 +152,7 @@ pub fn conditioning(
             "cond. accuracy (higher is better)",
         );
         for (i, m) in models.iter().enumerate() {
-            let pts = variants::points(m, "guidance_scale", &["fd", "cond_accuracy"])?;
+            let pts = variants::points(m, "guidance_scale", &[col::FD, col::COND_ACCURACY])?;
             let to_pts = |c: usize| -> Vec<Pt> {
                 pts.iter()
                     .filter(|v| v.columns[c].n > 0)
@@ -217,7 +218,7 @@ pub fn conditioning(
                     "{} on {} (seed {}), `{n}`:  \n![{n}]({f})\n",
                     cell(&m.model),
                     m.dataset,
-                    run.s("seed")
+                    run.s(col::SEED)
                 ));
             }
         }

@@ -7,6 +7,7 @@ use crate::format::cell;
 use crate::model::{ModelRuns, is_images, slug};
 use crate::plot::family_color;
 use crate::plot::scatter::{Pt, Series, XyFigure, XyPanel};
+use genbench_core::results::schema::col;
 use std::collections::BTreeMap;
 
 fn distinct(runs: &[Run], key: &str) -> Vec<String> {
@@ -21,7 +22,7 @@ fn distinct(runs: &[Run], key: &str) -> Vec<String> {
 }
 
 pub fn head(ctx: &mut Context, runs: &[Run], groups: &BTreeMap<String, Vec<ModelRuns>>) {
-    let experiment = distinct(runs, "experiment");
+    let experiment = distinct(runs, col::EXPERIMENT);
     let name = if experiment.is_empty() {
         "genbench".to_string()
     } else {
@@ -40,9 +41,9 @@ pub fn head(ctx: &mut Context, runs: &[Run], groups: &BTreeMap<String, Vec<Model
         groups.keys().cloned().collect::<Vec<_>>().join(", ")
     ));
     for (key, label) in [
-        ("commit", "genbench commit"),
-        ("backend", "backend"),
-        ("threads", "threads"),
+        (col::COMMIT, "genbench commit"),
+        (col::BACKEND, "backend"),
+        (col::THREADS, "threads"),
     ] {
         let v = distinct(runs, key);
         ctx.line(&format!(
@@ -54,7 +55,7 @@ pub fn head(ctx: &mut Context, runs: &[Run], groups: &BTreeMap<String, Vec<Model
             }
         ));
     }
-    let seeds = distinct(runs, "seed");
+    let seeds = distinct(runs, col::SEED);
     ctx.line(&format!("- Seeds: {}\n", seeds.join(", ")));
     ctx.line("Each number is a mean over seeds ± the half-width of its 95% Student-t interval (n − 1 degrees of freedom). NLL kinds: `exact` (log-likelihood of the test data), `dequantized` (flows: the discrete likelihood through uniform dequantization, a bound), `elbo` (an upper bound on the NLL), `iwae-K` (a tighter upper bound with K importance samples), `vlb-T` (diffusion's variational bound over T steps), `unavailable` (the model has no tractable likelihood; GANs).\n");
 }
@@ -95,11 +96,14 @@ pub fn history(ctx: &mut Context, groups: &BTreeMap<String, Vec<ModelRuns>>) -> 
     for (ds, models) in groups {
         let images = is_images(ds);
         let (nll_key, unit, fd) = if images {
-            ("nll_bpd", "bits/dim", "FID-approx")
+            (col::NLL_BPD, "bits/dim", "FID-approx")
         } else {
-            ("nll_nats", "nats", "FD")
+            (col::NLL_NATS, "nats", "FD")
         };
-        for (key, label) in [("fd", fd.to_string()), (nll_key, format!("NLL ({unit})"))] {
+        for (key, label) in [
+            (col::FD, fd.to_string()),
+            (nll_key, format!("NLL ({unit})")),
+        ] {
             let mut panel = XyPanel::new(
                 format!("{ds}: {label} by paper year"),
                 "year of the model's paper",

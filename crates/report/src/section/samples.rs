@@ -5,6 +5,7 @@ use crate::context::Context;
 use crate::format::cell;
 use crate::model::{ModelRuns, slug};
 use crate::plot::toy2d::{DensityPanels, Grid, ModelPanel};
+use genbench_core::results::schema::col;
 
 pub fn samples(
     ctx: &mut Context,
@@ -26,7 +27,7 @@ pub fn samples(
                     rows.push_str(&format!(
                         "| {} (seed {}) | ![{} samples]({f}) |\n",
                         cell(&m.model),
-                        r.s("seed"),
+                        r.s(col::SEED),
                         cell(&m.model)
                     ));
                 }
@@ -85,7 +86,7 @@ pub fn samples(
             None => None,
         };
         panels.push(ModelPanel {
-            title: format!("{} (seed {})", m.model, run.s("seed")),
+            title: format!("{} (seed {})", m.model, run.s(col::SEED)),
             samples,
             labels,
             density,
@@ -127,7 +128,7 @@ pub fn family_figures(ctx: &mut Context, models: &[ModelRuns]) {
                 lines.push(format!(
                     "- {} (seed {}), `{n}`:  \n  ![{}: {n}]({f})",
                     m.model,
-                    run.s("seed"),
+                    run.s(col::SEED),
                     m.model
                 ));
             }

@@ -3,6 +3,7 @@
 
 use crate::format::{cell, count, interval};
 use crate::model::{Metric, ModelRuns, best, metrics};
+use genbench_core::results::schema::col;
 
 /// The markdown table of `models` on one dataset (columns some model measured) and the list
 /// of columns nobody measured.
@@ -13,7 +14,7 @@ pub fn table(models: &[ModelRuns], images: bool) -> (String, Vec<&'static str>) 
         .partition(|m| models.iter().any(|r| r.summary(m.key).n > 0));
     let mut out = String::from("| model | family · year | seeds | NLL kind |");
     for m in &shown {
-        out.push_str(&format!(" {}{} |", m.label, m.better.arrow()));
+        out.push_str(&format!(" {}{} |", m.label, crate::model::arrow(m.better)));
     }
     out.push_str("\n|---|---|---|---|");
     for _ in &shown {
@@ -39,7 +40,7 @@ pub fn table(models: &[ModelRuns], images: bool) -> (String, Vec<&'static str>) 
         ));
         for (m, marked) in shown.iter().zip(&marks) {
             let s = model.summary(m.key);
-            let text = if m.key == "params" {
+            let text = if m.key == col::PARAMS {
                 count(&s)
             } else {
                 interval(&s, seeds)

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use genbench_core::results;
+use genbench_core::results::schema::col;
 use genbench_core::seed::Rng;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
@@ -11,11 +12,18 @@ use std::path::Path;
 
 pub type Row = BTreeMap<String, String>;
 
-/// Writes `rows` as summary.csv the way the runner does (sorted by run_id).
+/// Writes each row as its run's result.json, then summary.csv with the runner's own
+/// [`results::write_summary`] (which reads them back as typed results, sorted by run id).
 pub fn write_summary(dir: &Path, rows: &[Row]) {
-    let mut rows = rows.to_vec();
-    rows.sort_by(|a, b| a["run_id"].cmp(&b["run_id"]));
-    write_summary_in_order(dir, &rows);
+    for r in rows {
+        let row = results::Row(r.clone().into_iter().collect());
+        let path = dir
+            .join("runs")
+            .join(&r[col::RUN_ID])
+            .join(results::RESULT_FILE);
+        row.save(&path).unwrap();
+    }
+    results::write_summary(dir).unwrap();
 }
 
 /// Writes `rows` as summary.csv in the given order (a concatenation of shards' summaries), with
@@ -164,39 +172,39 @@ pub fn write_fixture(dir: &Path, seeds: &[u64], keep: &dyn Fn(&str) -> bool) -> 
                 let mut set = |k: &str, v: String| {
                     r.insert(k.to_string(), v);
                 };
-                set("run_id", run_id.clone());
-                set("experiment", "fixture".into());
-                set("family", spec.family.into());
-                set("model", spec.model.into());
-                set("arch", format!("{} arch", spec.model));
-                set("paper", spec.paper.into());
-                set("year", spec.year.into());
-                set("dataset", dataset.into());
-                set("seed", seed.to_string());
-                set("conditional", (spec.family == "diffusion").to_string());
-                set("status", if diverged { "diverged" } else { "ok" }.into());
+                set(col::RUN_ID, run_id.clone());
+                set(col::EXPERIMENT, "fixture".into());
+                set(col::FAMILY, spec.family.into());
+                set(col::MODEL, spec.model.into());
+                set(col::ARCH, format!("{} arch", spec.model));
+                set(col::PAPER, spec.paper.into());
+                set(col::YEAR, spec.year.into());
+                set(col::DATASET, dataset.into());
+                set(col::SEED, seed.to_string());
+                set(col::CONDITIONAL, (spec.family == "diffusion").to_string());
+                set(col::STATUS, if diverged { "diverged" } else { "ok" }.into());
                 set(
-                    "diverged_at",
+                    col::DIVERGED_AT,
                     if diverged {
                         "120".into()
                     } else {
                         String::new()
                     },
                 );
-                set("steps", "400".into());
+                set(col::STEPS, "400".into());
                 set(
-                    "train_seconds",
+                    col::TRAIN_SECONDS,
                     (2.0 * jitter(&mut rng, 0.2) * (si + 1) as f64).to_string(),
                 );
-                set("backend", "flex".into());
-                set("threads", "2".into());
-                set("commit", "abc123def456".into());
+                set(col::BACKEND, "flex".into());
+                set(col::THREADS, "2".into());
+                set(col::COMMIT, "abc123def456".into());
                 set(
-                    "params",
+                    col::PARAMS,
                     (1000 * (si + 1) * if images { 30 } else { 1 }).to_string(),
                 );
                 set(
-                    "preprocessing",
+                    col::PREPROCESSING,
                     if images {
                         "17 levels, 1437 train / 360 test"
                     } else {
@@ -204,51 +212,51 @@ pub fn write_fixture(dir: &Path, seeds: &[u64], keep: &dyn Fn(&str) -> bool) -> 
                     }
                     .into(),
                 );
-                set("final_train_loss", (1.0 + rng.uniform()).to_string());
+                set(col::FINAL_TRAIN_LOSS, (1.0 + rng.uniform()).to_string());
                 if diverged {
-                    set("nll_kind", "diverged".into());
+                    set(col::NLL_KIND, "diverged".into());
                 } else {
-                    set("nll_kind", spec.kind.into());
+                    set(col::NLL_KIND, spec.kind.into());
                     if spec.nll.is_finite() {
                         let nll =
                             spec.nll * jitter(&mut rng, 0.05) * if images { 0.7 } else { 1.0 };
                         if images {
-                            set("nll_bpd", nll.to_string());
+                            set(col::NLL_BPD, nll.to_string());
                             set(
-                                "nll_nats",
+                                col::NLL_NATS,
                                 (nll * 64.0 * std::f64::consts::LN_2).to_string(),
                             );
                         } else {
-                            set("nll_nats", nll.to_string());
-                            set("entropy_nats", "2.8379".into());
-                            set("nll_minus_entropy_nats", (nll - 2.8379).to_string());
+                            set(col::NLL_NATS, nll.to_string());
+                            set(col::ENTROPY_NATS, "2.8379".into());
+                            set(col::NLL_MINUS_ENTROPY_NATS, (nll - 2.8379).to_string());
                         }
-                        set("nll_n", "360".into());
+                        set(col::NLL_N, "360".into());
                     }
                     let fd = spec.fd * jitter(&mut rng, 0.3) * if images { 40.0 } else { 1.0 };
-                    set("fd", fd.to_string());
-                    set("fd_n", "2000/2000".into());
-                    set("kid", (fd / 100.0).to_string());
-                    set("kid_std", (fd / 1000.0).to_string());
-                    set("kid_n", "100x1000".into());
+                    set(col::FD, fd.to_string());
+                    set(col::FD_N, "2000/2000".into());
+                    set(col::KID, (fd / 100.0).to_string());
+                    set(col::KID_STD, (fd / 1000.0).to_string());
+                    set(col::KID_N, "100x1000".into());
                     set(
-                        "precision",
+                        col::PRECISION,
                         (0.9 - fd.min(1.0) * 0.3 * jitter(&mut rng, 0.1)).to_string(),
                     );
                     set(
-                        "recall",
+                        col::RECALL,
                         (0.8 - fd.min(1.0) * 0.2 * jitter(&mut rng, 0.1)).to_string(),
                     );
-                    set("pr_n", "2000/2000".into());
-                    set("density", (1.0 - fd.min(1.0) * 0.2).to_string());
-                    set("coverage", (0.95 - fd.min(1.0) * 0.1).to_string());
-                    set("dc_n", "2000/2000".into());
+                    set(col::PR_N, "2000/2000".into());
+                    set(col::DENSITY, (1.0 - fd.min(1.0) * 0.2).to_string());
+                    set(col::COVERAGE, (0.95 - fd.min(1.0) * 0.1).to_string());
+                    set(col::DC_N, "2000/2000".into());
                     set(
-                        "samples_per_second",
+                        col::SAMPLES_PER_SECOND,
                         (50000.0 / spec.evals * jitter(&mut rng, 0.1)).to_string(),
                     );
                     set(
-                        "evals_per_sample",
+                        col::EVALS_PER_SAMPLE,
                         (spec.evals
                             * if images && spec.family == "autoregressive" {
                                 32.0
@@ -258,18 +266,24 @@ pub fn write_fixture(dir: &Path, seeds: &[u64], keep: &dyn Fn(&str) -> bool) -> 
                         .to_string(),
                     );
                     if images {
-                        set("classifier_accuracy", "0.97".into());
+                        set(col::CLASSIFIER_ACCURACY, "0.97".into());
                     } else {
-                        set("modes_covered", "8".into());
-                        set("modes_total", "8".into());
-                        set("high_quality", (0.9 * jitter(&mut rng, 0.05)).to_string());
+                        set(col::MODES_COVERED, "8".into());
+                        set(col::MODES_TOTAL, "8".into());
                         set(
-                            "true_logp_of_samples",
+                            col::HIGH_QUALITY,
+                            (0.9 * jitter(&mut rng, 0.05)).to_string(),
+                        );
+                        set(
+                            col::TRUE_LOGP_OF_SAMPLES,
                             (-2.9 * jitter(&mut rng, 0.05)).to_string(),
                         );
                     }
                     if spec.family == "diffusion" {
-                        set("cond_accuracy", (0.8 * jitter(&mut rng, 0.1)).to_string());
+                        set(
+                            col::COND_ACCURACY,
+                            (0.8 * jitter(&mut rng, 0.1)).to_string(),
+                        );
                     }
                     if spec.family == "vae" {
                         set("ll_elbo_nats", "1".into());

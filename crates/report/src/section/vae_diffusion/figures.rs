@@ -7,6 +7,7 @@ use crate::model::slug;
 use crate::plot::bars::{Bar, MetricBars};
 use crate::plot::family_color;
 use crate::plot::scatter::{Pt, Series, XyFigure, XyPanel};
+use genbench_core::results::schema::col;
 
 pub(super) fn write(ctx: &mut Context, p: &Pair) -> anyhow::Result<()> {
     let Pair {
@@ -113,8 +114,8 @@ pub(super) fn write(ctx: &mut Context, p: &Pair) -> anyhow::Result<()> {
         let fig = MetricBars::single(
             format!(
                 "{ds}: the two bounds term by term, seeds {} / {} (VAE blue, diffusion purple)",
-                vr.s("seed"),
-                dr.s("seed")
+                vr.s(col::SEED),
+                dr.s(col::SEED)
             ),
             if unit == "bits/dim" {
                 "bits/dim"
@@ -157,7 +158,7 @@ pub(super) fn write(ctx: &mut Context, p: &Pair) -> anyhow::Result<()> {
                 format!(
                     "{ds}: {} KL(q(z|x) ‖ p(z)) per latent dimension (seed {})",
                     vae.model,
-                    vr.s("seed")
+                    vr.s(col::SEED)
                 ),
                 "KL (nats)",
                 "latent dimension",
@@ -331,7 +332,7 @@ fn points_2d(ctx: &mut Context, p: &Pair) -> anyhow::Result<()> {
         format!(
             "{ds}: {} reconstruction, sampling and interpolation (seed {})",
             vae.model,
-            vr.s("seed")
+            vr.s(col::SEED)
         ),
         panels,
         3,

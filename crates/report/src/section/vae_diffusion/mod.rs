@@ -9,6 +9,7 @@ use crate::context::Context;
 use crate::data::{Run, Table};
 use crate::model::{ModelRuns, is_images};
 use crate::variants::{self, VariantPoint};
+use genbench_core::results::schema::col;
 use genbench_eval::stats::SeedSummary;
 use std::collections::BTreeMap;
 
@@ -142,7 +143,7 @@ fn pair(ctx: &mut Context, vae: &ModelRuns, diff: &ModelRuns) -> anyhow::Result<
     let bound = vr.table("artifacts/vae_bound.csv")?;
     let vlb = dr.table("artifacts/diffusion_vlb_terms.csv")?;
     let dim = if images {
-        let (n, b) = (diff.summary("nll_nats"), diff.summary("nll_bpd"));
+        let (n, b) = (diff.summary(col::NLL_NATS), diff.summary(col::NLL_BPD));
         (n.n > 0 && b.n > 0 && b.mean != 0.0)
             .then(|| (n.mean / (b.mean * std::f64::consts::LN_2)).round() as usize)
     } else {
@@ -150,7 +151,7 @@ fn pair(ctx: &mut Context, vae: &ModelRuns, diff: &ModelRuns) -> anyhow::Result<
     };
     let p = Pair {
         images,
-        nll_key: if images { "nll_bpd" } else { "nll_nats" },
+        nll_key: if images { col::NLL_BPD } else { col::NLL_NATS },
         unit: if images { "bits/dim" } else { "nats" },
         fd_label: if images { "FID-approx" } else { "FD" },
         vae,
@@ -163,7 +164,7 @@ fn pair(ctx: &mut Context, vae: &ModelRuns, diff: &ModelRuns) -> anyhow::Result<
         kl,
         bound,
         dim,
-        ddim: variants::points(diff, "ddim_steps", &["evals_per_sample", "fd"])?,
+        ddim: variants::points(diff, "ddim_steps", &[col::EVALS_PER_SAMPLE, col::FD])?,
         ds,
     };
     text::table(ctx, &p);

@@ -4,6 +4,7 @@ use super::{Pair, Terms, compare, overlap_words};
 use crate::context::Context;
 use crate::format::{cell, interval, num};
 use crate::model::ModelRuns;
+use genbench_core::results::schema::col;
 
 pub(super) fn table(ctx: &mut Context, p: &Pair) {
     let Pair {
@@ -20,7 +21,7 @@ pub(super) fn table(ctx: &mut Context, p: &Pair) {
     } = p;
     let (nll_key, unit, fd_label) = (p.nll_key, p.unit, p.fd_label);
     let evals = |m: &ModelRuns| {
-        let s = m.summary("evals_per_sample");
+        let s = m.summary(col::EVALS_PER_SAMPLE);
         if s.n > 0 { num(s.mean) } else { "–".into() }
     };
     let seeds = |m: &ModelRuns| m.ok_runs().count();
@@ -52,8 +53,8 @@ pub(super) fn table(ctx: &mut Context, p: &Pair) {
     ));
     table.push_str(&format!(
         "| bound (seed {} / seed {}) | {} | {} |\n",
-        vr.s("seed"),
-        dr.s("seed"),
+        vr.s(col::SEED),
+        dr.s(col::SEED),
         show_terms(&vterms.as_ref().map(|t| {
             Terms {
                 unit: t.unit,
@@ -86,10 +87,10 @@ pub(super) fn table(ctx: &mut Context, p: &Pair) {
     ));
     for (key, label) in [
         (nll_key, format!("NLL ({unit})")),
-        ("fd", fd_label.to_string()),
-        ("train_seconds", "training seconds".into()),
-        ("samples_per_second", "samples/s".into()),
-        ("params", "parameters".into()),
+        (col::FD, fd_label.to_string()),
+        (col::TRAIN_SECONDS, "training seconds".into()),
+        (col::SAMPLES_PER_SECOND, "samples/s".into()),
+        (col::PARAMS, "parameters".into()),
     ] {
         table.push_str(&format!(
             "| {label} | {} | {} |\n",
@@ -151,7 +152,7 @@ pub(super) fn paragraphs(ctx: &mut Context, p: &Pair) {
             };
             text.push(format!(
                 "Bound, seed {}: the VAE pays {} {} of rate KL(q(z|x) ‖ p(z)) and {} {} of distortion −E log p(x|z); the rate is {}% of its bound.",
-                vr.s("seed"), num(rate), v.unit, num(dist), v.unit, num(share)
+                vr.s(col::SEED), num(rate), v.unit, num(dist), v.unit, num(share)
             ));
         }
         let (lt, mid, l0) = (d.terms[0].1, d.terms[1].1, d.terms[2].1);
@@ -163,7 +164,7 @@ pub(super) fn paragraphs(ctx: &mut Context, p: &Pair) {
             .unwrap_or_default();
         text.push(format!(
             "Diffusion's bound, seed {}: L_T = {} (the prior term: how far q(x_T|x_0) is from N(0, I)), Σ L_t = {} over the intermediate steps, L_0 = {} (the decoder of x_0 from x_1), all in {}; the largest part is {}.",
-            dr.s("seed"), num(lt), num(mid), num(l0), d.unit, largest
+            dr.s(col::SEED), num(lt), num(mid), num(l0), d.unit, largest
         ));
     } else {
         text.push(format!(
@@ -185,8 +186,8 @@ pub(super) fn paragraphs(ctx: &mut Context, p: &Pair) {
         ));
     }
     let (ve, de) = (
-        vae.summary("evals_per_sample"),
-        diff.summary("evals_per_sample"),
+        vae.summary(col::EVALS_PER_SAMPLE),
+        diff.summary(col::EVALS_PER_SAMPLE),
     );
     if ve.n > 0 && de.n > 0 && ve.mean > 0.0 {
         let mut s = format!(
@@ -196,8 +197,8 @@ pub(super) fn paragraphs(ctx: &mut Context, p: &Pair) {
             num(de.mean / ve.mean)
         );
         let (vs, dsps) = (
-            vae.summary("samples_per_second"),
-            diff.summary("samples_per_second"),
+            vae.summary(col::SAMPLES_PER_SECOND),
+            diff.summary(col::SAMPLES_PER_SECOND),
         );
         if vs.n > 0 && dsps.n > 0 {
             s.push_str(&format!(
@@ -220,14 +221,17 @@ pub(super) fn paragraphs(ctx: &mut Context, p: &Pair) {
         }
         text.push(s);
     }
-    let (vf, df) = (vae.summary("fd"), diff.summary("fd"));
+    let (vf, df) = (vae.summary(col::FD), diff.summary(col::FD));
     if let Some((vae_lower, overlap)) = compare(&vf, &df) {
         text.push(format!(
             "Sample quality: {fd_label} {} for the VAE and {} for diffusion; the {} has the lower (better) {fd_label} {}.",
             num(vf.mean), num(df.mean), if vae_lower { &vae.model } else { &diff.model }, overlap_words(overlap, vf.n.min(df.n))
         ));
     }
-    let (vt, dt) = (vae.summary("train_seconds"), diff.summary("train_seconds"));
+    let (vt, dt) = (
+        vae.summary(col::TRAIN_SECONDS),
+        diff.summary(col::TRAIN_SECONDS),
+    );
     if vt.n > 0 && dt.n > 0 {
         text.push(format!(
             "Training: {} s for the VAE, {} s for diffusion (mean over seeds).",
@@ -255,7 +259,7 @@ fn bound_clause(p: &Pair, vae_nll: f64, diff_nll: f64) -> String {
         .runs
         .iter()
         .chain(&p.diff.runs)
-        .find_map(|r| r.num("entropy_nats"));
+        .find_map(|r| r.num(col::ENTROPY_NATS));
     if let (false, Some(h)) = (p.images, entropy) {
         let below: Vec<&str> = [(p.vae, vae_nll), (p.diff, diff_nll)]
             .iter()

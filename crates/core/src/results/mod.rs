@@ -1,60 +1,15 @@
-//! Result rows: one per run (result.json), merged into summary.csv. A row is an ordered list of
-//! (column, value); an empty value means "not measured for this run" — never a stand-in 0.
+//! Result rows: one per run (result.json), merged into summary.csv. A run's row is the typed
+//! [`RunResult`]; its scores, and the rows of metrics.csv and variants.csv, are a [`Row`]: an
+//! ordered list of (column, value). Every column is named once, in [`schema`]. An empty value
+//! means "not measured for this run" — never a stand-in 0.
+
+pub mod schema;
 
 use crate::fsutil;
 use anyhow::Context;
+use schema::{SUMMARY_COLUMNS, col};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
-
-/// Columns every summary.csv starts with, in this order; other columns follow sorted.
-pub const LEADING_COLUMNS: &[&str] = &[
-    "run_id",
-    "experiment",
-    "family",
-    "model",
-    "arch",
-    "paper",
-    "year",
-    "dataset",
-    "seed",
-    "conditional",
-    "status",
-    "diverged_at",
-    "steps",
-    "train_seconds",
-    "wall_seconds",
-    "backend",
-    "threads",
-    "commit",
-    "params",
-    "nll_kind",
-    "nll_nats",
-    "nll_bpd",
-    "nll_n",
-    "ll_seconds",
-    "entropy_nats",
-    "nll_minus_entropy_nats",
-    "fd",
-    "fd_n",
-    "kid",
-    "kid_std",
-    "kid_n",
-    "precision",
-    "recall",
-    "pr_n",
-    "density",
-    "coverage",
-    "dc_n",
-    "true_logp_of_samples",
-    "modes_covered",
-    "modes_total",
-    "high_quality",
-    "cond_accuracy",
-    "classifier_accuracy",
-    "samples_per_second",
-    "evals_per_sample",
-    "preprocessing",
-];
 
 /// The columns that say which run a row is about. The runner writes them once per run; summary.csv
 /// leads with them; metrics.csv leaves them out (the run folder's name says them).
@@ -94,11 +49,119 @@ pub struct Provenance {
     pub commit: String,
 }
 
+/// A run's result row (result.json; one line of summary.csv): who the run is, how training went,
+/// where it ran, then every score the evaluator measured.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunResult {
+    /// Which run.
+    #[serde(flatten)]
+    pub identity: RunIdentity,
+    /// Whether the model was conditioned on the label (its NLL is then −log p(x | y)).
+    #[serde(with = "text")]
+    pub conditional: bool,
+    /// `ok`, or `diverged` when a loss was not finite.
+    pub status: Status,
+    /// The step whose loss was not finite.
+    #[serde(with = "text_opt")]
+    pub diverged_at: Option<u64>,
+    /// Training steps completed.
+    #[serde(with = "text")]
+    pub steps: u64,
+    /// Seconds spent in `train_step`.
+    #[serde(with = "text")]
+    pub train_seconds: f64,
+    /// Where it ran.
+    #[serde(flatten)]
+    pub provenance: Provenance,
+    /// Trainable parameters.
+    #[serde(with = "text")]
+    pub params: usize,
+    /// What was done to the data (levels, split, seed).
+    pub preprocessing: String,
+    /// Mean training loss over the last logged window (empty when not finite).
+    #[serde(with = "text_opt")]
+    pub final_train_loss: Option<f64>,
+    /// The evaluator's columns ([`schema::col`]), in the order they were measured.
+    #[serde(flatten)]
+    pub scores: Row,
+    /// Seconds for the whole run, scoring included.
+    #[serde(with = "text_opt", default)]
+    pub wall_seconds: Option<f64>,
+}
+
+/// How training ended.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Every loss was finite.
+    #[default]
+    Ok,
+    /// A loss was not finite: the run stopped there and is not scored.
+    Diverged,
+}
+
+impl Status {
+    /// The word in the `status` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Diverged => "diverged",
+        }
+    }
+}
+
+impl RunResult {
+    /// The row of this result, every value as text.
+    pub fn row(&self) -> anyhow::Result<Row> {
+        Row::record(self)
+    }
+
+    /// Writes `path` (result.json).
+    pub fn save(&self, path: &Path) -> anyhow::Result<()> {
+        fsutil::write_json(path, self)
+    }
+
+    /// Reads `path` (result.json); a missing or mistyped field is an error naming the file.
+    pub fn load(path: &Path) -> anyhow::Result<RunResult> {
+        fsutil::read_json(path)
+    }
+}
+
 /// The column names of a record type, in its field order.
 pub fn columns_of<T: Default + Serialize>() -> Vec<String> {
     Row::record(&T::default())
         .map(|r| r.0.into_iter().map(|(k, _)| k).collect())
         .unwrap_or_default()
+}
+
+/// Serde for an optional value stored as text: `None` is the empty string.
+mod text_opt {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+    use std::fmt::Display;
+    use std::str::FromStr;
+
+    pub fn serialize<T: Display, S: Serializer>(
+        value: &Option<T>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(v) => s.collect_str(v),
+            None => s.serialize_str(""),
+        }
+    }
+
+    pub fn deserialize<'de, T, D>(d: D) -> Result<Option<T>, D::Error>
+    where
+        T: FromStr,
+        T::Err: Display,
+        D: Deserializer<'de>,
+    {
+        let text = String::deserialize(d)?;
+        if text.is_empty() {
+            return Ok(None);
+        }
+        text.parse().map(Some).map_err(D::Error::custom)
+    }
 }
 
 /// Serde for a value stored as text (result rows keep every value as a string).
@@ -122,8 +185,26 @@ mod text {
 }
 
 /// One row of a results table: (column, value) in the order they were set.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Row(pub Vec<(String, String)>);
+
+impl Serialize for Row {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Row {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let map = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
+        Ok(Row::from_json(map))
+    }
+}
 
 impl Row {
     /// A record's fields as a row, in field order; every value becomes its text.
@@ -131,13 +212,18 @@ impl Row {
         let serde_json::Value::Object(map) = serde_json::to_value(value)? else {
             anyhow::bail!("a result record serializes to a JSON object");
         };
-        Ok(Row(map
+        Ok(Row::from_json(map))
+    }
+
+    /// A JSON object as a row: strings as they are, any other value as its JSON text.
+    fn from_json(map: serde_json::Map<String, serde_json::Value>) -> Row {
+        Row(map
             .into_iter()
             .map(|(k, v)| match v {
                 serde_json::Value::String(s) => (k, s),
                 other => (k, other.to_string()),
             })
-            .collect()))
+            .collect())
     }
 
     /// Sets every column of `other` (in its order).
@@ -183,32 +269,29 @@ impl Row {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Writes the row as a JSON object of strings (rescore.json).
     pub fn save(&self, path: &Path) -> anyhow::Result<()> {
-        let map: serde_json::Map<String, serde_json::Value> = self
-            .0
-            .iter()
-            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-            .collect();
-        fsutil::write_json(path, &map)
-    }
-
-    pub fn load(path: &Path) -> anyhow::Result<Row> {
-        let map: serde_json::Map<String, serde_json::Value> = fsutil::read_json(path)?;
-        Ok(Row(map
-            .into_iter()
-            .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
-            .collect()))
+        fsutil::write_json(path, self)
     }
 }
 
-/// The result of the run folder `run_dir`: its result.json when it parses and names its run
-/// and status, else `None` — an empty or truncated file (a full disk, a copy cut short) means
-/// "not done", never an error.
-pub fn finished(run_dir: &Path) -> Option<Row> {
-    Row::load(&run_dir.join("result.json"))
+/// The result of the run folder `run_dir`: its result.json when it parses as a [`RunResult`]
+/// that names its run, else `None` — an empty or truncated file (a full disk, a copy cut short)
+/// means "not done", never an error.
+pub fn finished(run_dir: &Path) -> Option<RunResult> {
+    RunResult::load(&run_dir.join(RESULT_FILE))
         .ok()
-        .filter(|r| r.get("run_id").is_some_and(|v| !v.is_empty()) && r.get("status").is_some())
+        .filter(|r| !r.identity.run_id.is_empty())
 }
+
+/// A run folder's result row.
+pub const RESULT_FILE: &str = "result.json";
+/// A run folder's periodic and final metrics, one row per evaluation.
+pub const METRICS_FILE: &str = "metrics.csv";
+/// A run folder's scores of its sampler variants, one row each.
+pub const VARIANTS_FILE: &str = "variants.csv";
+/// The experiment folder's table of every run's result row.
+pub const SUMMARY_FILE: &str = "summary.csv";
 
 /// summary.csv from every runs/*/result.json under `output` (sorted by run id), so shards
 /// written by several machines merge by copying their runs/ folders together.
@@ -221,28 +304,28 @@ pub fn write_summary(output: &Path) -> anyhow::Result<usize> {
         {
             let dir = entry?.path();
             match finished(&dir) {
-                Some(row) => rows.push(row),
-                None if dir.join("result.json").exists() => eprintln!(
+                Some(result) => rows.push(result.row()?),
+                None if dir.join(RESULT_FILE).exists() => eprintln!(
                     "warning: {}: unreadable, left out of summary.csv (rerun to redo the run)",
-                    dir.join("result.json").display()
+                    dir.join(RESULT_FILE).display()
                 ),
                 None => {}
             }
         }
     }
-    rows.sort_by(|a, b| a.get("run_id").cmp(&b.get("run_id")));
-    write_summary_rows(&output.join("summary.csv"), &rows)?;
+    rows.sort_by(|a, b| a.get(col::RUN_ID).cmp(&b.get(col::RUN_ID)));
+    write_summary_rows(&output.join(SUMMARY_FILE), &rows)?;
     Ok(rows.len())
 }
 
-/// `rows` as a summary CSV in the given order: [`LEADING_COLUMNS`], then every other column
+/// `rows` as a summary CSV in the given order: [`SUMMARY_COLUMNS`], then every other column
 /// any row has, sorted; a column a row lacks is empty.
 pub fn write_summary_rows(path: &Path, rows: &[Row]) -> anyhow::Result<()> {
-    let mut header: Vec<String> = LEADING_COLUMNS.iter().map(|s| s.to_string()).collect();
+    let mut header: Vec<String> = SUMMARY_COLUMNS.iter().map(|s| s.to_string()).collect();
     let mut extra: Vec<String> = rows
         .iter()
         .flat_map(|r| r.0.iter().map(|(k, _)| k.clone()))
-        .filter(|k| !LEADING_COLUMNS.contains(&k.as_str()))
+        .filter(|k| !SUMMARY_COLUMNS.contains(&k.as_str()))
         .collect();
     extra.sort();
     extra.dedup();

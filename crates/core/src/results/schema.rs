@@ -1,0 +1,345 @@
+//! The result schema: every column name of result.json, summary.csv, metrics.csv and
+//! variants.csv as a constant, and the metric table (name, unit, direction, description) the
+//! report reads. A column is named here once; the runner, the evaluator and the report use
+//! the constant.
+
+/// Which way a metric improves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// Smaller is better (NLL, FD, KID, seconds).
+    Lower,
+    /// Larger is better (precision, recall, accuracy, samples per second).
+    Higher,
+    /// Descriptive (parameters): no best value.
+    Neither,
+}
+
+/// A measured column: its name, unit, which way it improves, and what it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Metric {
+    /// The column.
+    pub name: &'static str,
+    /// The unit (`""` for counts and ratios without one).
+    pub unit: &'static str,
+    /// Which way it improves.
+    pub direction: Direction,
+    /// What it measures, in one line.
+    pub description: &'static str,
+}
+
+/// Column names.
+pub mod col {
+    /// `<model>--<dataset>--s<seed>`: the run folder's name.
+    pub const RUN_ID: &str = "run_id";
+    /// The manifest's `name`.
+    pub const EXPERIMENT: &str = "experiment";
+    /// The family.
+    pub const FAMILY: &str = "family";
+    /// The manifest's model name.
+    pub const MODEL: &str = "model";
+    /// The architecture.
+    pub const ARCH: &str = "arch";
+    /// The model's paper.
+    pub const PAPER: &str = "paper";
+    /// The paper's year.
+    pub const YEAR: &str = "year";
+    /// The dataset.
+    pub const DATASET: &str = "dataset";
+    /// The run's master seed.
+    pub const SEED: &str = "seed";
+    /// `true` when the model was conditioned on the label.
+    pub const CONDITIONAL: &str = "conditional";
+    /// `ok` or `diverged`.
+    pub const STATUS: &str = "status";
+    /// The step whose loss was not finite.
+    pub const DIVERGED_AT: &str = "diverged_at";
+    /// Training steps completed.
+    pub const STEPS: &str = "steps";
+    /// A metrics.csv row's step.
+    pub const STEP: &str = "step";
+    /// Seconds in `train_step`.
+    pub const TRAIN_SECONDS: &str = "train_seconds";
+    /// Seconds for the whole run.
+    pub const WALL_SECONDS: &str = "wall_seconds";
+    /// The backend.
+    pub const BACKEND: &str = "backend";
+    /// CPU threads.
+    pub const THREADS: &str = "threads";
+    /// The code's commit.
+    pub const COMMIT: &str = "commit";
+    /// Trainable parameters.
+    pub const PARAMS: &str = "params";
+    /// What was done to the data.
+    pub const PREPROCESSING: &str = "preprocessing";
+    /// Mean loss over the last logged window.
+    pub const FINAL_TRAIN_LOSS: &str = "final_train_loss";
+    /// The likelihood's kind (`exact`, `iwae-100`, `vlb-1000`, `unavailable`, `diverged`).
+    pub const NLL_KIND: &str = "nll_kind";
+    /// Mean NLL in nats.
+    pub const NLL_NATS: &str = "nll_nats";
+    /// Mean NLL in bits per dimension (discrete data).
+    pub const NLL_BPD: &str = "nll_bpd";
+    /// Test examples the NLL is the mean of.
+    pub const NLL_N: &str = "nll_n";
+    /// Seconds to score the likelihood.
+    pub const LL_SECONDS: &str = "ll_seconds";
+    /// A family's extra likelihood term `name` is the column `ll_<name>`.
+    pub const LL_EXTRA_PREFIX: &str = "ll_";
+    /// True entropy of a 2-D density.
+    pub const ENTROPY_NATS: &str = "entropy_nats";
+    /// NLL − H(p*): KL(p* ‖ model).
+    pub const NLL_MINUS_ENTROPY_NATS: &str = "nll_minus_entropy_nats";
+    /// Fréchet distance.
+    pub const FD: &str = "fd";
+    /// FD's sample counts, `real/generated`.
+    pub const FD_N: &str = "fd_n";
+    /// KID mean over subsets.
+    pub const KID: &str = "kid";
+    /// KID std over subsets.
+    pub const KID_STD: &str = "kid_std";
+    /// KID's `subsets x size`.
+    pub const KID_N: &str = "kid_n";
+    /// k-NN precision.
+    pub const PRECISION: &str = "precision";
+    /// k-NN recall.
+    pub const RECALL: &str = "recall";
+    /// Precision/recall's counts and k.
+    pub const PR_N: &str = "pr_n";
+    /// Density (Naeem et al.).
+    pub const DENSITY: &str = "density";
+    /// Coverage (Naeem et al.).
+    pub const COVERAGE: &str = "coverage";
+    /// Density/coverage's counts and k.
+    pub const DC_N: &str = "dc_n";
+    /// Mean true log-density of samples (2-D).
+    pub const TRUE_LOGP_OF_SAMPLES: &str = "true_logp_of_samples";
+    /// Modes with a sample near them (2-D mixtures).
+    pub const MODES_COVERED: &str = "modes_covered";
+    /// Modes of the density.
+    pub const MODES_TOTAL: &str = "modes_total";
+    /// Share of samples near a mode.
+    pub const HIGH_QUALITY: &str = "high_quality";
+    /// Share of conditional samples of the asked class.
+    pub const COND_ACCURACY: &str = "cond_accuracy";
+    /// Test accuracy of the feature classifier.
+    pub const CLASSIFIER_ACCURACY: &str = "classifier_accuracy";
+    /// Samples drawn per second.
+    pub const SAMPLES_PER_SECOND: &str = "samples_per_second";
+    /// Network evaluations per sample.
+    pub const EVALS_PER_SAMPLE: &str = "evals_per_sample";
+    /// A sampler variant's name (variants.csv).
+    pub const VARIANT: &str = "variant";
+    /// The knob a variant sets.
+    pub const KNOB: &str = "knob";
+    /// The knob's value.
+    pub const VALUE: &str = "value";
+    /// `genbench eval --set` overrides of a rescored run.
+    pub const OVERRIDES: &str = "overrides";
+}
+
+/// The `nll_kind` of a run that diverged (it has no likelihood of any kind).
+pub const NLL_KIND_DIVERGED: &str = "diverged";
+
+/// Columns every summary.csv starts with, in this order; other columns follow sorted.
+pub const SUMMARY_COLUMNS: &[&str] = &[
+    col::RUN_ID,
+    col::EXPERIMENT,
+    col::FAMILY,
+    col::MODEL,
+    col::ARCH,
+    col::PAPER,
+    col::YEAR,
+    col::DATASET,
+    col::SEED,
+    col::CONDITIONAL,
+    col::STATUS,
+    col::DIVERGED_AT,
+    col::STEPS,
+    col::TRAIN_SECONDS,
+    col::WALL_SECONDS,
+    col::BACKEND,
+    col::THREADS,
+    col::COMMIT,
+    col::PARAMS,
+    col::NLL_KIND,
+    col::NLL_NATS,
+    col::NLL_BPD,
+    col::NLL_N,
+    col::LL_SECONDS,
+    col::ENTROPY_NATS,
+    col::NLL_MINUS_ENTROPY_NATS,
+    col::FD,
+    col::FD_N,
+    col::KID,
+    col::KID_STD,
+    col::KID_N,
+    col::PRECISION,
+    col::RECALL,
+    col::PR_N,
+    col::DENSITY,
+    col::COVERAGE,
+    col::DC_N,
+    col::TRUE_LOGP_OF_SAMPLES,
+    col::MODES_COVERED,
+    col::MODES_TOTAL,
+    col::HIGH_QUALITY,
+    col::COND_ACCURACY,
+    col::CLASSIFIER_ACCURACY,
+    col::SAMPLES_PER_SECOND,
+    col::EVALS_PER_SAMPLE,
+    col::PREPROCESSING,
+];
+
+const fn metric(
+    name: &'static str,
+    unit: &'static str,
+    direction: Direction,
+    description: &'static str,
+) -> Metric {
+    Metric {
+        name,
+        unit,
+        direction,
+        description,
+    }
+}
+
+/// Every measured column: what it is and which way it improves.
+pub const METRICS: &[Metric] = {
+    use Direction::{Higher, Lower, Neither};
+    &[
+        metric(
+            col::NLL_NATS,
+            "nats",
+            Lower,
+            "mean negative log-likelihood of the test data (or a bound on it; see nll_kind)",
+        ),
+        metric(
+            col::NLL_BPD,
+            "bits/dim",
+            Lower,
+            "nll_nats / (D ln 2) on discrete data",
+        ),
+        metric(
+            col::NLL_MINUS_ENTROPY_NATS,
+            "nats",
+            Lower,
+            "NLL − H(p*): KL(p* ‖ model) for an exact −log p(x) on a 2-D density",
+        ),
+        metric(
+            col::ENTROPY_NATS,
+            "nats",
+            Neither,
+            "true entropy H(p*) of a 2-D density: the floor for any NLL",
+        ),
+        metric(
+            col::LL_SECONDS,
+            "s",
+            Lower,
+            "seconds to score the likelihood",
+        ),
+        metric(
+            col::FD,
+            "",
+            Lower,
+            "Fréchet distance of samples to test data (images: in the classifier's features: FID-approx)",
+        ),
+        metric(
+            col::KID,
+            "",
+            Lower,
+            "kernel inception distance, unbiased MMD² with a cubic kernel, mean over subsets",
+        ),
+        metric(col::KID_STD, "", Neither, "KID's std over subsets"),
+        metric(
+            col::PRECISION,
+            "",
+            Higher,
+            "share of samples inside the k-NN balls of the data (k = 3)",
+        ),
+        metric(
+            col::RECALL,
+            "",
+            Higher,
+            "share of data inside the k-NN balls of the samples (k = 3)",
+        ),
+        metric(
+            col::DENSITY,
+            "",
+            Higher,
+            "(1 / kM) Σ_j Σ_i 1[sample j in data ball i] (k = 5): 1 when samples and data agree",
+        ),
+        metric(
+            col::COVERAGE,
+            "",
+            Higher,
+            "share of data k-NN balls holding a sample (k = 5)",
+        ),
+        metric(
+            col::TRUE_LOGP_OF_SAMPLES,
+            "nats",
+            Higher,
+            "mean true log-density log p*(x) of samples (2-D)",
+        ),
+        metric(
+            col::MODES_COVERED,
+            "",
+            Higher,
+            "modes of a 2-D mixture that receive at least max(1, ⌈0.05 n / K⌉) samples within 3σ",
+        ),
+        metric(
+            col::HIGH_QUALITY,
+            "",
+            Higher,
+            "share of samples within 3σ of their nearest mode (2-D mixtures)",
+        ),
+        metric(
+            col::COND_ACCURACY,
+            "",
+            Higher,
+            "share of conditional samples that the classifier (or nearest mode) puts in the asked class",
+        ),
+        metric(
+            col::CLASSIFIER_ACCURACY,
+            "",
+            Neither,
+            "test accuracy of the feature classifier",
+        ),
+        metric(col::PARAMS, "", Neither, "trainable parameters"),
+        metric(
+            col::TRAIN_SECONDS,
+            "s",
+            Lower,
+            "seconds spent in train_step",
+        ),
+        metric(
+            col::WALL_SECONDS,
+            "s",
+            Lower,
+            "seconds for the whole run, scoring included",
+        ),
+        metric(
+            col::SAMPLES_PER_SECOND,
+            "1/s",
+            Higher,
+            "samples drawn per second",
+        ),
+        metric(
+            col::EVALS_PER_SAMPLE,
+            "",
+            Lower,
+            "network evaluations per sample",
+        ),
+        metric(
+            col::FINAL_TRAIN_LOSS,
+            "",
+            Lower,
+            "mean training loss over the last logged window",
+        ),
+    ]
+};
+
+/// The metric table's entry for column `name`.
+pub fn metric_of(name: &str) -> Option<&'static Metric> {
+    METRICS.iter().find(|m| m.name == name)
+}
