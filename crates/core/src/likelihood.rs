@@ -23,6 +23,15 @@ pub enum LikelihoodKind {
     /// A kernel density estimate over the training set (template synthesis): the estimate's
     /// exact log-density on vectors, its uniform-dequantization bound on images.
     Kde,
+    /// A variational diffusion model's bound (Kingma et al. 2021): prior + reconstruction +
+    /// diffusion loss, the last in continuous time (`vdm-cont`, steps = None) or with T steps.
+    Vdm { steps: Option<usize> },
+    /// log p(x) of the probability-flow ODE by the instantaneous change of variables (a
+    /// continuous normalizing flow; exact up to the solver's tolerance and, with Hutchinson's
+    /// trace estimator, an unbiased estimate).
+    Ode,
+    /// The ODE's density of uniformly dequantized data: a bound on the discrete NLL.
+    OdeDequantized,
     /// The model defines no likelihood (GANs).
     Unavailable,
 }
@@ -31,7 +40,10 @@ impl LikelihoodKind {
     /// Whether the number is only a lower bound on log p(x). `Kde` counts as one: it is on
     /// images (dequantized); on vectors it is the estimate's exact log-density.
     pub fn is_bound(self) -> bool {
-        !matches!(self, LikelihoodKind::Exact | LikelihoodKind::Unavailable)
+        !matches!(
+            self,
+            LikelihoodKind::Exact | LikelihoodKind::Ode | LikelihoodKind::Unavailable
+        )
     }
 
     /// Parse the label written by `Display` (`exact`, `iwae-1000`, `vlb-1000`, ...).
@@ -42,12 +54,19 @@ impl LikelihoodKind {
             "elbo" => Self::Elbo,
             "kde" => Self::Kde,
             "unavailable" => Self::Unavailable,
+            "vdm-cont" => Self::Vdm { steps: None },
+            "ode" => Self::Ode,
+            "ode-dequantized" => Self::OdeDequantized,
             _ => {
                 if let Some(k) = s.strip_prefix("iwae-") {
                     Self::Iwae { k: k.parse().ok()? }
                 } else if let Some(t) = s.strip_prefix("vlb-") {
                     Self::Vlb {
                         steps: t.parse().ok()?,
+                    }
+                } else if let Some(t) = s.strip_prefix("vdm-") {
+                    Self::Vdm {
+                        steps: Some(t.parse().ok()?),
                     }
                 } else {
                     return None;
@@ -66,6 +85,10 @@ impl fmt::Display for LikelihoodKind {
             Self::Iwae { k } => write!(f, "iwae-{k}"),
             Self::Vlb { steps } => write!(f, "vlb-{steps}"),
             Self::Kde => write!(f, "kde"),
+            Self::Vdm { steps: None } => write!(f, "vdm-cont"),
+            Self::Vdm { steps: Some(t) } => write!(f, "vdm-{t}"),
+            Self::Ode => write!(f, "ode"),
+            Self::OdeDequantized => write!(f, "ode-dequantized"),
             Self::Unavailable => write!(f, "unavailable"),
         }
     }
@@ -132,11 +155,21 @@ mod tests {
             LikelihoodKind::Iwae { k: 1000 },
             LikelihoodKind::Vlb { steps: 100 },
             LikelihoodKind::Kde,
+            LikelihoodKind::Vdm { steps: None },
+            LikelihoodKind::Vdm { steps: Some(1000) },
+            LikelihoodKind::Ode,
+            LikelihoodKind::OdeDequantized,
             LikelihoodKind::Unavailable,
         ] {
-            assert_eq!(LikelihoodKind::parse(&kind.to_string()), Some(kind));
+            assert_eq!(
+                LikelihoodKind::parse(&kind.to_string()),
+                Some(kind),
+                "{kind}"
+            );
         }
         assert_eq!(LikelihoodKind::Kde.to_string(), "kde");
         assert_eq!(LikelihoodKind::parse("kde-3"), None);
+        assert_eq!(LikelihoodKind::Vdm { steps: None }.to_string(), "vdm-cont");
+        assert!(!LikelihoodKind::Ode.is_bound() && LikelihoodKind::OdeDequantized.is_bound());
     }
 }

@@ -1,6 +1,7 @@
 //! The variational bound of a trained model on data, every term of it: for each example and
 //! each t one draw x_t ~ q(x_t | x_0), the EMA network's ε̂ turned into the reverse mean
-//! μ_θ(x_t) = c1_t x̂_0 + c2_t x_t, and the per-coordinate terms of [`crate::vlb`]:
+//! μ_θ(x_t) = c1_t x̂_0 + c2_t x_t with the model's own variance σ_t² (fixed, or learned per
+//! coordinate), and the per-coordinate terms of [`crate::vlb`]:
 //!
 //!   L_{t−1} = KL(q(x_{t−1} | x_t, x_0) ‖ N(μ_θ, σ_t²))   (t ≥ 2)
 //!   L_0     = −log p_θ(x_0 | x_1)                        (discretized on images)
@@ -68,11 +69,14 @@ impl DiffusionModel {
                     .iter()
                     .map(|&v| s.q_sample(v as f64, i, rng.normal()) as f32)
                     .collect();
-                let eps = self.eps(&xt, i, labels, CONDITIONAL)?;
-                let log_var = s.model_log_variance(self.config.reverse_variance, i);
+                let pred = self.predict(&xt, i as f64, labels, CONDITIONAL)?;
+                let eps = pred.eps;
                 for r in 0..end - start {
                     let mut term = 0.0;
                     for k in r * d..(r + 1) * d {
+                        // The model's own variance: fixed, or learned per coordinate.
+                        let v = pred.v.as_ref().map_or(0.0, |v| v[k] as f64);
+                        let log_var = s.model_log_variance(self.config.reverse_variance, i, v);
                         let (x, xv) = (x0c[k] as f64, xt[k] as f64);
                         let mut x0_hat = s.predict_x0(xv, i, eps[k] as f64);
                         if self.is_images() {

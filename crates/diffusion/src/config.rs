@@ -26,14 +26,102 @@ pub enum SamplerKind {
     Ddim,
 }
 
+/// Which diffusion model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Process {
+    /// DDPM (Ho et al. 2020): T fixed steps of a fixed schedule.
+    Ddpm,
+    /// VDM (Kingma et al. 2021): continuous time, a learned monotone γ_η(t), SNR = exp(−γ).
+    Vdm,
+}
+
+/// DDPM's training objective.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LossKind {
+    /// L_simple = E_{t, x_0, ε} ‖ε − ε_θ(x_t, t)‖² / D (Ho et al. 2020).
+    Simple,
+    /// L_vlb = L_T + Σ L_{t−1} + L_0, estimated as T · L_t at one t per example, in bits/dim
+    /// (improved-diffusion's `RESCALED_KL`); t importance-sampled by default.
+    Vlb,
+    /// L_hybrid = L_simple + λ L_vlb with the mean stopped inside L_vlb, so L_vlb trains only
+    /// the learned variances (Nichol & Dhariwal 2021, λ = `hybrid_lambda`).
+    Hybrid,
+}
+
+/// How training draws t.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TimestepSampler {
+    /// `loss-second-moment` for `loss = "vlb"`, `uniform` otherwise.
+    Auto,
+    Uniform,
+    /// p_t ∝ √E[L_t²] over the last 10 losses at each t (uniform until every t has 10), mixed
+    /// with 0.1% uniform; each loss weighted by 1/(T p_t) so the objective is unchanged
+    /// (improved-diffusion's `LossSecondMomentResampler`).
+    LossSecondMoment,
+}
+
+/// How the probability-flow ODE computes the divergence of ε̂.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DivergenceKind {
+    /// Exact for D ≤ 2, Hutchinson above.
+    Auto,
+    /// D backward passes per evaluation.
+    Exact,
+    /// `ode_probes` Rademacher probes, one backward pass each (Hutchinson 1989).
+    Hutchinson,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DiffusionConfig {
-    /// T, the number of diffusion steps.
+    /// "ddpm" or "vdm" (the VDM keys below apply to it).
+    pub process: Process,
+    /// DDPM's training loss: "simple", "vlb" or "hybrid" (hybrid needs
+    /// `reverse_variance = "learned"`).
+    pub loss: LossKind,
+    /// λ of the hybrid loss (0.001 in Nichol & Dhariwal 2021).
+    pub hybrid_lambda: f64,
+    pub timestep_sampler: TimestepSampler,
+    /// T, the number of diffusion steps (VDM: of its ancestral sampler, and 0 for the
+    /// continuous-time loss `vdm_steps`).
     pub timesteps: usize,
     pub schedule: ScheduleKind,
-    /// σ_t² of the reverse process: "beta" (β_t) or "beta-tilde" (β̃_t).
+    /// Σ_θ of the reverse process: "beta" (β_t), "beta-tilde" (β̃_t) or "learned"
+    /// (exp(v log β_t + (1 − v) log β̃_t), v predicted per coordinate).
     pub reverse_variance: ReverseVariance,
+    /// VDM: the diffusion loss in continuous time (0, bound kind `vdm-cont`) or with T steps
+    /// (½ T (exp(γ_t − γ_s) − 1) ‖ε − ε̂‖², kind `vdm-T`).
+    pub vdm_steps: usize,
+    /// VDM: γ(0) and γ(1) at initialisation (both learned): log σ²/α² at the ends,
+    /// σ_0² = sigmoid(γ(0)), SNR(1) = exp(−γ(1)) (VDM's −13.3 and 5).
+    pub gamma_min: f64,
+    pub gamma_max: f64,
+    /// VDM: width of the monotone network's hidden layer (VDM: 1024).
+    pub gamma_hidden: usize,
+    /// VDM: exponents n of the Fourier features sin/cos(2ⁿ 2π x) appended to the input
+    /// (images; e.g. [2, 3] for 17 levels, VDM's [6, 7] for 256).
+    pub fourier_exponents: Vec<i32>,
+    /// VDM: draws of t per example (stratified) for the diffusion term of the bound.
+    pub bound_t_samples: usize,
+    /// Also score the probability-flow ODE's likelihood (`ll_ode_*` columns: kind `ode` on
+    /// continuous data, `ode-dequantized` on images).
+    pub ode_likelihood: bool,
+    /// Add the ODE sampler as the variant `ode` (NFE measured).
+    pub ode_sampler: bool,
+    /// Dormand–Prince tolerances of the ODE (relative, absolute).
+    pub ode_rtol: f64,
+    pub ode_atol: f64,
+    /// Evaluations after which a solve fails.
+    pub ode_max_evals: usize,
+    /// The ODE runs between t_min and 1 (t = paper step / T for DDPM).
+    pub ode_t_min: f64,
+    pub ode_divergence: DivergenceKind,
+    /// Rademacher probes per example for Hutchinson's estimator.
+    pub ode_probes: usize,
     pub denoiser: DenoiserKind,
     /// Width of the sinusoidal time features.
     pub time_features: usize,
@@ -75,9 +163,27 @@ pub struct DiffusionConfig {
 impl Default for DiffusionConfig {
     fn default() -> Self {
         Self {
+            process: Process::Ddpm,
+            loss: LossKind::Simple,
+            hybrid_lambda: 0.001,
+            timestep_sampler: TimestepSampler::Auto,
             timesteps: 1000,
             schedule: ScheduleKind::Linear,
             reverse_variance: ReverseVariance::Beta,
+            vdm_steps: 0,
+            gamma_min: -13.3,
+            gamma_max: 5.0,
+            gamma_hidden: 1024,
+            fourier_exponents: Vec::new(),
+            bound_t_samples: 32,
+            ode_likelihood: false,
+            ode_sampler: false,
+            ode_rtol: 1e-5,
+            ode_atol: 1e-5,
+            ode_max_evals: 20_000,
+            ode_t_min: 1e-3,
+            ode_divergence: DivergenceKind::Auto,
+            ode_probes: 1,
             denoiser: DenoiserKind::Auto,
             time_features: 64,
             embed: 128,
@@ -163,6 +269,38 @@ impl DiffusionConfig {
             self.timesteps
         );
         anyhow::ensure!(self.eval_batch >= 1, "eval_batch must be at least 1");
+        anyhow::ensure!(
+            self.loss != LossKind::Hybrid || self.reverse_variance == ReverseVariance::Learned,
+            "loss = \"hybrid\" trains the variances only: set reverse_variance = \"learned\""
+        );
+        anyhow::ensure!(
+            self.hybrid_lambda >= 0.0 && self.hybrid_lambda.is_finite(),
+            "hybrid_lambda must be >= 0"
+        );
+        anyhow::ensure!(
+            self.gamma_min < self.gamma_max,
+            "gamma_min ({}) must be below gamma_max ({})",
+            self.gamma_min,
+            self.gamma_max
+        );
+        anyhow::ensure!(
+            self.gamma_hidden >= 1 && self.bound_t_samples >= 1,
+            "gamma_hidden and bound_t_samples must be positive"
+        );
+        anyhow::ensure!(
+            self.ode_rtol > 0.0 && self.ode_atol > 0.0,
+            "ode_rtol and ode_atol must be positive"
+        );
+        anyhow::ensure!(
+            (0.0..0.5).contains(&self.ode_t_min),
+            "ode_t_min must be in [0, 0.5) (got {})",
+            self.ode_t_min
+        );
+        anyhow::ensure!(self.ode_probes >= 1, "ode_probes must be at least 1");
+        anyhow::ensure!(
+            self.process == Process::Ddpm || self.loss == LossKind::Simple,
+            "loss applies to process = \"ddpm\"; a VDM trains on its own bound"
+        );
         Ok(())
     }
 }

@@ -1,29 +1,46 @@
-//! Diffusion: DDPM (Ho et al. 2020) with ε-prediction, linear and cosine schedules, ancestral
-//! and DDIM samplers, the full variational bound, classifier-free guidance.
+//! Diffusion's three faces on one contract: DDPM (Ho et al. 2020) with ε-prediction, linear and
+//! cosine schedules, the simple, VLB and hybrid losses and learned reverse variances (Nichol &
+//! Dhariwal 2021), ancestral and DDIM samplers, the full variational bound, classifier-free
+//! guidance; VDM (Kingma et al. 2021), continuous time with a learned noise schedule; and the
+//! probability-flow ODE of either (Song et al. 2021), an exact likelihood and a sampler.
 //!
 //! Modules, from the maths out:
-//! - [`schedule`]: β, α, ᾱ, q(x_t | x_0), the posterior q(x_{t−1} | x_t, x_0) (host, f64);
+//! - [`schedule`]: β, α, ᾱ, q(x_t | x_0), the posterior q(x_{t−1} | x_t, x_0), learned
+//!   variances, continuous-time γ(t) (host, f64);
 //! - [`vlb`]: the bound's terms (Gaussian KL, discretized Gaussian decoder, prior KL);
-//! - [`denoiser`]: the networks ε_θ(x_t, t, y) (MLP for vectors, small U-Net for images);
+//! - [`denoiser`]: the networks ε_θ(x_t, t, y) (MLP for vectors, small U-Net for images),
+//!   Fourier features, and VDM's monotone γ_η(t);
 //! - [`ema`]: the moving average of the weights used for sampling and scoring;
-//! - [`sampler`]: DDPM and DDIM reverse processes with trajectory capture;
-//! - [`model`]: training step, ε̂ with guidance, sampling, save/load;
-//! - [`bound`]: the bound of a trained model on data, term by term; [`artifacts`]: the figures.
+//! - [`resample`]: uniform or importance-sampled training timesteps;
+//! - [`train`]: DDPM's training step for each loss; [`sampler`]: DDPM and DDIM reverse processes;
+//! - [`model`]: ε̂ with guidance, sampling, save/load; [`bound`]: the bound term by term;
+//! - [`vdm`]: the variational diffusion model (loss, bound, sampler);
+//! - [`ode`]: Dormand–Prince; [`flow`]: the probability-flow ODE and its divergence;
+//!   [`ddpm_field`], [`ode_score`]: the ODE likelihood and sampler of a trained model;
+//! - [`artifacts`]: the figures' data.
 
 pub mod artifacts;
 pub mod bound;
 pub mod config;
+pub mod ddpm_field;
 pub mod denoiser;
 pub mod ema;
+pub mod flow;
 pub mod model;
+pub mod ode;
+pub mod ode_score;
+pub mod resample;
 pub mod sampler;
 pub mod schedule;
+pub mod train;
+pub mod vdm;
 pub mod vlb;
 
 pub use bound::Bound;
-pub use config::{DenoiserKind, DiffusionConfig, SamplerKind};
+pub use config::{DenoiserKind, DiffusionConfig, LossKind, Process, SamplerKind};
 pub use model::DiffusionModel;
 pub use schedule::{ReverseVariance, Schedule, ScheduleKind};
+pub use vdm::VdmModel;
 
 use genbench_core::likelihood::{Likelihood, LikelihoodKind};
 use genbench_core::{
@@ -36,14 +53,27 @@ pub struct Diffusion;
 
 impl Family for Diffusion {
     const NAME: &'static str = "diffusion";
-    const SUMMARY: &'static str = "DDPM (eps-prediction; MLP or U-Net), DDPM/DDIM samplers, variational bound, T passes per sample (DDIM: fewer)";
+    const SUMMARY: &'static str = "DDPM (eps-prediction; simple/VLB/hybrid loss, learned variances; MLP or U-Net), VDM (learned noise schedule, continuous time), DDPM/DDIM/probability-flow ODE samplers, variational bound and ODE likelihood";
     type Config = DiffusionConfig;
 
     fn build(
         config: DiffusionConfig,
         ctx: &BuildContext,
     ) -> anyhow::Result<Box<dyn GenerativeModel>> {
-        Ok(Box::new(DiffusionModel::new(config, ctx)?))
+        Ok(match config.process {
+            Process::Ddpm => Box::new(DiffusionModel::new(config, ctx)?),
+            Process::Vdm => Box::new(VdmModel::new(config, ctx)?),
+        })
+    }
+}
+
+/// The probability-flow ODE as a sampler: its cost is the NFE of the last draw (0 before one).
+pub(crate) fn ode_variant(last_nfe: f64) -> SamplerVariant {
+    SamplerVariant {
+        name: "ode".into(),
+        evals_per_sample: last_nfe,
+        knob: "ode",
+        value: 1.0,
     }
 }
 
@@ -69,7 +99,7 @@ impl GenerativeModel for DiffusionModel {
         Ok(())
     }
 
-    /// One Adam step on the simple loss (mean squared ε error per coordinate), then the EMA update.
+    /// One Adam step on the configured loss (simple, VLB or hybrid), then the EMA update.
     fn train_step(&mut self, batch: &Batch) -> anyhow::Result<StepMetrics> {
         Ok(StepMetrics::new(self.train_on(batch)?))
     }
@@ -86,7 +116,8 @@ impl GenerativeModel for DiffusionModel {
 
     /// The variational bound L_T + Σ_{t≥2} L_{t−1} + L_0 (kind `vlb-T`) on the first
     /// `vlb_examples` examples (all when 0), with the three parts and the cost (T network passes
-    /// per example; the runner times the whole) as extras.
+    /// per example; the runner times the whole) as extras; with `ode_likelihood` the
+    /// probability-flow ODE's NLL, NFE and seconds on the same examples beside it.
     fn log_likelihood(&mut self, batch: &Batch, seed: u64) -> anyhow::Result<Likelihood> {
         let batch = if self.config.vlb_examples > 0 {
             batch.head(self.config.vlb_examples)
@@ -94,7 +125,7 @@ impl GenerativeModel for DiffusionModel {
             batch.clone()
         };
         let b = self.bound(&batch, seed)?;
-        Ok(Likelihood::new(
+        let ll = Likelihood::new(
             LikelihoodKind::Vlb {
                 steps: self.schedule.steps(),
             },
@@ -103,7 +134,19 @@ impl GenerativeModel for DiffusionModel {
         .with_extra("l_T_nats", b.l_t_prior())
         .with_extra("l_0_nats", b.l_0())
         .with_extra("l_mid_nats", b.l_mid())
-        .with_extra("network_passes_per_example", self.schedule.steps() as f64))
+        .with_extra("network_passes_per_example", self.schedule.steps() as f64);
+        if !self.config.ode_likelihood {
+            return Ok(ll);
+        }
+        let x = self.to_model_space(&batch.x);
+        ode_score::beside(
+            ll,
+            &ddpm_field::DdpmField::new(self),
+            &x,
+            &self.spec,
+            &self.config,
+            seed,
+        )
     }
 
     fn evals_per_sample(&self) -> f64 {
@@ -155,6 +198,9 @@ impl GenerativeModel for DiffusionModel {
                 value: g,
             }));
         }
+        if self.config.ode_sampler {
+            v.push(ode_variant(self.last_ode_nfe));
+        }
         v
     }
 
@@ -170,6 +216,15 @@ impl GenerativeModel for DiffusionModel {
             anyhow::bail!("{} has no sampler variant `{name}`", self.arch())
         };
         match variant.knob {
+            "ode" => {
+                let d = self.spec.dim();
+                let (x, nfe) = {
+                    let field = ddpm_field::DdpmField::new(self);
+                    ode_score::sample(&field, n, d, &self.config, seed)?
+                };
+                self.last_ode_nfe = nfe;
+                Ok(Batch::new(self.to_data_space(&x), Vec::new(), d))
+            }
             "ddim_steps" => {
                 let sampler = Sampler::Ddim {
                     steps: variant.value as usize,
@@ -183,5 +238,116 @@ impl GenerativeModel for DiffusionModel {
 
     fn write_artifacts(&mut self, test: &Batch, dir: &Path, seed: u64) -> anyhow::Result<()> {
         artifacts::write_all(self, test, dir, seed)
+    }
+}
+
+/// The VDM behind the same contract: its bound (kind `vdm-cont`, or `vdm-T` with
+/// `vdm_steps = T`) with the three terms as extras, optionally the ODE beside it; ancestral
+/// sampling (and the ODE sampler as the variant `ode`).
+impl GenerativeModel for VdmModel {
+    fn info(&self) -> ModelInfo {
+        ModelInfo {
+            family: Diffusion::NAME,
+            arch: self.arch(),
+            paper: "Kingma et al. 2021",
+            year: 2021,
+        }
+    }
+
+    /// One Adam step on the bound in bits/dim (θ and the schedule η together).
+    fn train_step(&mut self, batch: &Batch) -> anyhow::Result<StepMetrics> {
+        Ok(StepMetrics::new(self.train_on(batch)?))
+    }
+
+    fn sample(&mut self, n: usize, _labels: Option<&[usize]>, seed: u64) -> anyhow::Result<Batch> {
+        self.sample_ancestral(n, seed)
+    }
+
+    /// prior + reconstruction + diffusion on the first `vlb_examples` examples, the diffusion
+    /// term from `bound_t_samples` stratified times per example.
+    fn log_likelihood(&mut self, batch: &Batch, seed: u64) -> anyhow::Result<Likelihood> {
+        let batch = if self.config.vlb_examples > 0 {
+            batch.head(self.config.vlb_examples)
+        } else {
+            batch.clone()
+        };
+        let b = self.bound(&batch, seed)?;
+        let steps = (self.config.vdm_steps > 0).then_some(self.config.vdm_steps);
+        let ll = Likelihood::new(
+            LikelihoodKind::Vdm { steps },
+            b.total.iter().map(|v| -v).collect(),
+        )
+        .with_extra("prior_nats", b.prior)
+        .with_extra("reconstruction_nats", b.reconstruction)
+        .with_extra("diffusion_nats", b.diffusion)
+        .with_extra(
+            "network_passes_per_example",
+            self.config.bound_t_samples as f64,
+        );
+        if !self.config.ode_likelihood {
+            return Ok(ll);
+        }
+        let x = self.to_model_space(&batch.x);
+        ode_score::beside(
+            ll,
+            &vdm::field::VdmField::new(self),
+            &x,
+            &self.spec,
+            &self.config,
+            seed,
+        )
+    }
+
+    fn evals_per_sample(&self) -> f64 {
+        self.sample_steps() as f64
+    }
+
+    fn num_params(&self) -> usize {
+        VdmModel::num_params(self)
+    }
+
+    fn save(&self, dir: &Path) -> anyhow::Result<()> {
+        self.save_to(dir)
+    }
+
+    fn load(&mut self, dir: &Path) -> anyhow::Result<()> {
+        self.load_from(dir)
+    }
+
+    fn sampler_variants(&self) -> Vec<SamplerVariant> {
+        if self.config.ode_sampler {
+            vec![ode_variant(self.last_ode_nfe)]
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn sample_variant(
+        &mut self,
+        name: &str,
+        n: usize,
+        _labels: Option<&[usize]>,
+        seed: u64,
+    ) -> anyhow::Result<Batch> {
+        anyhow::ensure!(
+            name == "ode" && self.config.ode_sampler,
+            "{} has no sampler variant `{name}`",
+            self.arch()
+        );
+        let d = self.spec.dim();
+        let (x, nfe) = {
+            let field = vdm::field::VdmField::new(self);
+            ode_score::sample(&field, n, d, &self.config, seed)?
+        };
+        self.last_ode_nfe = nfe;
+        Ok(Batch::new(
+            model::to_data_space(&self.spec, &x),
+            Vec::new(),
+            d,
+        ))
+    }
+
+    fn write_artifacts(&mut self, test: &Batch, dir: &Path, seed: u64) -> anyhow::Result<()> {
+        vdm::bound::write_artifacts(self, test, dir, seed)
     }
 }

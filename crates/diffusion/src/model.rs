@@ -1,25 +1,25 @@
-//! The DDPM model behind the contract: ε-prediction training on the simple loss
-//! E_{t, x_0, ε} ‖ε − ε_θ(√ᾱ_t x_0 + √(1−ᾱ_t) ε, t)‖², an EMA copy of the weights that samples
-//! and scores, the samplers of [`crate::sampler`] and the bound of [`crate::vlb`].
+//! The DDPM model behind the contract: ε-prediction (and, with learned variances, the
+//! interpolation weight v) trained by [`crate::train`], an EMA copy of the weights that samples
+//! and scores, the samplers of [`crate::sampler`] and the bound of [`crate::bound`].
 //!
 //! Images are modelled on [−1, 1] (x = 2k/(L−1) − 1) and samples mapped back to levels;
 //! vectors are modelled as they are.
 
 use crate::config::{DenoiserKind, DiffusionConfig, SamplerKind};
-use crate::denoiser::embedding::{ConditioningConfig, sinusoidal_features};
+use crate::denoiser::embedding::{ConditioningConfig, sinusoidal_features_at};
 use crate::denoiser::mlp::MlpDenoiserConfig;
 use crate::denoiser::unet::UNetConfig;
 use crate::denoiser::{BackboneConfig, Denoiser};
-use crate::ema;
-use crate::sampler::{Run, Sampler, Trajectory};
+use crate::resample::TimestepWeights;
+use crate::sampler::{Prediction, Run, Sampler, Trajectory};
+use crate::schedule::ReverseVariance;
 use crate::schedule::Schedule;
-use anyhow::Context;
 use burn::module::Module;
 use burn::optim::grad_clipping::GradientClippingConfig;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::prelude::*;
 use genbench_core::preprocess::{level_to_signed, signed_to_level};
-use genbench_core::seed::{self, Rng};
+use genbench_core::seed::Rng;
 use genbench_core::{Batch, BuildContext, DataSpec, checkpoint, fsutil};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -31,17 +31,21 @@ pub struct DiffusionModel {
     /// Number of classes when conditional, 0 otherwise; ∅ is index `classes`.
     pub(crate) classes: usize,
     kind: DenoiserKind,
-    device: Device,
+    pub(crate) device: Device,
     /// The trained weights (autodiff device).
-    net: Denoiser,
+    pub(crate) net: Denoiser,
     /// The EMA weights (plain device): every sample and bound uses these.
-    ema: Denoiser,
-    optim: ModuleOptimizer,
-    lr: f64,
-    step: u64,
-    noise_seed: u64,
+    pub(crate) ema: Denoiser,
+    pub(crate) optim: ModuleOptimizer,
+    pub(crate) lr: f64,
+    pub(crate) step: u64,
+    pub(crate) noise_seed: u64,
+    /// How training draws t (uniform, or importance-sampled from the loss history).
+    pub(crate) timesteps: TimestepWeights,
     /// Up to 1,000 training points (vectors only) for the forward-process cloud.
     pub(crate) cloud: Option<Batch>,
+    /// NFE of the last ODE sampling run (the `ode` variant's cost is measured, not known).
+    pub(crate) last_ode_nfe: f64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -49,7 +53,23 @@ struct SavedState {
     step: u64,
 }
 
-fn new_optim(config: &DiffusionConfig) -> ModuleOptimizer {
+/// Data values -> model space: levels to [−1, 1], coordinates unchanged.
+pub(crate) fn to_model_space(spec: &DataSpec, x: &[f32]) -> Vec<f32> {
+    match spec.levels {
+        Some(l) => x.iter().map(|&k| level_to_signed(k, l)).collect(),
+        None => x.to_vec(),
+    }
+}
+
+/// Model space -> data values: [−1, 1] to the nearest level, coordinates unchanged.
+pub(crate) fn to_data_space(spec: &DataSpec, x: &[f32]) -> Vec<f32> {
+    match spec.levels {
+        Some(l) => x.iter().map(|&v| signed_to_level(v, l)).collect(),
+        None => x.to_vec(),
+    }
+}
+
+pub(crate) fn new_optim(config: &DiffusionConfig) -> ModuleOptimizer {
     let clip =
         (config.grad_clip > 0.0).then_some(GradientClippingConfig::Norm(config.grad_clip as f32));
     AdamConfig::new().with_grad_clipping(clip).init()
@@ -60,10 +80,19 @@ impl DiffusionModel {
         config.validate()?;
         let spec = ctx.spec.clone();
         let classes = ctx.condition_classes()?;
+        anyhow::ensure!(
+            classes == 0 || !(config.ode_likelihood || config.ode_sampler),
+            "ode_likelihood and ode_sampler are for unconditional models"
+        );
         let kind = match config.denoiser {
             DenoiserKind::Auto if spec.is_image() => DenoiserKind::Unet,
             DenoiserKind::Auto => DenoiserKind::Mlp,
             k => k,
+        };
+        let outputs = if config.reverse_variance == ReverseVariance::Learned {
+            2
+        } else {
+            1
         };
         let backbone = match kind {
             DenoiserKind::Unet => {
@@ -76,14 +105,16 @@ impl DiffusionModel {
                 let c = UNetConfig::new(spec.image_shape(), config.embed)
                     .with_channels(config.unet_channels)
                     .with_levels(config.unet_levels)
-                    .with_groups(config.unet_groups);
+                    .with_groups(config.unet_groups)
+                    .with_output_groups(outputs);
                 c.validate()?;
                 BackboneConfig::UNet(c)
             }
             _ => BackboneConfig::Mlp(
                 MlpDenoiserConfig::new(spec.dim(), config.embed)
                     .with_hidden(config.mlp_hidden)
-                    .with_blocks(config.mlp_blocks),
+                    .with_blocks(config.mlp_blocks)
+                    .with_output_groups(outputs),
             ),
         };
         let conditioning =
@@ -94,6 +125,7 @@ impl DiffusionModel {
         let ema = net.valid();
         Ok(Self {
             schedule: Schedule::new(config.schedule, config.timesteps)?,
+            timesteps: TimestepWeights::new(config.timestep_sampler, config.loss, config.timesteps),
             optim: new_optim(&config),
             config,
             spec,
@@ -106,6 +138,7 @@ impl DiffusionModel {
             step: 0,
             noise_seed: ctx.seeds.stream("noise"),
             cloud: None,
+            last_ode_nfe: 0.0,
         })
     }
 
@@ -119,7 +152,20 @@ impl DiffusionModel {
             crate::schedule::ScheduleKind::Linear => "linear",
             crate::schedule::ScheduleKind::Cosine => "cosine",
         };
-        format!("DDPM ({net}, T={}, {schedule})", self.schedule.steps())
+        let loss = match self.config.loss {
+            crate::config::LossKind::Simple => "L_simple",
+            crate::config::LossKind::Vlb => "L_vlb",
+            crate::config::LossKind::Hybrid => "L_hybrid",
+        };
+        let learned = if self.config.reverse_variance == ReverseVariance::Learned {
+            ", learned Σ"
+        } else {
+            ""
+        };
+        format!(
+            "DDPM ({net}, T={}, {schedule}, {loss}{learned})",
+            self.schedule.steps()
+        )
     }
 
     pub(crate) fn is_images(&self) -> bool {
@@ -128,95 +174,20 @@ impl DiffusionModel {
 
     /// Data values -> model space: levels to [−1, 1], coordinates unchanged.
     pub(crate) fn to_model_space(&self, x: &[f32]) -> Vec<f32> {
-        match self.spec.levels {
-            Some(l) => x.iter().map(|&k| level_to_signed(k, l)).collect(),
-            None => x.to_vec(),
-        }
+        to_model_space(&self.spec, x)
     }
 
     /// Model space -> data values: [−1, 1] to the nearest level, coordinates unchanged.
     pub(crate) fn to_data_space(&self, x: &[f32]) -> Vec<f32> {
-        match self.spec.levels {
-            Some(l) => x.iter().map(|&v| signed_to_level(v, l)).collect(),
-            None => x.to_vec(),
-        }
+        to_data_space(&self.spec, x)
     }
 
-    fn labels_tensor(&self, labels: &[usize], device: &Device) -> Tensor<2, Int> {
+    pub(crate) fn labels_tensor(&self, labels: &[usize], device: &Device) -> Tensor<2, Int> {
         let v: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
         Tensor::from_data(TensorData::new(v, [labels.len(), 1]), device)
     }
 
-    /// One training step on the simple loss; returns the mean squared error per coordinate.
-    pub(crate) fn train_on(&mut self, batch: &Batch) -> anyhow::Result<f64> {
-        let (n, d, steps) = (batch.len(), self.spec.dim(), self.schedule.steps());
-        let mut rng = Rng::new(seed::derive(self.noise_seed, self.step));
-        let x0 = self.to_model_space(&batch.x);
-        let mut t = Vec::with_capacity(n);
-        let (mut xt, mut eps) = (Vec::with_capacity(n * d), Vec::with_capacity(n * d));
-        for r in 0..n {
-            let i = rng.below(steps);
-            t.push(i);
-            for k in 0..d {
-                let e = rng.normal();
-                xt.push(self.schedule.q_sample(x0[r * d + k] as f64, i, e) as f32);
-                eps.push(e as f32);
-            }
-        }
-        let labels = if self.classes > 0 {
-            anyhow::ensure!(
-                batch.has_labels(),
-                "a conditional diffusion model needs labelled data"
-            );
-            let dropped: Vec<usize> = batch
-                .labels
-                .iter()
-                .map(|&y| {
-                    if rng.uniform() < self.config.label_dropout {
-                        self.classes
-                    } else {
-                        y
-                    }
-                })
-                .collect();
-            Some(dropped)
-        } else {
-            None
-        };
-        let dev = self
-            .net
-            .devices()
-            .into_iter()
-            .next()
-            .context("the denoiser has no device")?;
-        let xt = Tensor::<2>::from_data(TensorData::new(xt, [n, d]), &dev);
-        let eps = Tensor::<2>::from_data(TensorData::new(eps, [n, d]), &dev);
-        let feats = Tensor::<2>::from_data(
-            TensorData::new(
-                sinusoidal_features(&t, steps, self.config.time_features),
-                [n, self.config.time_features],
-            ),
-            &dev,
-        );
-        let labels = labels.map(|l| self.labels_tensor(&l, &dev));
-        let pred = self.net.forward(xt, feats, labels, &self.spec.shape); // [n, d]
-        let loss = (pred - eps).powf_scalar(2.0).mean(); // [1]
-        let value = loss.clone().into_scalar::<f32>() as f64;
-        let grads = GradientsParams::from_grads(loss.backward(), &self.net);
-        self.net = self.optim.step(self.lr, self.net.clone(), grads);
-        let decay = ema::effective_decay(self.config.ema_decay, self.step);
-        self.ema = ema::update(self.ema.clone(), &self.net.valid(), decay);
-        self.step += 1;
-        Ok(value)
-    }
-
     /// ε̂ from the EMA network for every row of `x` (model space) at index `i`.
-    ///
-    /// A conditional model applies classifier-free guidance with scale `w`:
-    /// ε̂ = ε(x, ∅) + w (ε(x, y) − ε(x, ∅)). So w = 0 is the unconditional model (one pass with
-    /// ∅), w = 1 the conditional model as trained (one pass with y), and any other w one batched
-    /// pass of 2n rows. (Ho & Salimans 2022 write (1+w′) ε(x, y) − w′ ε(x, ∅): their w′ = w − 1.)
-    /// `labels = None` on a conditional model means ∅ for every row.
     pub(crate) fn eps(
         &self,
         x: &[f32],
@@ -224,6 +195,25 @@ impl DiffusionModel {
         labels: Option<&[usize]>,
         w: f64,
     ) -> anyhow::Result<Vec<f32>> {
+        Ok(self.predict(x, i as f64, labels, w)?.eps)
+    }
+
+    /// ε̂ (and v ∈ [0, 1] with learned variances) from the EMA network for every row of `x`
+    /// (model space) at the real-valued index `i` (the network's time features are smooth in
+    /// it, so the probability-flow ODE can ask between the steps).
+    ///
+    /// A conditional model applies classifier-free guidance with scale `w`:
+    /// ε̂ = ε(x, ∅) + w (ε(x, y) − ε(x, ∅)). So w = 0 is the unconditional model (one pass with
+    /// ∅), w = 1 the conditional model as trained (one pass with y), and any other w one batched
+    /// pass of 2n rows. (Ho & Salimans 2022 write (1+w′) ε(x, y) − w′ ε(x, ∅): their w′ = w − 1.)
+    /// `labels = None` on a conditional model means ∅ for every row.
+    pub(crate) fn predict(
+        &self,
+        x: &[f32],
+        i: f64,
+        labels: Option<&[usize]>,
+        w: f64,
+    ) -> anyhow::Result<Prediction> {
         let d = self.spec.dim();
         let n = x.len() / d;
         let labels = labels.filter(|_| w != 0.0);
@@ -245,26 +235,39 @@ impl DiffusionModel {
         let dev = &self.device;
         let xt = Tensor::<2>::from_data(TensorData::new(xs, [rows, d]), dev);
         let f = self.config.time_features;
-        let feats = Tensor::<2>::from_data(
-            TensorData::new(sinusoidal_features(&[i], self.schedule.steps(), f), [1, f]),
-            dev,
-        );
+        let feats = Tensor::<2>::from_data(TensorData::new(self.time_features(i), [1, f]), dev);
         let labels = label_rows.map(|l| self.labels_tensor(&l, dev));
-        let out = self.ema.forward(xt, feats, labels, &self.spec.shape); // [rows, d]
+        let out = self.ema.forward(xt, feats, labels, &self.spec.shape); // [rows, G·d]
+        let groups = out.dims()[1] / d;
         let out = out
             .into_data()
             .convert::<f32>()
             .try_into_vec::<f32>()
             .map_err(|e| anyhow::anyhow!("reading ε̂: {e:?}"))?;
+        // Row r holds ε̂ in columns 0..d and the raw v ∈ [−1, 1] in d..2d: v = (raw + 1)/2.
+        let block = |r: usize, g: usize| &out[(r * groups + g) * d..(r * groups + g + 1) * d];
+        let eps_rows: Vec<f32> = (0..rows).flat_map(|r| block(r, 0).to_vec()).collect();
+        let v = (groups == 2).then(|| {
+            (0..n)
+                .flat_map(|r| block(r, 1).iter().map(|raw| (raw + 1.0) / 2.0))
+                .collect()
+        });
         if !guided {
-            return Ok(out);
+            return Ok(Prediction { eps: eps_rows, v });
         }
-        let (cond, uncond) = out.split_at(n * d);
-        Ok(cond
+        let (cond, uncond) = eps_rows.split_at(n * d);
+        let eps = cond
             .iter()
             .zip(uncond)
             .map(|(&c, &u)| (u as f64 + w * (c as f64 - u as f64)) as f32)
-            .collect())
+            .collect();
+        Ok(Prediction { eps, v })
+    }
+
+    /// Sinusoidal features of the (real-valued) index `i` on the network's 0..1000 scale.
+    pub(crate) fn time_features(&self, i: f64) -> Vec<f32> {
+        let s = i * 1000.0 / self.schedule.steps() as f64;
+        sinusoidal_features_at(&[s], self.config.time_features)
     }
 
     /// The default sampler of the config.
@@ -341,7 +344,8 @@ impl DiffusionModel {
         for start in (0..n).step_by(self.config.eval_batch) {
             let end = (start + self.config.eval_batch).min(n);
             let chunk_labels = labels.map(|l| l[start..end].to_vec());
-            let mut eps = |x: &[f32], i: usize| self.eps(x, i, chunk_labels.as_deref(), w);
+            let mut eps =
+                |x: &[f32], i: usize| self.predict(x, i as f64, chunk_labels.as_deref(), w);
             let (x0, tr) = run.run(x_t[start * d..end * d].to_vec(), &mut eps, rng, capture)?;
             out.extend(x0);
             if traj.is_empty() {

@@ -55,8 +55,16 @@ pub struct Run<'a> {
 /// States captured at paper times: (t, x_t) for each requested t, in the order reached.
 pub type Trajectory = Vec<(usize, Vec<f32>)>;
 
-/// ε̂ for every row of x (model space) at index i.
-pub type EpsFn<'a> = dyn FnMut(&[f32], usize) -> anyhow::Result<Vec<f32>> + 'a;
+/// The network's output for every row of x (model space) at one index.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Prediction {
+    pub eps: Vec<f32>,
+    /// The learned-variance weight v ∈ [0, 1] per coordinate (`None`: fixed variances).
+    pub v: Option<Vec<f32>>,
+}
+
+/// The prediction for every row of x (model space) at index i.
+pub type EpsFn<'a> = dyn FnMut(&[f32], usize) -> anyhow::Result<Prediction> + 'a;
 
 impl Run<'_> {
     fn x0_and_eps(&self, x: f64, i: usize, eps: f64) -> (f64, f64) {
@@ -98,9 +106,10 @@ impl Run<'_> {
         match self.sampler {
             Sampler::Ddpm => {
                 for i in (0..s.steps()).rev() {
-                    let e = eps(&x, i)?;
-                    let sigma = (0.5 * s.model_log_variance(self.variance, i)).exp();
-                    for (xv, ev) in x.iter_mut().zip(&e) {
+                    let p = eps(&x, i)?;
+                    for (k, (xv, ev)) in x.iter_mut().zip(&p.eps).enumerate() {
+                        let v = p.v.as_ref().map_or(0.0, |v| v[k] as f64);
+                        let sigma = (0.5 * s.model_log_variance(self.variance, i, v)).exp();
                         let (x0, _) = self.x0_and_eps(*xv as f64, i, *ev as f64);
                         let mean =
                             s.posterior_mean_coef1[i] * x0 + s.posterior_mean_coef2[i] * *xv as f64;
@@ -122,7 +131,7 @@ impl Run<'_> {
                     let sigma = eta
                         * ((1.0 - ab_prev) / (1.0 - ab)).sqrt()
                         * (1.0 - ab / ab_prev).max(0.0).sqrt();
-                    let e = eps(&x, i)?;
+                    let e = eps(&x, i)?.eps;
                     for (xv, ev) in x.iter_mut().zip(&e) {
                         let (x0, eps_c) = self.x0_and_eps(*xv as f64, i, *ev as f64);
                         let mut v = ab_prev.sqrt() * x0
@@ -185,11 +194,15 @@ mod tests {
     fn samplers_recover_a_point_mass() {
         let s = Schedule::new(ScheduleKind::Linear, 100).unwrap();
         let target = [0.25f32, -0.5];
-        let mut oracle = |x: &[f32], i: usize| -> anyhow::Result<Vec<f32>> {
-            Ok(x.iter()
-                .enumerate()
-                .map(|(k, v)| s.eps_from_x0(*v as f64, i, target[k % 2] as f64) as f32)
-                .collect())
+        let mut oracle = |x: &[f32], i: usize| -> anyhow::Result<Prediction> {
+            Ok(Prediction {
+                eps: x
+                    .iter()
+                    .enumerate()
+                    .map(|(k, v)| s.eps_from_x0(*v as f64, i, target[k % 2] as f64) as f32)
+                    .collect(),
+                v: None,
+            })
         };
         for sampler in [
             Sampler::Ddim {

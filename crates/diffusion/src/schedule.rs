@@ -10,6 +10,14 @@
 //!   c1_t = β_t √ᾱ_{t−1} / (1 − ᾱ_t), c2_t = (1 − ᾱ_{t−1}) √α_t / (1 − ᾱ_t),
 //!   β̃_t = β_t (1 − ᾱ_{t−1}) / (1 − ᾱ_t), and ᾱ_0 = 1.
 //! - x̂_0(x_t, ε) = (x_t − √(1 − ᾱ_t) ε) / √ᾱ_t.
+//! - learned reverse variances (Nichol & Dhariwal 2021): the network outputs v per coordinate and
+//!   Σ_θ = exp(v log β_t + (1 − v) log β̃_t), interpolating in the log domain between the two
+//!   fixed choices ([`Schedule::learned_log_variance`]).
+//! - continuous time (for the probability-flow ODE): t ∈ [0, 1] with paper step t·T, and
+//!   γ(t) = log((1 − ᾱ(t)) / ᾱ(t)) (minus the log signal-to-noise ratio) and its derivative
+//!   ([`ScheduleKind::gamma`], [`ScheduleKind::gamma_dot`]). Linear: ᾱ(t) = exp(−B(t)) with
+//!   B(t) = β̄_0 t + ½ (β̄_1 − β̄_0) t², β̄_0 = T β_1 = 0.1, β̄_1 = T β_T = 20 (the T→∞ limit of
+//!   the scaled linear schedule, as score_sde's VP SDE); cosine: ᾱ(t) = f(t)/f(0) (t ≤ 0.9999).
 
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +33,40 @@ pub enum ScheduleKind {
     Cosine,
 }
 
+impl ScheduleKind {
+    /// ᾱ(t) of the continuous-time limit, t ∈ [0, 1], and β(t) = −d log ᾱ/dt.
+    fn alpha_bar_and_beta(self, t: f64) -> (f64, f64) {
+        match self {
+            ScheduleKind::Linear => {
+                let (b0, b1) = (0.1, 20.0);
+                (
+                    (-(b0 * t + 0.5 * (b1 - b0) * t * t)).exp(),
+                    b0 + (b1 - b0) * t,
+                )
+            }
+            ScheduleKind::Cosine => {
+                let s = 0.008;
+                let t = t.min(0.9999);
+                let u = |t: f64| (t + s) / (1.0 + s) * std::f64::consts::FRAC_PI_2;
+                let f = |t: f64| u(t).cos().powi(2);
+                (f(t) / f(0.0), std::f64::consts::PI * u(t).tan() / (1.0 + s))
+            }
+        }
+    }
+
+    /// γ(t) = log((1 − ᾱ(t)) / ᾱ(t)): σ_t² = sigmoid(γ), α_t² = sigmoid(−γ).
+    pub fn gamma(self, t: f64) -> f64 {
+        let (ab, _) = self.alpha_bar_and_beta(t);
+        (-ab).ln_1p() - ab.ln()
+    }
+
+    /// dγ/dt = β(t) / (1 − ᾱ(t)).
+    pub fn gamma_dot(self, t: f64) -> f64 {
+        let (ab, beta) = self.alpha_bar_and_beta(t);
+        beta / (1.0 - ab)
+    }
+}
+
 /// The reverse process's fixed variance Σ_θ(x_t, t) = σ_t² I.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -33,6 +75,9 @@ pub enum ReverseVariance {
     Beta,
     /// σ_t² = β̃_t, the posterior variance ("fixed small"; σ_1² = β̃_2 since β̃_1 = 0).
     BetaTilde,
+    /// Σ_θ = exp(v log β_t + (1 − v) log β̃_t) with v predicted per coordinate
+    /// (Nichol & Dhariwal 2021; [`Schedule::learned_log_variance`]).
+    Learned,
 }
 
 /// Every per-timestep constant of the forward process, index `i` = paper t − 1.
@@ -162,9 +207,18 @@ impl Schedule {
         (xt - self.alpha_bar[i].sqrt() * x0) / (1.0 - self.alpha_bar[i]).sqrt()
     }
 
-    /// log σ_t² of the reverse process p(x_{t−1} | x_t) (both choices use β̃_2 at t = 1).
-    pub fn model_log_variance(&self, var: ReverseVariance, i: usize) -> f64 {
+    /// Learned log-variance of p(x_{t−1} | x_t) for the interpolation weight `v`:
+    /// v log β_t + (1 − v) log β̃_t (β̃_1 replaced by β̃_2, as improved-diffusion's
+    /// `posterior_log_variance_clipped`). v = 1 gives β_t, v = 0 gives β̃_t.
+    pub fn learned_log_variance(&self, v: f64, i: usize) -> f64 {
+        v * self.betas[i].ln() + (1.0 - v) * self.posterior_log_variance_clipped[i]
+    }
+
+    /// log σ_t² of the reverse process p(x_{t−1} | x_t) (both fixed choices use β̃_2 at t = 1);
+    /// `v` is the network's interpolation weight, read only when `var` is `Learned`.
+    pub fn model_log_variance(&self, var: ReverseVariance, i: usize, v: f64) -> f64 {
         match var {
+            ReverseVariance::Learned => self.learned_log_variance(v, i),
             ReverseVariance::BetaTilde => self.posterior_log_variance_clipped[i],
             ReverseVariance::Beta if i == 0 => {
                 self.posterior_variance[1.min(self.steps() - 1)].ln()
@@ -253,6 +307,48 @@ mod tests {
         assert!(c.betas.iter().all(|&b| b > 0.0 && b <= 0.999));
         assert!(c.alpha_bar[999] < 1e-6);
         assert!(Schedule::new(ScheduleKind::Linear, 1).is_err());
+    }
+
+    /// v = 1 gives β_t and v = 0 gives β̃_t at every t ≥ 2 (hand schedule β = 0.1, 0.2, 0.3:
+    /// β̃_2 = 0.2 · 0.1 / 0.28, β̃_3 = 0.084 / 0.496); v = ½ is their geometric mean.
+    #[test]
+    fn learned_variance_interpolates_between_beta_tilde_and_beta() {
+        let s = Schedule::from_betas(vec![0.1, 0.2, 0.3]);
+        for (i, beta_tilde) in [(1, 0.2 * 0.1 / 0.28), (2, 0.084 / 0.496)] {
+            assert!((s.learned_log_variance(1.0, i).exp() - s.betas[i]).abs() < 1e-15);
+            assert!((s.learned_log_variance(0.0, i).exp() - beta_tilde).abs() < 1e-15);
+            let mid = s.learned_log_variance(0.5, i).exp();
+            assert!((mid - (s.betas[i] * beta_tilde).sqrt()).abs() < 1e-15);
+        }
+        // t = 1: β̃_1 = 0, so v = 0 uses the clipped β̃_2.
+        assert!((s.learned_log_variance(0.0, 0).exp() - 0.2 * 0.1 / 0.28).abs() < 1e-15);
+    }
+
+    /// The continuous-time limits agree with the discrete schedules at t = (i + 1)/T up to the
+    /// O(1/T) difference between Σ β_j and ∫ β (0.05 in γ at t = 0.01 for the linear one), and
+    /// γ' matches a central difference of γ.
+    #[test]
+    fn continuous_gamma_matches_the_discrete_schedule() {
+        for kind in [ScheduleKind::Linear, ScheduleKind::Cosine] {
+            let s = Schedule::new(kind, 1000).unwrap();
+            for i in [9usize, 99, 499, 998] {
+                let ab = s.alpha_bar[i];
+                let discrete = ((1.0 - ab) / ab).ln();
+                let cont = kind.gamma((i + 1) as f64 / 1000.0);
+                assert!(
+                    (discrete - cont).abs() < 0.1,
+                    "{kind:?} i={i}: {discrete} vs {cont}"
+                );
+            }
+            for t in [0.01, 0.3, 0.7, 0.95] {
+                let h = 1e-6;
+                let fd = (kind.gamma(t + h) - kind.gamma(t - h)) / (2.0 * h);
+                assert!(
+                    (fd / kind.gamma_dot(t) - 1.0).abs() < 1e-6,
+                    "{kind:?} t={t}"
+                );
+            }
+        }
     }
 
     #[test]

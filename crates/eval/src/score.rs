@@ -94,14 +94,17 @@ pub fn samples(
         col::SAMPLES_PER_SECOND,
         Some(n as f64 / started.elapsed().as_secs_f64().max(1e-9)),
     );
-    row.set_f(
-        col::EVALS_PER_SAMPLE,
-        Some(
-            variant
-                .map(|v| v.evals_per_sample)
-                .unwrap_or_else(|| model.evals_per_sample()),
-        ),
-    );
+    // Asked after sampling: a variant with an adaptive cost (the ODE sampler) reports the
+    // evaluations the draw just measured.
+    let evals = match variant {
+        Some(v) => model
+            .sampler_variants()
+            .into_iter()
+            .find(|m| m.name == v.name)
+            .map_or(v.evals_per_sample, |m| m.evals_per_sample),
+        None => model.evals_per_sample(),
+    };
+    row.set_f(col::EVALS_PER_SAMPLE, Some(evals));
     anyhow::ensure!(
         fake.len() == n && fake.dim == data.spec.dim(),
         "the model returned {} samples of dim {} (asked for {n} of dim {})",

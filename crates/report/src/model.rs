@@ -95,7 +95,9 @@ pub const NLL_CONDITIONAL: &str = "-log p(x | y) or an upper bound on it";
 pub fn nll_class(kind: &str, conditional: bool) -> Option<&'static str> {
     let bound = matches!(kind, "exact" | "dequantized" | "elbo")
         || kind.starts_with("iwae")
-        || kind.starts_with("vlb");
+        || kind.starts_with("vlb")
+        || kind.starts_with("vdm")
+        || kind.starts_with("ode");
     bound.then_some(if conditional {
         NLL_CONDITIONAL
     } else {

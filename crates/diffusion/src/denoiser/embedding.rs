@@ -11,10 +11,19 @@ use burn::tensor::activation::silu;
 /// `[cos(s f_0) … cos(s f_{h−1}), sin(s f_0) … sin(s f_{h−1})]` with h = dim/2,
 /// f_k = 10000^{−k/h} and s = 1000 t / T (the time rescaled to the usual 0..1000 range).
 pub fn sinusoidal_features(t: &[usize], steps: usize, dim: usize) -> Vec<f32> {
+    let s: Vec<f64> = t
+        .iter()
+        .map(|&ti| ti as f64 * 1000.0 / steps as f64)
+        .collect();
+    sinusoidal_features_at(&s, dim)
+}
+
+/// The same features at real-valued times `s` already on the 0..1000 scale (continuous-time
+/// models and the probability-flow ODE between the discrete steps).
+pub fn sinusoidal_features_at(s: &[f64], dim: usize) -> Vec<f32> {
     let half = dim / 2;
-    let mut out = Vec::with_capacity(t.len() * dim);
-    for &ti in t {
-        let s = ti as f64 * 1000.0 / steps as f64;
+    let mut out = Vec::with_capacity(s.len() * dim);
+    for &s in s {
         let freqs = (0..half).map(|k| (-(10000f64.ln()) * k as f64 / half as f64).exp());
         let args: Vec<f64> = freqs.map(|f| s * f).collect();
         out.extend(args.iter().map(|a| a.cos() as f32));

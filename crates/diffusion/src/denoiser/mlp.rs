@@ -19,6 +19,12 @@ pub struct MlpDenoiserConfig {
     pub hidden: usize,
     #[config(default = 3)]
     pub blocks: usize,
+    /// Input values per coordinate (1, or more with Fourier features appended to x).
+    #[config(default = 1)]
+    pub input_groups: usize,
+    /// Outputs per coordinate: 1 (ε̂) or 2 (ε̂ and the learned-variance weight v).
+    #[config(default = 1)]
+    pub output_groups: usize,
 }
 
 /// One residual block: h + W2 silu(W1 silu(h) + E emb).
@@ -40,7 +46,7 @@ impl MlpDenoiserConfig {
     pub fn init(&self, device: &Device) -> MlpDenoiser {
         let h = self.hidden;
         MlpDenoiser {
-            input: LinearConfig::new(self.dim, h).init(device),
+            input: LinearConfig::new(self.dim * self.input_groups, h).init(device),
             blocks: (0..self.blocks)
                 .map(|_| MlpBlock {
                     fc1: LinearConfig::new(h, h).init(device),
@@ -48,19 +54,20 @@ impl MlpDenoiserConfig {
                     fc2: LinearConfig::new(h, h).init(device),
                 })
                 .collect(),
-            output: LinearConfig::new(h, self.dim).init(device),
+            output: LinearConfig::new(h, self.dim * self.output_groups).init(device),
         }
     }
 }
 
 impl MlpDenoiser {
-    /// `x`: [n, dim] noisy points; `emb`: [n, embed]. Returns ε̂: [n, dim].
+    /// `x`: [n, dim · input_groups] noisy points; `emb`: [n, embed].
+    /// Returns [n, dim · output_groups] (ε̂ first).
     pub fn forward(&self, x: Tensor<2>, emb: Tensor<2>) -> Tensor<2> {
         let mut h = self.input.forward(x); // [n, hidden]
         for block in &self.blocks {
             let a = block.fc1.forward(silu(h.clone())) + block.emb.forward(emb.clone()); // [n, hidden]
             h = h + block.fc2.forward(silu(a)); // [n, hidden]
         }
-        self.output.forward(silu(h)) // [n, dim]
+        self.output.forward(silu(h)) // [n, dim · output_groups]
     }
 }

@@ -1,7 +1,10 @@
 //! The networks that predict the noise ε from (x_t, t, label): an MLP for vectors and a small
-//! U-Net for images, behind one [`Denoiser`] that owns the shared conditioning embedding.
+//! U-Net for images, behind one [`Denoiser`] that owns the shared conditioning embedding; the
+//! Fourier features of the input ([`fourier`]) and VDM's learned noise schedule ([`gamma`]).
 
 pub mod embedding;
+pub mod fourier;
+pub mod gamma;
 pub mod mlp;
 pub mod unet;
 
@@ -47,9 +50,10 @@ impl Denoiser {
         }
     }
 
-    /// `x`: [n, D] (images flattened, values on [−1, 1]); `t_features`: [n, F] sinusoidal
-    /// features of the timesteps ([1, F] when all rows share t); `labels`: [n, 1] or `None`; `shape`: the example's shape.
-    /// Returns ε̂: [n, D].
+    /// `x`: [n, G_in·D] (images flattened, values on [−1, 1], Fourier features after x);
+    /// `t_features`: [n, F] sinusoidal features of the timesteps ([1, F] when all rows share
+    /// t); `labels`: [n, 1] or `None`; `shape`: the example's shape.
+    /// Returns [n, G_out·D]: ε̂ in the first D columns (then v when variances are learned).
     pub fn forward(
         &self,
         x: Tensor<2>,
@@ -60,8 +64,8 @@ impl Denoiser {
         let n = x.dims()[0];
         let emb = self.conditioning.forward(t_features, labels, n); // [n, embed]
         match &self.backbone {
-            Backbone::Mlp(net) => net.forward(x, emb), // [n, D]
-            Backbone::UNet(net) => net.forward(x, emb, [shape[0], shape[1], shape[2]]), // [n, D]
+            Backbone::Mlp(net) => net.forward(x, emb), // [n, G_out·D]
+            Backbone::UNet(net) => net.forward(x, emb, [shape[0], shape[1], shape[2]]), // [n, G_out·D]
         }
     }
 }

@@ -89,6 +89,12 @@ pub struct UNetConfig {
     /// Group-norm groups (must divide c).
     #[config(default = 8)]
     pub groups: usize,
+    /// Input channels per image channel (1, or more with Fourier features of x appended).
+    #[config(default = 1)]
+    pub input_groups: usize,
+    /// Outputs per image channel: 1 (ε̂) or 2 (ε̂ and the learned-variance weight v).
+    #[config(default = 1)]
+    pub output_groups: usize,
 }
 
 #[derive(Module, Debug)]
@@ -140,7 +146,7 @@ impl UNetConfig {
             |c_in, c_out| ResBlockConfig::new(c_in, c_out, self.embed, self.groups).init(device);
         let c0 = self.channels;
         UNet {
-            conv_in: conv3x3(self.shape[0], c0, 1, device),
+            conv_in: conv3x3(self.shape[0] * self.input_groups, c0, 1, device),
             down_blocks: (0..self.levels)
                 .map(|k| block(self.width(k), self.width(k)))
                 .collect(),
@@ -159,17 +165,19 @@ impl UNetConfig {
                 .map(|k| block(2 * self.width(k), self.width(k)))
                 .collect(),
             norm_out: GroupNormConfig::new(self.groups, c0).init(device),
-            conv_out: conv3x3(c0, self.shape[0], 1, device),
+            conv_out: conv3x3(c0, self.shape[0] * self.output_groups, 1, device),
         }
     }
 }
 
 impl UNet {
-    /// `x`: [n, C·H·W] flattened images on [−1, 1]; `emb`: [n, embed]. Returns ε̂: [n, C·H·W].
+    /// `x`: [n, G_in·C·H·W] flattened images on [−1, 1] (and their Fourier features);
+    /// `emb`: [n, embed]. Returns [n, G_out·C·H·W] (ε̂ first).
     pub fn forward(&self, x: Tensor<2>, emb: Tensor<2>, shape: [usize; 3]) -> Tensor<2> {
-        let [n, dim] = x.dims();
+        let [n, width] = x.dims();
         let [c, h, w] = shape;
-        let mut x = self.conv_in.forward(x.reshape([n, c, h, w])); // [n, c0, H, W]
+        let groups_in = width / (c * h * w);
+        let mut x = self.conv_in.forward(x.reshape([n, c * groups_in, h, w])); // [n, c0, H, W]
         let mut skips = Vec::with_capacity(self.down_blocks.len());
         for (block, down) in self.down_blocks.iter().zip(&self.downsample) {
             x = block.forward(x, emb.clone()); // [n, c_k, H/2^k, W/2^k]
@@ -182,7 +190,8 @@ impl UNet {
             let skip = skips.pop().expect("one skip per level");
             x = self.up_blocks[k].forward(Tensor::cat(vec![up, skip], 1), emb.clone()); // [n, c_k, H/2^k, W/2^k]
         }
-        let out = self.conv_out.forward(silu(self.norm_out.forward(x))); // [n, C, H, W]
-        out.reshape([n, dim]) // [n, C·H·W]
+        let out = self.conv_out.forward(silu(self.norm_out.forward(x))); // [n, G_out·C, H, W]
+        let out_width = out.dims()[1] * h * w;
+        out.reshape([n, out_width]) // [n, G_out·C·H·W]
     }
 }

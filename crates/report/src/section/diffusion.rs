@@ -46,6 +46,36 @@ pub fn by_time(table: &Table) -> Vec<(f64, Vec<[f64; 2]>)> {
         .collect()
 }
 
+/// A VDM's ink drop under its learned schedule beside the fixed linear and cosine schedules
+/// (the same images and ε); false when the run has none.
+fn vdm_ink_drop(ctx: &mut Context, m: &ModelRuns, run: &crate::data::Run) -> bool {
+    let link = |f: &str| {
+        run.file(&format!("artifacts/{f}"))
+            .map(|p| format!("![{f}]({p})"))
+    };
+    let Some(learned) = link("vdm_forward.png") else {
+        return false;
+    };
+    ctx.line(&format!(
+        "{} on {} (seed {}), forward process z_t = α_t x + σ_t ε under its learned schedule and, for the same images and ε, under the fixed linear and cosine schedules (columns t = 0, 0.1, 0.25, 0.5, 0.75, 1):\n",
+        cell(&m.model),
+        m.dataset,
+        run.s("seed")
+    ));
+    let mut t = String::from("| schedule | z_t |\n|---|---|\n");
+    t.push_str(&format!("| learned (VDM) | {learned} |\n"));
+    for (f, name) in [
+        ("forward_linear.png", "linear"),
+        ("forward_cosine.png", "cosine"),
+    ] {
+        if let Some(img) = link(f) {
+            t.push_str(&format!("| {name} | {img} |\n"));
+        }
+    }
+    ctx.line(&t);
+    true
+}
+
 pub fn ink_drop(
     ctx: &mut Context,
     groups: &BTreeMap<String, Vec<ModelRuns>>,
@@ -64,6 +94,9 @@ pub fn ink_drop(
     for m in diffusion {
         let Some(run) = m.shown() else { continue };
         let ds = &m.dataset;
+        if vdm_ink_drop(ctx, m, run) {
+            continue;
+        }
         for (file, what) in [
             ("diffusion_forward", "forward process q(x_t | x_0)"),
             (

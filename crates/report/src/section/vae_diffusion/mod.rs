@@ -2,6 +2,7 @@
 //! trained by a variational bound). The text is generated from the measured numbers: every
 //! comparison word ("lower", "overlap") is computed, never written by hand.
 
+mod faces;
 mod figures;
 mod text;
 
@@ -106,6 +107,9 @@ pub fn write(ctx: &mut Context, groups: &BTreeMap<String, Vec<ModelRuns>>) -> an
     ctx.line("Both are latent-variable models trained by maximising a variational bound on log p(x). The VAE learns its encoder q(z|x) and a low-dimensional latent; diffusion fixes its encoder to q(x_t|x_0) = N(√ᾱ_t x_0, (1−ᾱ_t) I), keeps the data's dimension at every step, and learns only the decoder, one step at a time.\n");
     for (vae, diff) in pairs {
         pair(ctx, vae, diff)?;
+    }
+    for (ds, models) in groups {
+        faces::write(ctx, ds, models, is_images(ds))?;
     }
     Ok(())
 }
