@@ -6,9 +6,20 @@
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
+/// The binary under test.
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_genbench")
+}
+
 pub fn genbench(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_genbench"))
+    genbench_with(args, cwd, &[])
+}
+
+/// `genbench args` with extra environment variables.
+pub fn genbench_with(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Output {
+    Command::new(bin())
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(cwd)
         .output()
         .expect("genbench runs")
@@ -110,4 +121,47 @@ impl Jitter {
         self.0 ^= self.0 >> 27;
         (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
     }
+}
+
+/// A tiny manifest on 8gaussians (2,000 training and 500 test points, 300 samples scored):
+/// `extra_eval` adds `[eval]` lines, `models` are `[[models]]` tables such as [`gmm`].
+pub fn tiny_2d_manifest(output: &str, seeds: &str, extra_eval: &str, models: &[String]) -> String {
+    format!(
+        "name = \"tiny\"\noutput = \"{output}\"\nseeds = {seeds}\n\n\
+         [eval]\nsamples = 300\nkid_subsets = 10\nkid_subset_size = 100\n{extra_eval}\n\
+         [[datasets]]\nname = \"8gaussians\"\ntrain_size = 2000\ntest_size = 500\n\n{}",
+        models.join("\n")
+    )
+}
+
+/// A Gaussian mixture fitted by `steps` EM steps (8 components, 2 restarts).
+pub fn gmm(steps: u32) -> String {
+    format!(
+        "[[models]]\nname = \"gmm\"\nfamily = \"gmm\"\nsteps = {steps}\nbatch_size = \"full\"\n\
+         [models.config]\ncomponents = 8\nrestarts = 2\n"
+    )
+}
+
+/// A small MLP VAE (2-D latent, hidden width 32, IWAE-10 bound).
+pub fn vae(steps: u32) -> String {
+    format!(
+        "[[models]]\nname = \"vae\"\nfamily = \"vae\"\nsteps = {steps}\nbatch_size = 128\n\
+         [models.config]\nlatent_dim = 2\nhidden = 32\niwae_k = 10\n"
+    )
+}
+
+/// A small RealNVP (4 couplings, hidden width 32).
+pub fn flow(steps: u32) -> String {
+    format!(
+        "[[models]]\nname = \"flow\"\nfamily = \"flow\"\nsteps = {steps}\nbatch_size = 128\n\
+         [models.config]\ncouplings = 4\nhidden = 32\n"
+    )
+}
+
+/// A small MADE (hidden [32, 32], a 4-component mixture per dimension).
+pub fn made(steps: u32) -> String {
+    format!(
+        "[[models]]\nname = \"made\"\nfamily = \"autoregressive\"\nsteps = {steps}\nbatch_size = 128\n\
+         [models.config]\narch = \"made\"\nhidden = [32, 32]\ncomponents = 4\n"
+    )
 }

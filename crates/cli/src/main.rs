@@ -60,7 +60,8 @@ enum Command {
     ///
     /// Reads DIR/summary.csv (rebuilt first from DIR/runs/*/result.json, so shard folders
     /// copied together merge) and the runs' CSVs and images; writes DIR/REPORT.md and
-    /// DIR/plots/*.png|svg. `genbench run` calls this at the end.
+    /// DIR/plots/*.png|svg. `genbench run` calls this at the end. DIR may also be a manifest:
+    /// its output folder is drawn (the last job of a Slurm array: scripts/slurm/).
     Report(commands::report::ReportArgs),
     /// List the datasets (shapes, sizes, true entropies) and the model families.
     List,

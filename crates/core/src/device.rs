@@ -14,14 +14,18 @@ pub enum DeviceChoice {
     Flex,
     /// burn-ndarray (deprecated upstream; kept selectable for comparison).
     Ndarray,
+    /// burn's wgpu backend: the default GPU through Vulkan, Metal or DX12 (Mesa's lavapipe, a
+    /// software Vulkan driver, in CI); only with the `wgpu` cargo feature.
+    Wgpu,
     /// CUDA GPU 0; only with the `cuda` cargo feature.
     Cuda,
 }
 
 impl DeviceChoice {
-    pub const ALL: [DeviceChoice; 3] = [
+    pub const ALL: [DeviceChoice; 4] = [
         DeviceChoice::Flex,
         DeviceChoice::Ndarray,
+        DeviceChoice::Wgpu,
         DeviceChoice::Cuda,
     ];
 
@@ -31,9 +35,34 @@ impl DeviceChoice {
             DeviceChoice::Flex => Ok(Device::flex()),
             #[allow(deprecated)]
             DeviceChoice::Ndarray => Ok(Device::ndarray()),
+            DeviceChoice::Wgpu => wgpu_device(),
             DeviceChoice::Cuda => cuda_device(),
         }
     }
+}
+
+/// The default wgpu adapter, acquired once per process: burn registers one runtime per adapter,
+/// so later calls reuse it. No adapter (no GPU, no Vulkan driver) is an error that says so
+/// instead of a panic at the first tensor.
+#[cfg(feature = "wgpu")]
+fn wgpu_device() -> anyhow::Result<Device> {
+    static DEVICE: std::sync::OnceLock<Result<Device, String>> = std::sync::OnceLock::new();
+    DEVICE
+        .get_or_init(|| Device::wgpu_options().init().map_err(|e| e.to_string()))
+        .clone()
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "--device wgpu: no usable GPU adapter ({e}); on Debian/Ubuntu \
+                 `apt-get install mesa-vulkan-drivers` gives a software Vulkan device"
+            )
+        })
+}
+
+#[cfg(not(feature = "wgpu"))]
+fn wgpu_device() -> anyhow::Result<Device> {
+    anyhow::bail!(
+        "this genbench was built without wgpu: rebuild with `cargo build --release --features wgpu`"
+    )
 }
 
 #[cfg(feature = "cuda")]
@@ -53,6 +82,7 @@ impl fmt::Display for DeviceChoice {
         f.write_str(match self {
             DeviceChoice::Flex => "flex",
             DeviceChoice::Ndarray => "ndarray",
+            DeviceChoice::Wgpu => "wgpu",
             DeviceChoice::Cuda => "cuda",
         })
     }
@@ -64,9 +94,10 @@ impl FromStr for DeviceChoice {
         match s {
             "flex" => Ok(DeviceChoice::Flex),
             "ndarray" => Ok(DeviceChoice::Ndarray),
+            "wgpu" => Ok(DeviceChoice::Wgpu),
             "cuda" => Ok(DeviceChoice::Cuda),
             _ => Err(format!(
-                "unknown device `{s}`; expected one of: flex, ndarray, cuda"
+                "unknown device `{s}`; expected one of: flex, ndarray, wgpu, cuda"
             )),
         }
     }

@@ -1,18 +1,23 @@
 //! `genbench report`: REPORT.md and plots/ of an experiment folder, from its CSVs alone.
 
-use crate::families;
 use crate::usage::UsageError;
+use crate::{families, manifest};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Args)]
 pub struct ReportArgs {
+    /// An experiment folder, or the manifest (.toml) whose output folder to draw.
     dir: PathBuf,
 }
 
 pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
-    let dir = args.dir;
+    let dir = if args.dir.is_file() {
+        manifest::load(&args.dir, None)?.output
+    } else {
+        args.dir
+    };
     if !dir.join("runs").is_dir() && !dir.join("summary.csv").is_file() {
         return Err(UsageError::new(format!(
             "{}: not an experiment folder (no runs/ or summary.csv)",

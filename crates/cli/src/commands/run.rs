@@ -20,9 +20,20 @@ pub struct RunArgs {
     /// Rerun runs that already finished.
     #[arg(long)]
     force: bool,
-    /// Backend: flex (default CPU), ndarray (deprecated upstream), cuda (needs --features cuda).
+    /// Backend: flex (default CPU), ndarray (deprecated upstream), wgpu (a GPU through
+    /// Vulkan/Metal/DX12; needs --features wgpu), cuda (needs --features cuda).
     #[arg(long, value_name = "D")]
     device: Option<DeviceChoice>,
+    /// Runs side by side, each in its own process with 1/N of the CPU threads
+    /// (RAYON_NUM_THREADS, else every core). A run's numbers depend on its thread count, not on
+    /// N: `--jobs 2` with 2 threads gives each run exactly what `RAYON_NUM_THREADS=1` gives it
+    /// alone.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: u16,
+    /// Do not draw REPORT.md at the end (the shards of a job array: one `genbench report`
+    /// afterwards draws it once).
+    #[arg(long)]
+    no_report: bool,
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
@@ -33,8 +44,14 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         only: args.only,
         show_progress: std::io::stderr().is_terminal(),
     };
-    let report = runner::run_plan(&plan, &opts)?;
-    super::report::draw(&plan.output)?;
+    let report = if args.jobs > 1 {
+        runner::run_plan_parallel(&plan, &opts, usize::from(args.jobs))?
+    } else {
+        runner::run_plan(&plan, &opts)?
+    };
+    if !args.no_report {
+        super::report::draw(&plan.output)?;
+    }
     eprintln!(
         "{} ran, {} skipped, {} failed",
         report.ran,

@@ -2,6 +2,7 @@
 
 mod execute;
 mod files;
+mod jobs;
 
 use crate::manifest::{Plan, RunSpec};
 use crate::usage::UsageError;
@@ -15,6 +16,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 pub use files::save_samples;
+pub use jobs::run_plan_parallel;
+
+/// The indent of the lines under a run's header that say how it ended (`--jobs` forwards them
+/// from each child).
+const RESULT_INDENT: &str = "    ";
 
 #[derive(Clone, Debug, Default)]
 pub struct RunOptions {
@@ -98,11 +104,11 @@ pub fn run_plan(plan: &Plan, opts: &RunOptions) -> anyhow::Result<RunReport> {
         let reference = Reference::new(&datasets[&run.data.name], nets[&run.data.name].as_ref());
         match execute::execute(plan, run, &reference, &dir, &provenance, opts) {
             Ok(row) => {
-                eprintln!("    {}", one_line(&row));
+                eprintln!("{RESULT_INDENT}{}", one_line(&row));
                 report.ran += 1;
             }
             Err(e) => {
-                eprintln!("    failed: {e:#}");
+                eprintln!("{RESULT_INDENT}failed: {e:#}");
                 report.failed.push((run.id.clone(), format!("{e:#}")));
             }
         }
