@@ -48,7 +48,7 @@ impl Default for TemplateConfig {
             jitter: 0.0,
             bandwidths: Vec::new(),
             validation_fraction: 0.1,
-            max_validation: 1000,
+            max_validation: 500,
         }
     }
 }
