@@ -2,7 +2,7 @@
 //! runner (`genbench run`) and the rescoring of a saved run (`genbench eval`) both call these.
 
 use crate::reference::Reference;
-use crate::{EvalOptions, FeatureSet, toy2d};
+use crate::{EvalOptions, FeatureSet, MemorisationOptions, toy2d};
 use genbench_core::results::Row;
 use genbench_core::results::schema::col;
 use genbench_core::{Batch, DataSpec, GenerativeModel, Likelihood, SamplerVariant, Seeds};
@@ -161,6 +161,8 @@ fn quality(
             FeatureSet::from_f32(&real.x, real.dim),
             FeatureSet::from_f32(&fake.x, fake.dim),
         );
+        let train = FeatureSet::from_f32(&data.train.x, data.train.dim);
+        data_copying(&train, &a, &b, row);
         return sample_metrics(&a, &b, opts, seeds, row);
     }
     if let Some(net) = reference.features {
@@ -170,9 +172,36 @@ fn quality(
             let hits = predicted.iter().zip(labels).filter(|(p, l)| p == l).count();
             row.set_f(col::COND_ACCURACY, Some(hits as f64 / n as f64));
         }
-        sample_metrics(&net.features(&real), &net.features(fake), opts, seeds, row)?;
+        let (a, b) = (net.features(&real), net.features(fake));
+        data_copying(&net.features(&data.train), &a, &b, row);
+        sample_metrics(&a, &b, opts, seeds, row)?;
     }
     Ok(())
+}
+
+/// Seed of the k-means cells of the data-copying test: fixed, so every model on a dataset is
+/// tested on the same partition of its training set.
+pub const COPYING_CELLS_SEED: u64 = 0;
+
+/// Meehan et al.'s data-copying test of the samples `fake` against the held-out examples
+/// `real` (FD's real side), distances to the training set `train`, all in FD's feature space:
+/// C_T, its z, the share of samples closer than the median held-out example, the counts, and
+/// the memorisation flag (no flag when no cell holds enough samples for a statistic).
+pub fn data_copying(train: &FeatureSet, real: &FeatureSet, fake: &FeatureSet, row: &mut Row) {
+    let opts = MemorisationOptions::for_held_out(real.rows, COPYING_CELLS_SEED);
+    let m = crate::memorisation(train, real, fake, &opts);
+    row.set_f(col::MEM_CT, Some(m.c_t));
+    row.set_f(col::MEM_Z, Some(m.z));
+    row.set_f(col::MEM_CLOSER, Some(m.closer_share));
+    row.set(col::MEM_N, m.counts());
+    row.set(
+        col::MEMORISING,
+        if m.z.is_finite() {
+            m.flagged.to_string()
+        } else {
+            String::new()
+        },
+    );
 }
 
 /// FD, KID, precision/recall, density/coverage between real and generated features, each with

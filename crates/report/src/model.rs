@@ -66,6 +66,7 @@ pub fn metrics(images: bool) -> Vec<Metric> {
         m(col::RECALL, "recall", true),
         m(col::DENSITY, "density", true),
         m(col::COVERAGE, "coverage", true),
+        m(col::MEM_CT, "C_T (memorisation)", false),
     ]);
     if !images {
         v.extend([
@@ -93,7 +94,7 @@ pub const NLL_CONDITIONAL: &str = "-log p(x | y) or an upper bound on it";
 /// The class of a likelihood kind, given whether the model was conditioned on the label: kinds
 /// in one class bound (or equal) the same quantity; `None` for kinds with no number.
 pub fn nll_class(kind: &str, conditional: bool) -> Option<&'static str> {
-    let bound = matches!(kind, "exact" | "dequantized" | "elbo")
+    let bound = matches!(kind, "exact" | "dequantized" | "elbo" | "kde")
         || kind.starts_with("iwae")
         || kind.starts_with("vlb")
         || kind.starts_with("vdm")

@@ -2,10 +2,17 @@
 //! flagged by the data-copying test, held-out data is not; the KDE is a density (it integrates
 //! to 1) with its bandwidth chosen on validation; deformations stay within what they state.
 
-use genbench_core::{Batch, BuildContext, DeviceChoice, Family, GenerativeModel, Seeds};
+use genbench_core::results::Row;
+use genbench_core::results::schema::col;
+use genbench_core::{
+    Batch, BuildContext, DeviceChoice, Family, GenerativeModel, Likelihood, ModelInfo, Seeds,
+    StepMetrics,
+};
 use genbench_dataset::{DataConfig, Dataset};
+use genbench_eval::{
+    EvalOptions, FeatureSet, MemorisationOptions, Reference, frechet_distance, memorisation, score,
+};
 use genbench_eval::{FeatureNet, FeatureSpace};
-use genbench_eval::{FeatureSet, MemorisationOptions, frechet_distance, memorisation};
 use genbench_template::{Template, TemplateConfig, deform};
 use std::collections::HashSet;
 
@@ -54,7 +61,7 @@ fn rows(batch: &Batch) -> HashSet<Vec<u32>> {
 }
 
 #[test]
-fn copies_have_zero_fid_to_the_training_set_and_are_flagged_held_out_data_is_not() {
+fn copies_have_zero_fid_approx_to_the_training_set() {
     let data = load("digits", None);
     let net = feature_net(&data);
     let (mut model, _) = fitted(&data, TemplateConfig::default(), false);
@@ -78,36 +85,97 @@ fn copies_have_zero_fid_to_the_training_set_and_are_flagged_held_out_data_is_not
         fid.abs() < 1e-6,
         "FID-approx of the copies to the training set: {fid}"
     );
+}
 
-    // The data-copying test with the evaluator's defaults: copies are flagged ...
-    let test = net.features(&data.test);
-    let opts = MemorisationOptions::for_held_out(test.rows, 0);
-    let m = memorisation(&train, &test, &net.features(&samples.head(1000)), &opts);
-    assert!(m.flagged && m.c_t < -5.0, "copies: C_T {} z {}", m.c_t, m.z);
-    assert_eq!(m.closer_share, 1.0);
+/// Scores `model` the way a run does (`eval::score::samples` against the test set, in the
+/// classifier's features) with `samples` samples; the row.
+fn scored(
+    model: &mut dyn GenerativeModel,
+    data: &Dataset,
+    net: &FeatureNet,
+    samples: usize,
+) -> Row {
+    let reference = Reference::new(data, Some(net));
+    let opts = EvalOptions {
+        samples,
+        ..EvalOptions::default()
+    };
+    let mut row = Row::default();
+    score::samples(model, &reference, None, &opts, &Seeds::new(0), &mut row).unwrap();
+    row
+}
 
-    // ... held-out images used as samples are not: the test set's two halves, one as the
-    // model's samples, the other as the held-out reference, and the whole test set as both.
+/// A "model" whose samples are held-out images: test examples `from..from + n`.
+struct HeldOut {
+    test: Batch,
+    from: usize,
+}
+
+impl GenerativeModel for HeldOut {
+    fn info(&self) -> ModelInfo {
+        ModelInfo {
+            family: "held-out",
+            arch: "test images".into(),
+            paper: "",
+            year: 0,
+        }
+    }
+    fn train_step(&mut self, _: &Batch) -> anyhow::Result<StepMetrics> {
+        Ok(StepMetrics::new(0.0))
+    }
+    fn sample(&mut self, n: usize, _: Option<&[usize]>, _: u64) -> anyhow::Result<Batch> {
+        Ok(self
+            .test
+            .select(&(self.from..self.from + n).collect::<Vec<_>>()))
+    }
+    fn log_likelihood(&mut self, _: &Batch, _: u64) -> anyhow::Result<Likelihood> {
+        Ok(Likelihood::unavailable())
+    }
+    fn evals_per_sample(&self) -> f64 {
+        0.0
+    }
+    fn num_params(&self) -> usize {
+        0
+    }
+    fn save(&self, _: &std::path::Path) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn load(&mut self, _: &std::path::Path) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn the_evaluator_flags_copies_as_memorising_and_not_held_out_images() {
+    let data = load("digits", None);
+    let net = feature_net(&data);
     let half = data.test.len() / 2;
-    let (first, second) = (
-        data.test.select(&(0..half).collect::<Vec<_>>()),
-        data.test
-            .select(&(half..data.test.len()).collect::<Vec<_>>()),
+
+    let (mut model, _) = fitted(&data, TemplateConfig::default(), false);
+    let row = scored(model.as_mut(), &data, &net, 2000);
+    assert_eq!(row.get(col::MEMORISING), Some("true"), "{row:?}");
+    let c_t: f64 = row.get(col::MEM_CT).unwrap().parse().unwrap();
+    assert!(c_t < -5.0, "copies: C_T {c_t}");
+    assert_eq!(row.get(col::MEM_CLOSER), Some("1"));
+    assert_eq!(
+        row.get(col::MEM_N),
+        Some(format!("2000/{}/{} k=7/7", data.test.len(), data.train.len()).as_str())
     );
-    let (first, second) = (net.features(&first), net.features(&second));
-    let m = memorisation(
-        &train,
-        &second,
-        &first,
-        &MemorisationOptions::for_held_out(second.rows, 0),
-    );
-    assert!(!m.flagged, "held-out halves: C_T {} z {}", m.c_t, m.z);
-    let m = memorisation(&train, &test, &test, &opts);
-    assert!(
-        !m.flagged && m.c_t.abs() < 0.1,
-        "test as samples: C_T {}",
-        m.c_t
-    );
+
+    // Held-out images as samples, scored against the other half of the test set ...
+    let mut other_half = HeldOut {
+        test: data.test.clone(),
+        from: half,
+    };
+    let row = scored(&mut other_half, &data, &net, half);
+    assert_eq!(row.get(col::MEMORISING), Some("false"), "{row:?}");
+    // ... and against themselves (the evaluator's held-out side is test.head(n)).
+    let mut same = HeldOut {
+        test: data.test.clone(),
+        from: 0,
+    };
+    let row = scored(&mut same, &data, &net, half);
+    assert_eq!(row.get(col::MEMORISING), Some("false"), "{row:?}");
 }
 
 #[test]

@@ -217,8 +217,10 @@ fn score_and_draw(
     }
     let artifacts = dir.join("artifacts");
     model.write_artifacts(&data.test.head(16), &artifacts, eval_seed)?;
+    // An exact density (on 2-D data a KDE's is one) can be drawn as contours.
     let kind = row.get(col::NLL_KIND).and_then(LikelihoodKind::parse);
-    if kind == Some(LikelihoodKind::Exact) && !model.is_conditional() {
+    let density = matches!(kind, Some(LikelihoodKind::Exact | LikelihoodKind::Kde));
+    if density && !data.spec.is_discrete() && !model.is_conditional() {
         write_density_grid(model, data, &artifacts.join("model_density.csv"), eval_seed)?;
     }
     Ok(())

@@ -38,7 +38,7 @@ pub fn save_samples(fake: &Batch, data: &Dataset, path: &Path) -> anyhow::Result
 }
 
 /// The model's own log-density on a 64 x 64 grid over the true density's bounds (2-D models
-/// with an exact likelihood), for the report's contour panels.
+/// with an exact likelihood or a KDE), for the report's contour panels.
 pub fn write_density_grid(
     model: &mut dyn GenerativeModel,
     data: &Dataset,

@@ -111,6 +111,16 @@ pub mod col {
     pub const COVERAGE: &str = "coverage";
     /// Density/coverage's counts and k.
     pub const DC_N: &str = "dc_n";
+    /// Meehan et al.'s data-copying statistic C_T of the samples against held-out data.
+    pub const MEM_CT: &str = "mem_ct";
+    /// C_T over its standard deviation when the samples are like held-out data.
+    pub const MEM_Z: &str = "mem_z";
+    /// Share of samples closer to the training set than the median held-out example.
+    pub const MEM_CLOSER: &str = "mem_closer";
+    /// The test's counts: `samples/held-out/training k=cells used/cells`.
+    pub const MEM_N: &str = "mem_n";
+    /// `true` when the samples are significantly closer to the training set than held-out data.
+    pub const MEMORISING: &str = "memorising";
     /// Mean true log-density of samples (2-D).
     pub const TRUE_LOGP_OF_SAMPLES: &str = "true_logp_of_samples";
     /// Modes with a sample near them (2-D mixtures).
@@ -179,6 +189,11 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     col::DENSITY,
     col::COVERAGE,
     col::DC_N,
+    col::MEM_CT,
+    col::MEM_Z,
+    col::MEM_CLOSER,
+    col::MEM_N,
+    col::MEMORISING,
     col::TRUE_LOGP_OF_SAMPLES,
     col::MODES_COVERED,
     col::MODES_TOTAL,
@@ -274,6 +289,24 @@ pub const METRICS: &[Metric] = {
             "",
             Higher,
             "share of data k-NN balls holding a sample (k = 5)",
+        ),
+        metric(
+            col::MEM_CT,
+            "",
+            Neither,
+            "data copying (Meehan et al. 2020): samples' distances to their nearest training example against held-out data's, Mann–Whitney z per k-means cell, averaged; ≈ 0 like held-out data, ≪ 0 copying, > 0 farther",
+        ),
+        metric(
+            col::MEM_Z,
+            "",
+            Neither,
+            "mem_ct over its standard deviation when the samples are like held-out data; memorising below Φ⁻¹(0.01) = −2.33",
+        ),
+        metric(
+            col::MEM_CLOSER,
+            "",
+            Neither,
+            "share of samples closer to the training set than the median held-out example (½ like held-out data, 1 for copies)",
         ),
         metric(
             col::TRUE_LOGP_OF_SAMPLES,

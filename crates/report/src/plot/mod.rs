@@ -93,7 +93,9 @@ fn write_png(path: &Path, rgb: &[u8], (w, h): (u32, u32)) -> anyhow::Result<()> 
 /// Colour of a family (fixed, so a family looks the same on every plot).
 pub fn family_color(family: &str) -> RGBColor {
     match family {
+        "template" => RGBColor(188, 189, 34),
         "gmm" => RGBColor(110, 110, 110),
+        "texture" => RGBColor(255, 127, 14),
         "autoregressive" => RGBColor(140, 86, 75),
         "vae" => RGBColor(31, 119, 180),
         "gan" => RGBColor(214, 39, 40),

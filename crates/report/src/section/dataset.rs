@@ -113,10 +113,23 @@ pub fn write(ctx: &mut Context, dataset: &str, models: &[ModelRuns]) -> anyhow::
         )?;
     }
     tradeoffs(ctx, dataset, models, images)?;
+    super::memorisation::write(ctx, dataset, models, images)?;
     curves(ctx, dataset, models)?;
     super::samples::samples(ctx, dataset, models, images)?;
     super::samples::family_figures(ctx, models);
     Ok(())
+}
+
+/// Models of one family share its colour in shades: the k-th of its family gets shade k.
+pub fn shades(models: &[ModelRuns]) -> Vec<usize> {
+    (0..models.len())
+        .map(|i| {
+            models[..i]
+                .iter()
+                .filter(|o| o.family == models[i].family)
+                .count()
+        })
+        .collect()
 }
 
 /// Quality against network evaluations per sample (DDIM sweep as a curve) and against NLL.
@@ -135,15 +148,7 @@ fn tradeoffs(
         format!("{fd_label} (lower is better)"),
     );
     cost.log_x = true;
-    // Models of one family share its colour in shades: the k-th of its family gets shade k.
-    let shade: Vec<usize> = (0..models.len())
-        .map(|i| {
-            models[..i]
-                .iter()
-                .filter(|o| o.family == models[i].family)
-                .count()
-        })
-        .collect();
+    let shade = shades(models);
     for (m, &k) in models.iter().zip(&shade) {
         let (e, f) = (m.summary(col::EVALS_PER_SAMPLE), m.summary(col::FD));
         let mut points = Vec::new();

@@ -2,6 +2,7 @@
 
 pub mod dataset;
 pub mod diffusion;
+pub mod memorisation;
 pub mod overview;
 pub mod samples;
 pub mod table;

@@ -57,7 +57,7 @@ pub fn head(ctx: &mut Context, runs: &[Run], groups: &BTreeMap<String, Vec<Model
     }
     let seeds = distinct(runs, col::SEED);
     ctx.line(&format!("- Seeds: {}\n", seeds.join(", ")));
-    ctx.line("Each number is a mean over seeds ± the half-width of its 95% Student-t interval (n − 1 degrees of freedom). NLL kinds: `exact` (log-likelihood of the test data), `dequantized` (flows: the discrete likelihood through uniform dequantization, a bound), `elbo` (an upper bound on the NLL), `iwae-K` (a tighter upper bound with K importance samples), `vlb-T` (diffusion's variational bound over T steps), `unavailable` (the model has no tractable likelihood; GANs).\n");
+    ctx.line("Each number is a mean over seeds ± the half-width of its 95% Student-t interval (n − 1 degrees of freedom). NLL kinds: `exact` (log-likelihood of the test data), `dequantized` (flows: the discrete likelihood through uniform dequantization, a bound), `elbo` (an upper bound on the NLL), `iwae-K` (a tighter upper bound with K importance samples), `vlb-T` (diffusion's variational bound over T steps), `kde` (the template model's kernel density estimate over the training set: exact on 2-D, dequantized on images), `unavailable` (the model has no tractable likelihood; GANs, texture synthesis).\n");
 }
 
 /// (family rank, family, paper year, model): the order of the families table.
@@ -66,7 +66,7 @@ type FamilyKey = (usize, String, Option<u32>, String);
 /// Families table and timeline figure.
 pub fn history(ctx: &mut Context, groups: &BTreeMap<String, Vec<ModelRuns>>) -> anyhow::Result<()> {
     ctx.line("## The families in the order the field grew up\n");
-    ctx.line("classical mixture → autoregressive → VAE → GAN → flow → diffusion. The year is that of each model's paper.\n");
+    ctx.line("The classical era — templates with a kernel density (Parzen 1962), the Gaussian mixture, non-parametric texture synthesis (Efros & Leung 1999) — then autoregressive → VAE → GAN → flow → diffusion. The year is that of each model's paper.\n");
     // (rank, family, year, model) -> (paper, arch, datasets)
     let mut rows: BTreeMap<FamilyKey, (String, String, Vec<String>)> = BTreeMap::new();
     for (ds, models) in groups {
