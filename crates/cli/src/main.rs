@@ -2,6 +2,7 @@
 //! evaluator, and draw the comparison.
 
 mod commands;
+mod external;
 mod families;
 mod manifest;
 mod runner;
@@ -63,6 +64,19 @@ enum Command {
     /// DIR/plots/*.png|svg. `genbench run` calls this at the end. DIR may also be a manifest:
     /// its output folder is drawn (the last job of a Slurm array: scripts/slurm/).
     Report(commands::report::ReportArgs),
+    /// Score samples (and likelihoods) of a model trained anywhere with the evaluator of a
+    /// genbench run, as a run of family `external` in an experiment folder.
+    ///
+    /// Same feature network (same cache key), test examples, sample count and KID seed as the
+    /// experiment's own runs, so `genbench report` puts the model in every table and plot:
+    ///
+    ///   genbench export-split --manifest experiments/quick.toml --dataset digits --out split
+    ///
+    ///   genbench score --manifest experiments/quick.toml --dataset digits --samples s.npy --name mine
+    Score(commands::score::ScoreArgs),
+    /// Write the splits a run trains and tests on as .npy (with labels and the split's
+    /// fingerprint), so a model trained elsewhere sees the very same examples.
+    ExportSplit(commands::export_split::ExportSplitArgs),
     /// List the datasets (shapes, sizes, true entropies) and the model families.
     List,
     /// Fréchet distance between two CSV feature files (rows = samples, columns = features,
@@ -97,6 +111,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(args) => commands::eval::run(args),
         Command::Sample(args) => commands::sample::run(args),
         Command::Report(args) => commands::report::run(args),
+        Command::Score(args) => commands::score::run(args),
+        Command::ExportSplit(args) => commands::export_split::run(args),
         Command::List => commands::list::run(),
         Command::Fd(args) => commands::fd::run(args),
         Command::Kid(args) => commands::kid::run(args),

@@ -258,15 +258,16 @@ pub fn sample(run_dir: &Path, req: &SampleRequest) -> anyhow::Result<(PathBuf, f
             "sample.csv"
         })
     });
+    let image = run.data.spec.is_image();
     match out.extension().and_then(|e| e.to_str()) {
-        Some("png") if run.data.spec.is_image() => {}
-        Some("csv") => {}
+        Some("png") | None if image => {}
+        Some("csv" | "npy") => {}
         _ => {
             return Err(UsageError::new(format!(
-                "--out {}: write .csv{}",
+                "--out {}: write .npy, .csv{}",
                 out.display(),
-                if run.data.spec.is_image() {
-                    " or .png"
+                if image {
+                    ", .png (a grid of the first 100) or DIR/ (one PNG per sample)"
                 } else {
                     ""
                 }

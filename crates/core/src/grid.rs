@@ -38,14 +38,29 @@ pub fn save_image_grid(
             }
         }
     }
+    write_grey_png(path, img_w, img_h, &pixels)
+}
+
+/// `pixels` (`height` rows of `width` bytes) as an 8-bit greyscale PNG, written atomically.
+pub fn write_grey_png(
+    path: &Path,
+    width: usize,
+    height: usize,
+    pixels: &[u8],
+) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        pixels.len() == width * height,
+        "{} pixels for a {width}x{height} image",
+        pixels.len()
+    );
     crate::fsutil::with_temp_path(path, |tmp| {
         let file =
             std::fs::File::create(tmp).with_context(|| format!("creating {}", tmp.display()))?;
-        let mut enc = png::Encoder::new(std::io::BufWriter::new(file), img_w as u32, img_h as u32);
+        let mut enc = png::Encoder::new(std::io::BufWriter::new(file), width as u32, height as u32);
         enc.set_color(png::ColorType::Grayscale);
         enc.set_depth(png::BitDepth::Eight);
         let mut writer = enc.write_header()?;
-        writer.write_image_data(&pixels)?;
+        writer.write_image_data(pixels)?;
         writer.finish()?;
         Ok(())
     })

@@ -35,6 +35,10 @@ pub enum DataError {
         msg: String,
     },
 
+    /// A file given to genbench (samples, likelihoods, labels) that does not fit the data.
+    #[error("{}: {msg}", path.display())]
+    BadFile { path: PathBuf, msg: String },
+
     #[error("invalid data configuration: {0}")]
     Invalid(String),
 }
@@ -44,6 +48,13 @@ impl DataError {
         DataError::Io {
             path: path.into(),
             source,
+        }
+    }
+
+    pub(crate) fn bad_file(path: impl Into<PathBuf>, msg: impl Into<String>) -> Self {
+        DataError::BadFile {
+            path: path.into(),
+            msg: msg.into(),
         }
     }
 }

@@ -10,6 +10,8 @@
 mod catalogue;
 mod config;
 mod error;
+pub mod external;
+mod fingerprint;
 mod idx;
 mod images;
 mod split;

@@ -26,7 +26,16 @@ pub fn likelihood(
     let started = Instant::now();
     let ll = model.log_likelihood(&test, seed)?;
     row.set_f(col::LL_SECONDS, Some(started.elapsed().as_secs_f64()));
-    nll_columns(&ll, &data.spec, row);
+    likelihood_columns(&ll, data, model.is_conditional(), row);
+    Ok(())
+}
+
+/// Every likelihood column of a row: the kind and mean ([`nll_columns`]), the number of
+/// examples, the family's side quantities, and on 2-D data the gap to the true entropy (for
+/// −log p(x) only: a `conditional` model's −log p(x | y) has no such reading). An unavailable
+/// likelihood leaves every number empty, never 0.
+pub fn likelihood_columns(ll: &Likelihood, data: &Dataset, conditional: bool, row: &mut Row) {
+    nll_columns(ll, &data.spec, row);
     row.set(
         col::NLL_N,
         if ll.log_px_nats.is_empty() {
@@ -42,13 +51,12 @@ pub fn likelihood(
         let entropy = density.entropy().nats;
         row.set_f(col::ENTROPY_NATS, Some(entropy));
         // KL(p* ‖ model) for −log p(x); a conditional model's −log p(x | y) has no such reading.
-        let marginal_nll = ll.mean_nll_nats().filter(|_| !model.is_conditional());
+        let marginal_nll = ll.mean_nll_nats().filter(|_| !conditional);
         row.set_f(
             col::NLL_MINUS_ENTROPY_NATS,
             marginal_nll.map(|nll| nll - entropy),
         );
     }
-    Ok(())
 }
 
 /// The mean NLL with its kind: in nats, and in bits/dim on discrete data.
@@ -120,8 +128,9 @@ pub fn samples(
     Ok(fake)
 }
 
-/// Everything measured on a set of samples.
-fn quality(
+/// Everything measured on a set of samples (`labels`: the class each was drawn for), with the
+/// evaluator's sample counts and seeds: what a run's samples and an external model's both get.
+pub fn quality(
     fake: &Batch,
     labels: Option<&[usize]>,
     reference: &Reference,

@@ -1,7 +1,9 @@
 //! One file per subcommand: its arguments (clap) and `run`, which does the job and returns the
 //! exit code. `main` only parses and dispatches.
 
+pub mod data_args;
 pub mod eval;
+pub mod export_split;
 pub mod fd;
 pub mod kid;
 pub mod list;
@@ -9,6 +11,7 @@ pub mod plan;
 pub mod report;
 pub mod run;
 pub mod sample;
+pub mod score;
 
 use crate::usage::UsageError;
 use std::path::Path;

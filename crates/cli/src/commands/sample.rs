@@ -21,7 +21,9 @@ pub struct SampleArgs {
     /// Sampling seed (default: the run's evaluation seed, which redraws its samples).
     #[arg(long)]
     seed: Option<u64>,
-    /// .png (images) or .csv (default RUN_DIR/sample.png or sample.csv).
+    /// .png (a grid of the first 100 images), .npy (all of them; images as uint8 levels
+    /// [n, C, H, W], labels in .labels.npy beside), .csv, or DIR/ (one PNG per image)
+    /// (default RUN_DIR/sample.png or sample.csv).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
     #[arg(long, value_name = "D")]

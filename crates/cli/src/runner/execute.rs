@@ -46,10 +46,10 @@ pub fn execute(
             Status::Ok
         },
         diverged_at: outcome.diverged_at,
-        steps: outcome.steps,
-        train_seconds: outcome.train_seconds,
+        steps: Some(outcome.steps),
+        train_seconds: Some(outcome.train_seconds),
         provenance: prov.clone(),
-        params: model.num_params(),
+        params: Some(model.num_params()),
         preprocessing: data.preprocessing.clone(),
         final_train_loss: Some(outcome.final_loss).filter(|l| l.is_finite()),
         scores: Row::default(),
@@ -109,7 +109,7 @@ fn identity(plan: &Plan, run: &RunSpec, model: &dyn GenerativeModel) -> RunIdent
         model: run.model.name.clone(),
         arch: info.arch,
         paper: info.paper.to_string(),
-        year: info.year,
+        year: Some(info.year),
         dataset: run.data.name.clone(),
         seed: run.seed,
     }
@@ -233,8 +233,8 @@ fn final_metrics(result: &RunResult) -> anyhow::Result<Row> {
     skip.extend(results::columns_of::<Provenance>());
     skip.extend([col::PREPROCESSING, col::STEPS, col::TRAIN_SECONDS].map(String::from));
     let mut last = Row::default();
-    last.set(col::STEP, result.steps);
-    last.set_f(col::TRAIN_SECONDS, Some(result.train_seconds));
+    last.set(col::STEP, result.steps.unwrap_or_default());
+    last.set_f(col::TRAIN_SECONDS, result.train_seconds);
     last.extend(result.row()?.without(&skip));
     Ok(last)
 }

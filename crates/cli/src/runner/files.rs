@@ -13,10 +13,17 @@ pub fn samples_file(data: &Dataset) -> &'static str {
     }
 }
 
-/// Samples to `path`: `.png` draws the first 100 images as a 10-column grid; anything else is a
-/// CSV with one row per sample (`x0..x{d-1}`, then `label` for a conditional model).
+/// Samples to `path`: `.png` draws the first 100 images as a 10-column grid; `.npy` writes them
+/// all (images as uint8 levels `[n, C, H, W]`, labels beside in `<stem>.labels.npy`); a path
+/// without extension is a folder of one PNG per image; anything else is a CSV with one row per
+/// sample (`x0..x{d-1}`, then `label` for a conditional model).
 pub fn save_samples(fake: &Batch, data: &Dataset, path: &Path) -> anyhow::Result<()> {
-    if path.extension().is_some_and(|e| e == "png") {
+    use genbench_dataset::external::{write_png_folder, write_samples_npy};
+    if path.extension().is_some_and(|e| e == "npy") {
+        write_samples_npy(path, fake, &data.spec).map(|_| ())
+    } else if path.extension().is_none() && data.spec.is_image() {
+        write_png_folder(fake, &data.spec, path).map(|_| ())
+    } else if path.extension().is_some_and(|e| e == "png") {
         let scale = (64 / data.spec.shape[2]).max(2);
         grid::save_image_grid(&fake.head(100), &data.spec, 10, scale, path)
     } else {

@@ -9,13 +9,13 @@ use crate::usage::UsageError;
 use anyhow::Context;
 use genbench_core::results::schema::col;
 use genbench_core::results::{self, Provenance, RunResult, SUMMARY_FILE};
-use genbench_core::{burn::prelude::Device, fsutil};
+use genbench_core::{DeviceChoice, burn::prelude::Device, fsutil};
 use genbench_dataset::Dataset;
 use genbench_eval::{FeatureNet, Reference};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-pub use files::save_samples;
+pub use files::{samples_file, save_samples};
 pub use jobs::run_plan_parallel;
 
 /// The indent of the lines under a run's header that say how it ended (`--jobs` forwards them
@@ -89,7 +89,7 @@ pub fn run_plan(plan: &Plan, opts: &RunOptions) -> anyhow::Result<RunReport> {
     let runs = select(plan, opts)?;
     let datasets = load_datasets(&plan.path, &runs)?;
     fsutil::write_atomic(&plan.output.join("manifest.toml"), plan.text.as_bytes())?;
-    let provenance = provenance(plan);
+    let provenance = provenance(&plan.device);
     let nets = feature_nets(&datasets, &plan.output, &plan.device.device()?)?;
     let mut report = RunReport::default();
     for (k, run) in runs.iter().enumerate() {
@@ -150,10 +150,10 @@ fn claim_run_dir(dir: &Path, opts: &RunOptions) -> anyhow::Result<bool> {
     Ok(true)
 }
 
-/// Where the numbers of `plan` come from: the code's commit, the backend and its threads.
-fn provenance(plan: &Plan) -> Provenance {
+/// Where numbers computed on `device` come from: the code's commit, the backend and its threads.
+pub fn provenance(device: &DeviceChoice) -> Provenance {
     Provenance {
-        backend: plan.device.to_string(),
+        backend: device.to_string(),
         threads: genbench_core::device::cpu_threads(),
         commit: git_commit(),
     }
@@ -203,6 +203,6 @@ fn one_line(result: &RunResult) -> String {
             .map(|_| format!(" = {} bpd", short(col::NLL_BPD)))
             .unwrap_or_default(),
         short(col::FD),
-        result.train_seconds
+        result.train_seconds.unwrap_or_default()
     )
 }

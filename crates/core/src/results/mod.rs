@@ -27,9 +27,9 @@ pub struct RunIdentity {
     pub arch: String,
     /// The paper that introduced the model.
     pub paper: String,
-    /// That paper's year.
-    #[serde(with = "text")]
-    pub year: u16,
+    /// That paper's year (empty when an external model names none).
+    #[serde(with = "text_opt")]
+    pub year: Option<u16>,
     /// The dataset's name.
     pub dataset: String,
     /// The run's master seed.
@@ -64,18 +64,18 @@ pub struct RunResult {
     /// The step whose loss was not finite.
     #[serde(with = "text_opt")]
     pub diverged_at: Option<u64>,
-    /// Training steps completed.
-    #[serde(with = "text")]
-    pub steps: u64,
-    /// Seconds spent in `train_step`.
-    #[serde(with = "text")]
-    pub train_seconds: f64,
+    /// Training steps completed (empty for a model genbench did not train: `genbench score`).
+    #[serde(with = "text_opt")]
+    pub steps: Option<u64>,
+    /// Seconds spent in `train_step` (an external model's as its user states them, or empty).
+    #[serde(with = "text_opt")]
+    pub train_seconds: Option<f64>,
     /// Where it ran.
     #[serde(flatten)]
     pub provenance: Provenance,
-    /// Trainable parameters.
-    #[serde(with = "text")]
-    pub params: usize,
+    /// Trainable parameters (an external model's as its user states them, or empty).
+    #[serde(with = "text_opt")]
+    pub params: Option<usize>,
     /// What was done to the data (levels, split, seed).
     pub preprocessing: String,
     /// Mean training loss over the last logged window (empty when not finite).

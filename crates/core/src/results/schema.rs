@@ -145,7 +145,14 @@ pub mod col {
     pub const VALUE: &str = "value";
     /// `genbench eval --set` overrides of a rescored run.
     pub const OVERRIDES: &str = "overrides";
+    /// The split's fingerprint (genbench-dataset's `Dataset::split_fingerprint`).
+    pub const SPLIT_FINGERPRINT: &str = "split_fingerprint";
+    /// An external run: the samples file read (shape, dtype, scale).
+    pub const SAMPLES_SOURCE: &str = "samples_source";
 }
+
+/// The `family` of a model scored by `genbench score` unless the user names another.
+pub const FAMILY_EXTERNAL: &str = "external";
 
 /// The `nll_kind` of a run that diverged (it has no likelihood of any kind).
 pub const NLL_KIND_DIVERGED: &str = "diverged";
