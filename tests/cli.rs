@@ -1,5 +1,6 @@
 //! End-to-end tests of the `genbench` binary: bad input gets one clear error and exit code 2
 //! with nothing written; a tiny experiment runs, is skipped on rerun, and is reproducible.
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 use genbench_core::results::{self, schema::col};
 use std::path::{Path, PathBuf};

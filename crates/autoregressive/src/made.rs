@@ -38,7 +38,11 @@ impl MaskedLinearConfig {
 impl MaskedLinear {
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
         let w = self.linear.weight.val() * self.mask.clone(); // [in, out]
-        linear(x, w, self.linear.bias.as_ref().map(|b| b.val())) // [batch, out]
+        linear(
+            x,
+            w,
+            self.linear.bias.as_ref().map(burn::module::Param::val),
+        ) // [batch, out]
     }
 
     /// Only the output columns `cols` (what one dimension's conditional needs).

@@ -30,6 +30,8 @@ impl Condition {
     }
 }
 
+// One network per model, built once: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Net {
     Made(Made),

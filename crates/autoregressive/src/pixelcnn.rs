@@ -50,7 +50,12 @@ impl MaskedConv2d {
         let w = self.conv.weight.val() * self.mask.clone(); // [out, in, k, k]
         let p = self.kernel / 2;
         let options = ConvOptions::new([1, 1], [p, p], [1, 1], 1);
-        conv2d(x, w, self.conv.bias.as_ref().map(|b| b.val()), options) // [batch, out, H, W]
+        conv2d(
+            x,
+            w,
+            self.conv.bias.as_ref().map(burn::module::Param::val),
+            options,
+        ) // [batch, out, H, W]
     }
 }
 

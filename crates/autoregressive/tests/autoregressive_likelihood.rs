@@ -1,6 +1,7 @@
 //! The likelihood is exact: conditionals are normalised, a tiny model's probabilities over all
 //! 16 binary 2x2 images sum to 1, and log p equals the sum of the log-conditionals computed by
 //! hand from the network outputs.
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! The networks are autoregressive: perturbing input j changes no conditional at or before j in
 //! the model's order (checked numerically on randomly initialised weights), and does change a
 //! later one (so the check has teeth).
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 mod common;
 

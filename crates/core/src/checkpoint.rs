@@ -209,7 +209,7 @@ mod tests {
         save_module(&a, &path).unwrap();
         device.seed(4);
         let fresh: Linear = LinearConfig::new(4, 3).init(&device);
-        let weights = |m: &Linear| m.weight.val().into_data().to_vec::<f32>().unwrap();
+        let weights = |m: &Linear| m.weight.val().into_data().try_to_vec::<f32>().unwrap();
         assert_ne!(weights(&fresh), weights(&a));
         let loaded = load_module(fresh, &path).unwrap();
         assert_eq!(weights(&loaded), weights(&a));

@@ -71,7 +71,7 @@ impl Batch {
 
     pub fn new(x: Vec<f32>, labels: Vec<usize>, dim: usize) -> Self {
         assert!(
-            dim > 0 && x.len() % dim == 0,
+            dim > 0 && x.len().is_multiple_of(dim),
             "batch of {} values is not a multiple of dim {dim}",
             x.len()
         );

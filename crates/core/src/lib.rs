@@ -5,6 +5,9 @@
 //! build a model from its serde config) and [`GenerativeModel`] (train a step, sample, score a
 //! likelihood, save, load). Everything else — batching, budgets, progress, divergence,
 //! checkpoints, evaluation, results — is done once, here or in the runner, for every family.
+// Issue #17: the workspace denies missing_docs; this crate's public items are not all
+// documented yet. Remove this line once `cargo clippy -p genbench-core` passes without it.
+#![allow(missing_docs)]
 
 pub mod checkpoint;
 pub mod data;

@@ -130,7 +130,7 @@ mod tests {
         let new = json!({"learning_rate": 0.001, "budget": {"steps": 20}, "config": {"hidden": 64, "layers": 3}});
         let d = diff(&old, &new);
         assert_eq!(
-            d.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+            d.iter().map(ToString::to_string).collect::<Vec<_>>(),
             ["budget.steps 15 -> 20", "config.layers - -> 3"]
         );
         assert!(diff(&json!({"a": 1}), &json!({"a": 1.0})).is_empty());

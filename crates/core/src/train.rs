@@ -166,11 +166,14 @@ impl<'a> Batches<'a> {
         if self.batch_size == self.data.len() {
             return self.data.clone();
         }
-        if self.cached_epoch.as_ref().map(|(e, _)| *e) != Some(epoch) {
-            let perm = seed::Rng::new(seed::derive(self.seed, epoch)).permutation(self.data.len());
-            self.cached_epoch = Some((epoch, perm));
-        }
-        let perm = &self.cached_epoch.as_ref().unwrap().1;
+        let perm = match &self.cached_epoch {
+            Some((e, perm)) if *e == epoch => perm,
+            _ => {
+                let perm =
+                    seed::Rng::new(seed::derive(self.seed, epoch)).permutation(self.data.len());
+                &self.cached_epoch.insert((epoch, perm)).1
+            }
+        };
         self.data
             .select(&perm[index * self.batch_size..(index + 1) * self.batch_size])
     }
@@ -341,7 +344,7 @@ fn write_log(path: &Path, rows: &[LogRow]) -> anyhow::Result<()> {
         .flat_map(|r| r.extras.iter().map(|(k, _)| k.as_str()))
         .collect();
     let mut header: Vec<String> = ["step", "seconds", "loss"].map(String::from).to_vec();
-    header.extend(names.iter().map(|s| s.to_string()));
+    header.extend(names.iter().map(ToString::to_string));
     let body: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {

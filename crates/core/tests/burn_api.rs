@@ -1,5 +1,6 @@
 //! The burn 0.22.1 idioms every family uses, checked: a module built from its config, a step
 //! of Adam, gradients flowing, and a checkpoint that round-trips bit-exactly.
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig, Relu};

@@ -6,6 +6,9 @@
 //!   levels), both embedded in the binary; Fashion-MNIST and MNIST from a folder of IDX files.
 //!
 //! [`load`] is a pure function of the [`DataConfig`]: the same table gives the same examples.
+// Issue #17: the workspace denies missing_docs; this crate's public items are not all
+// documented yet. Remove this line once `cargo clippy -p genbench-dataset` passes without it.
+#![allow(missing_docs)]
 
 mod catalogue;
 mod config;
@@ -83,7 +86,7 @@ pub fn load(config: &DataConfig) -> Result<Dataset, DataError> {
             Some(d) => toy2d::dataset::load(config, d),
             None => Err(DataError::UnknownDataset {
                 name: name.to_string(),
-                allowed: DATASET_NAMES.iter().map(|s| s.to_string()).collect(),
+                allowed: DATASET_NAMES.iter().map(ToString::to_string).collect(),
             }),
         },
     }

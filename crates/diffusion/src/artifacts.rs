@@ -178,7 +178,7 @@ fn images(
         &mut rng,
         &[],
     )?;
-    let cells: Vec<Vec<f32>> = decoded.chunks(d).map(|c| c.to_vec()).collect();
+    let cells: Vec<Vec<f32>> = decoded.chunks(d).map(<[f32]>::to_vec).collect();
     save_grid(m, &cells, lambdas, &dir.join("diffusion_interpolation.png"))
 }
 

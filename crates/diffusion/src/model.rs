@@ -225,7 +225,7 @@ impl DiffusionModel {
         }
         let label_rows: Option<Vec<usize>> = (self.classes > 0).then(|| {
             let mut l: Vec<usize> = labels
-                .map(|l| l.to_vec())
+                .map(<[usize]>::to_vec)
                 .unwrap_or_else(|| vec![self.classes; n]);
             if guided {
                 l.extend(std::iter::repeat_n(self.classes, n));

@@ -1,5 +1,6 @@
 //! The forward process: the closed form q(x_t | x_0) against iterating q(x_t | x_{t−1}), and the
 //! prior term L_T of the bound.
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 use genbench_core::seed::Rng;
 use genbench_diffusion::vlb::{nats_to_bpd, prior_kl};

@@ -1,6 +1,7 @@
 //! The U-Net path on 8x8 digits: a few steps of a conditional model, then every output the
 //! runner asks for — the bound in range, samples on the data's levels, guidance variants,
 //! the figures, and a checkpoint that round-trips.
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 use genbench_core::{BuildContext, DeviceChoice, Family, Seeds, TrainPlan, train};
 use genbench_dataset::{DataConfig, load};

@@ -1,5 +1,6 @@
 //! A small DDPM trained on 8gaussians within the test budget: its bound improves on the
 //! untrained one and stays finite, and DDIM samples land near all 8 modes.
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 use genbench_core::{BuildContext, DeviceChoice, Family, Seeds, TrainPlan, train};
 use genbench_dataset::{DataConfig, load};

@@ -2,6 +2,7 @@
 //! median seconds of each metric and of the total.
 //!
 //! cargo run --release -p genbench-eval --example bench_metrics
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 use genbench_eval::{FeatureSet, density_coverage, frechet_distance, kid, precision_recall};
 use rand::SeedableRng;

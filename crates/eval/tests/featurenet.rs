@@ -1,5 +1,6 @@
 //! The image feature network on UCI digits: it classifies, and FD in its feature space grows
 //! with noise and with blur.
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 use genbench_core::{Batch, DataSpec};
 use genbench_eval::features::{FeatureNet, FeatureSpace};

@@ -1,4 +1,5 @@
 //! Reading feature sets from CSV.
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 use genbench_eval::FeatureSet;
 use std::io::Write;

@@ -1,5 +1,6 @@
 //! Precision/recall and density/coverage on sets small enough to check by hand, and the tiled
 //! distance scan against brute force on sets spanning several tiles.
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 use genbench_eval::knn::kth_neighbour_sq_distances;
 use genbench_eval::{FeatureSet, density_coverage, precision_recall};

@@ -1,5 +1,6 @@
 //! The data-copying test against hand computations, and its two reference behaviours: copies
 //! are flagged, held-out data is not.
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 use genbench_core::seed::Rng;
 use genbench_eval::memorisation::{closer_share, mann_whitney_z};

@@ -10,6 +10,7 @@
 //! precision3 0.86 recall3 0.7666666666666667
 //! density5 1.068 coverage5 0.9
 //! ```
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 use genbench_eval::{FeatureSet, density_coverage, frechet_distance, kid, precision_recall};
 use std::path::PathBuf;

@@ -27,8 +27,8 @@ pub fn write(model: &mut FlowModel, test: &Batch, dir: &Path, seed: u64) -> anyh
         header.push("log_det".into());
         let rows = (0..test.len())
             .map(|i| {
-                let mut row: Vec<String> = test.row(i).iter().map(|v| v.to_string()).collect();
-                row.extend(z[i * d..(i + 1) * d].iter().map(|v| v.to_string()));
+                let mut row: Vec<String> = test.row(i).iter().map(ToString::to_string).collect();
+                row.extend(z[i * d..(i + 1) * d].iter().map(ToString::to_string));
                 row.push(log_det[i].to_string());
                 row
             })

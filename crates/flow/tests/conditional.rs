@@ -1,5 +1,6 @@
 //! A conditional flow samples the class it is asked for: trained on 8gaussians with the mode
 //! index as label, its samples for label c lie nearest to mode c.
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! The flow's density integrates to 1 over a 2-D grid (within 2%), before and after training.
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 mod common;
 

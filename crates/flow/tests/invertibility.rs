@@ -1,5 +1,6 @@
 //! Forward then inverse returns the input (to 1e-4), on vectors and on images, for flows whose
 //! couplings are no longer the identity (a few steps at a high learning rate).
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! The log-determinant the flow reports matches log|det J| of a central-difference Jacobian.
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 mod common;
 

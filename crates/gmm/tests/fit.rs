@@ -1,5 +1,6 @@
 //! The mixture recovers what it should: the likelihood of a known mixture, and the eight
 //! modes of 8gaussians, through the same training loop every family uses.
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 use genbench_core::seed::Rng;
 use genbench_core::{Batch, BuildContext, DataSpec, DeviceChoice, Family, Seeds, TrainPlan, train};

@@ -1,4 +1,5 @@
 //! The report over a full synthetic experiment: it renders, and a rerun gives the same bytes.
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Shards merged by copying their runs/ folders together give the same report as one run.
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 mod common;
 
@@ -27,9 +28,9 @@ fn copy_dir(from: &Path, to: &Path) {
         let p = e.unwrap().path();
         let target = to.join(p.file_name().unwrap());
         if p.is_dir() {
-            copy_dir(&p, &target)
+            copy_dir(&p, &target);
         } else {
-            std::fs::copy(&p, &target).map(|_| ()).unwrap()
+            std::fs::copy(&p, &target).map(|_| ()).unwrap();
         }
     }
 }

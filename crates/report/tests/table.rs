@@ -1,4 +1,5 @@
 //! The table of a small fixed summary.csv against hand-computed means, intervals and marks.
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 mod common;
 

@@ -10,6 +10,9 @@
 //!
 //! Modules: [`config`] (the knobs), [`kde`] (the estimate), [`deform`] (the deformations),
 //! [`model`] (the state: templates, bandwidth, sampling order, save/load).
+// Issue #17: the workspace denies missing_docs; this crate's public items are not all
+// documented yet. Remove this line once `cargo clippy -p genbench-template` passes without it.
+#![allow(missing_docs)]
 
 pub mod config;
 pub mod deform;

@@ -1,6 +1,7 @@
 //! The template model end to end: copies of the training set have zero FID-approx to it and are
 //! flagged by the data-copying test, held-out data is not; the KDE is a density (it integrates
 //! to 1) with its bandwidth chosen on validation; deformations stay within what they state.
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 use genbench_core::results::Row;
 use genbench_core::results::schema::col;

@@ -6,6 +6,9 @@
 //!
 //! Modules: [`config`] (the knobs and the distance), [`window`] (the causal neighbourhood),
 //! [`synth`] (one example), [`model`] (the state and the sampler over the training set).
+// Issue #17: the workspace denies missing_docs; this crate's public items are not all
+// documented yet. Remove this line once `cargo clippy -p genbench-texture` passes without it.
+#![allow(missing_docs)]
 
 pub mod config;
 pub mod model;

@@ -1,6 +1,7 @@
 //! Efros–Leung sampling end to end: a window that sees the whole causal past of an 8×8 image
 //! reproduces training images exactly (and the data-copying test flags it); a small window
 //! makes new images; on points the coordinate analogue; no likelihood.
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 use genbench_core::results::Row;
 use genbench_core::results::schema::col;

@@ -160,7 +160,7 @@ fn write_points(path: &Path, x: &[f32], d: usize, labels: &[usize]) -> anyhow::R
         .map(|(i, row)| {
             row.iter()
                 .map(|v| format!("{v:.6}"))
-                .chain(labels.get(i).map(|l| l.to_string()))
+                .chain(labels.get(i).map(ToString::to_string))
                 .collect()
         })
         .collect();

@@ -120,16 +120,14 @@ impl VaeConfig {
             anyhow::ensure!(self.conv_channels >= 1, "conv_channels must be at least 1");
         }
         let obs = match (self.decoder, spec.levels) {
-            (DecoderKind::Auto, Some(2)) | (DecoderKind::Bernoulli, Some(2)) => {
-                Observation::Bernoulli
-            }
+            (DecoderKind::Auto | DecoderKind::Bernoulli, Some(2)) => Observation::Bernoulli,
             (DecoderKind::Bernoulli, levels) => {
                 anyhow::bail!(
                     "decoder = \"bernoulli\" needs binarized images (2 levels); {} has {levels:?}",
                     spec.name
                 )
             }
-            (DecoderKind::Auto, Some(l)) | (DecoderKind::Logistic, Some(l)) => {
+            (DecoderKind::Auto | DecoderKind::Logistic, Some(l)) => {
                 anyhow::ensure!(l >= 2, "{} has {l} levels; need at least 2", spec.name);
                 Observation::Logistic { levels: l }
             }
@@ -139,7 +137,7 @@ impl VaeConfig {
                     spec.name
                 )
             }
-            (DecoderKind::Auto, None) | (DecoderKind::Gaussian, None) => Observation::Gaussian,
+            (DecoderKind::Auto | DecoderKind::Gaussian, None) => Observation::Gaussian,
             (DecoderKind::Gaussian, Some(_)) => anyhow::bail!(
                 "decoder = \"gaussian\" is for continuous vectors; on the images of {} use \"logistic\" (or \"bernoulli\" when binarized) so the NLL bounds the discrete data",
                 spec.name

@@ -366,7 +366,7 @@ impl GenerativeModel for VaeModel {
                 let mean = self.decode_mean(&z, &labels)?;
                 match self.obs {
                     Observation::Gaussian => mean,
-                    _ => mean.into_iter().map(|v| v.round()).collect(),
+                    _ => mean.into_iter().map(f32::round).collect(),
                 }
             }
         };

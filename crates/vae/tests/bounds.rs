@@ -1,5 +1,6 @@
 //! The bounds of a VAE trained on digits: ELBO = -(rate + distortion), IWAE_k >= ELBO and
 //! non-decreasing in k, training beats the initial ELBO, and save -> load keeps every number.
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 use genbench_core::{Batch, BuildContext, DeviceChoice, GenerativeModel, Seeds, TrainPlan, train};
 use genbench_vae::{VaeConfig, VaeModel};

@@ -1,5 +1,6 @@
 //! The discretized logistic is a distribution over the L grey levels: its probabilities sum to
 //! 1 for any parameters, and each equals the logistic CDF difference over its bin.
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 use genbench_core::burn::prelude::*;
 use genbench_core::preprocess::level_to_signed;

@@ -1,5 +1,6 @@
 //! The family as the runner sees it: config checks, the decoders and architectures on their
 //! data, the conditional model, and the artifacts the report reads.
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 use genbench_core::model::parse_family_config;
 use genbench_core::{

@@ -35,8 +35,8 @@ pub fn save_samples(fake: &Batch, data: &Dataset, path: &Path) -> anyhow::Result
             .map(|i| {
                 fake.row(i)
                     .iter()
-                    .map(|v| v.to_string())
-                    .chain(fake.labels.get(i).map(|l| l.to_string()))
+                    .map(ToString::to_string)
+                    .chain(fake.labels.get(i).map(ToString::to_string))
                     .collect()
             })
             .collect();

@@ -321,7 +321,7 @@ pub fn write_summary(output: &Path) -> anyhow::Result<usize> {
 /// `rows` as a summary CSV in the given order: [`SUMMARY_COLUMNS`], then every other column
 /// any row has, sorted; a column a row lacks is empty.
 pub fn write_summary_rows(path: &Path, rows: &[Row]) -> anyhow::Result<()> {
-    let mut header: Vec<String> = SUMMARY_COLUMNS.iter().map(|s| s.to_string()).collect();
+    let mut header: Vec<String> = SUMMARY_COLUMNS.iter().map(ToString::to_string).collect();
     let mut extra: Vec<String> = rows
         .iter()
         .flat_map(|r| r.0.iter().map(|(k, _)| k.clone()))

@@ -253,7 +253,7 @@ fn draw_panel<DB: DrawingBackend>(
                 x0..x1,
                 y0..y1,
                 corner(panel, (x0, x1), (y0, y1))
-            )
+            );
         }
         (true, false) => {
             let (x0, x1) = super::log_span(xs);
@@ -265,7 +265,7 @@ fn draw_panel<DB: DrawingBackend>(
                 (x0..x1).log_scale(),
                 y0..y1,
                 corner(panel, (x0, x1), (y0, y1))
-            )
+            );
         }
         (false, true) => {
             let (x0, x1) = super::span(xs);
@@ -277,7 +277,7 @@ fn draw_panel<DB: DrawingBackend>(
                 x0..x1,
                 (y0..y1).log_scale(),
                 corner(panel, (x0, x1), (y0, y1))
-            )
+            );
         }
         (true, true) => {
             let (x0, x1) = super::log_span(xs);
@@ -289,7 +289,7 @@ fn draw_panel<DB: DrawingBackend>(
                 (x0..x1).log_scale(),
                 (y0..y1).log_scale(),
                 corner(panel, (x0, x1), (y0, y1))
-            )
+            );
         }
     }
     Ok(())

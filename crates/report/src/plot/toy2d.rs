@@ -180,7 +180,7 @@ impl Figure for DensityPanels {
                 match &panel.density {
                     Some(grid) => {
                         let caption = format!("{}: model density", panel.title);
-                        self.draw_panel(area, &caption, grid, MODEL_BASE, None)?
+                        self.draw_panel(area, &caption, grid, MODEL_BASE, None)?;
                     }
                     None => super::note(area, &panel.title, "no exact model density")?,
                 }

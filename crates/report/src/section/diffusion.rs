@@ -165,7 +165,7 @@ pub fn conditioning(
     let conditional: Vec<&ModelRuns> = groups
         .values()
         .flatten()
-        .filter(|m| m.runs.iter().any(|r| r.conditional()))
+        .filter(|m| m.runs.iter().any(crate::data::Run::conditional))
         .collect();
     ctx.line("## Conditioning\n");
     if conditional.is_empty() {
@@ -229,7 +229,7 @@ pub fn conditioning(
         let Some(run) = m.shown() else { continue };
         let mut labelled: Vec<String> = std::fs::read_dir(run.dir.join("artifacts"))
             .map(|rd| {
-                rd.filter_map(|e| e.ok())
+                rd.filter_map(Result::ok)
                     .map(|e| e.file_name().to_string_lossy().into_owned())
                     .collect()
             })

@@ -58,7 +58,7 @@ pub fn samples(
             .iter()
             .filter_map(|&i| Some([table.num(i, "x0")?, table.num(i, "x1")?]))
             .collect();
-        let conditional = m.runs.iter().any(|r| r.conditional());
+        let conditional = m.runs.iter().any(crate::data::Run::conditional);
         let labels: Vec<usize> = match table.col("label") {
             Some(_) if conditional => rows
                 .iter()
@@ -118,7 +118,7 @@ pub fn family_figures(ctx: &mut Context, models: &[ModelRuns]) {
             continue;
         };
         let mut names: Vec<String> = entries
-            .filter_map(|e| e.ok())
+            .filter_map(Result::ok)
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .filter(|n| n.ends_with(".png"))
             .collect();

@@ -47,7 +47,7 @@ pub fn write_csv(path: &Path, header: &[String], rows: &[Vec<String>]) {
 }
 
 fn h(v: &[&str]) -> Vec<String> {
-    v.iter().map(|s| s.to_string()).collect()
+    v.iter().map(ToString::to_string).collect()
 }
 
 /// A small grey-noise PNG standing in for a sample grid or a family figure.
@@ -312,7 +312,7 @@ fn write_run_files(
         _ => &[],
     };
     let mut header = h(&["step", "seconds", "loss"]);
-    header.extend(extras.iter().map(|s| s.to_string()));
+    header.extend(extras.iter().map(ToString::to_string));
     let steps = if diverged { 120 } else { 400 };
     let train: Vec<Vec<String>> = (0..steps / 10)
         .map(|i| {

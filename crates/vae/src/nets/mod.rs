@@ -12,12 +12,15 @@ use conv::{ConvDecoder, ConvDecoderConfig, ConvEncoder, ConvEncoderConfig};
 use genbench_core::DataSpec;
 use mlp::{MlpDecoder, MlpDecoderConfig, MlpEncoder, MlpEncoderConfig};
 
+// The enums hold one network each and are built once per model: their size is irrelevant.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Encoder {
     Mlp(MlpEncoder),
     Conv(ConvEncoder),
 }
 
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Decoder {
     Mlp(MlpDecoder),
@@ -120,6 +123,6 @@ impl VaeNet {
 
     /// The Gaussian decoder's log-variance `[D]`, if any.
     pub fn log_var(&self) -> Option<Tensor<1>> {
-        self.log_var.as_ref().map(|p| p.val())
+        self.log_var.as_ref().map(burn::module::Param::val)
     }
 }

@@ -138,9 +138,8 @@ struct Pair<'a> {
 fn pair(ctx: &mut Context, vae: &ModelRuns, diff: &ModelRuns) -> anyhow::Result<()> {
     let ds = vae.dataset.clone();
     let images = is_images(&ds);
-    let (vr, dr) = match (vae.shown(), diff.shown()) {
-        (Some(v), Some(d)) => (v, d),
-        _ => return Ok(()),
+    let (Some(vr), Some(dr)) = (vae.shown(), diff.shown()) else {
+        return Ok(());
     };
     ctx.line(&format!("### {ds}: {} vs {}\n", vae.model, diff.model));
     let kl = vr.table("artifacts/vae_kl_per_dim.csv")?;
