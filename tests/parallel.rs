@@ -1,5 +1,6 @@
 //! `genbench run M --jobs N`: runs side by side, each with its share of the threads, give every
 //! run the numbers it gets alone with that thread count.
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 mod common;
 

@@ -7,6 +7,7 @@
 //!
 //! Skips, saying why, unless munged, slurmctld, slurmd and sbatch are installed and the test runs
 //! as root (slurmd starts jobs as their owner). .ci/run installs them.
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 mod common;
 

@@ -69,6 +69,7 @@ const E: [f64; 7] = [
 ];
 
 /// Integrate dy/dt = f(t, y) from `t0` to `t1` (either direction) starting at `y0`.
+#[allow(clippy::type_complexity)] // f's signature is the ODE's right-hand side, spelled out
 pub fn solve(
     f: &mut dyn FnMut(f64, &[f64]) -> anyhow::Result<Vec<f64>>,
     t0: f64,
@@ -135,7 +136,10 @@ pub fn solve(
             h *= factor;
         } else {
             rejected += 1;
-            h *= factor.min(1.0).max(0.2);
+            #[allow(clippy::manual_clamp)] // a NaN factor gives 1, where clamp would give NaN
+            {
+                h *= factor.min(1.0).max(0.2);
+            }
         }
     }
     Ok(Solution {

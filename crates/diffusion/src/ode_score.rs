@@ -62,7 +62,7 @@ pub fn score(
         let mut offset = 0.0;
         if let Some(l) = levels {
             let width = 2.0 / (l - 1) as f64;
-            for v in chunk.iter_mut() {
+            for v in &mut *chunk {
                 *v += ((rng.uniform() - 0.5) * width) as f32;
             }
             offset = dim as f64 * width.ln();

@@ -1,6 +1,7 @@
 //! Diffusion's faces trained briefly on 8gaussians: a VDM whose learned schedule stays monotone
 //! and whose bound improves, a hybrid-loss DDPM with learned variances, and the probability-flow
 //! ODE likelihood of a trained DDPM below its own bound and near the true entropy.
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 use genbench_core::{BuildContext, DeviceChoice, Family, GenerativeModel, Seeds, TrainPlan, train};
 use genbench_dataset::{DataConfig, Dataset, load};

@@ -1,6 +1,7 @@
 //! The probability-flow ODE against closed forms: with the true score of a Gaussian the flow's
 //! log-likelihood is the Gaussian's log-density, and Hutchinson's divergence estimate agrees
 //! with the exact divergence of a network within its standard error.
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 use burn::prelude::*;
 use genbench_core::DeviceChoice;

@@ -72,7 +72,9 @@ pub fn run_plan_parallel(plan: &Plan, opts: &RunOptions, jobs: usize) -> anyhow:
                 .stderr(Stdio::piped());
             let tx = done_tx.clone();
             std::thread::spawn(move || {
-                let out = child.spawn().and_then(|c| c.wait_with_output());
+                let out = child
+                    .spawn()
+                    .and_then(std::process::Child::wait_with_output);
                 tx.send((id, out)).ok();
             });
             next += 1;

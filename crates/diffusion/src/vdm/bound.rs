@@ -162,7 +162,7 @@ pub fn write_artifacts(m: &VdmModel, test: &Batch, dir: &Path, seed: u64) -> any
         ]
     })
     .collect();
-    let header = |h: &[&str]| h.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let header = |h: &[&str]| h.iter().map(ToString::to_string).collect::<Vec<_>>();
     fsutil::write_csv(
         &dir.join("vdm_bound.csv"),
         &header(&["term", "nats", "bits_per_dim"]),
