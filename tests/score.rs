@@ -1,6 +1,7 @@
 //! End-to-end tests of `genbench score`, `genbench export-split` and `genbench sample --out`:
 //! samples genbench drew itself, written out and scored back, give the run's own numbers to the
 //! last digit in every format; every bad input is exit 2, one line, nothing written.
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 use genbench_core::{Batch, DataSpec};
 use genbench_dataset::external::write_samples_npy;

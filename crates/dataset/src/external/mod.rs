@@ -103,7 +103,7 @@ pub fn read_samples(
                     " or [n, {}]",
                     spec.shape
                         .iter()
-                        .map(|s| s.to_string())
+                        .map(ToString::to_string)
                         .collect::<Vec<_>>()
                         .join(", ")
                 )

@@ -185,7 +185,7 @@ fn after_key<'a>(header: &'a str, key: &str) -> Result<&'a str, String> {
 fn fortran_to_c(values: &[f64], shape: &[usize]) -> Vec<f64> {
     let mut out = vec![0.0; values.len()];
     let mut index = vec![0usize; shape.len()];
-    for slot in out.iter_mut() {
+    for slot in &mut out {
         // `index` runs over C order; its Fortran offset has stride 1 on the first axis.
         let (mut offset, mut stride) = (0, 1);
         for (i, n) in index.iter().zip(shape) {
@@ -238,7 +238,7 @@ pub(crate) fn encode<T: Element>(shape: &[usize], values: &[T]) -> Vec<u8> {
         values.len(),
         "shape {shape:?}"
     );
-    let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+    let dims: Vec<String> = shape.iter().map(ToString::to_string).collect();
     let tuple = match dims.len() {
         1 => format!("({},)", dims[0]),
         _ => format!("({})", dims.join(", ")),
