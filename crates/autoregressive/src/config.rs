@@ -2,6 +2,7 @@
 
 use crate::masks::Ordering;
 use genbench_core::DataSpec;
+use genbench_core::check::{ConfigError, require, require_positive};
 use serde::{Deserialize, Serialize};
 
 /// Which network computes the conditionals.
@@ -78,57 +79,57 @@ impl Default for AutoregressiveConfig {
 }
 
 impl AutoregressiveConfig {
-    /// Reject configurations that cannot be built on `spec` (with a message naming the key).
-    pub fn validate(&self, spec: &DataSpec) -> anyhow::Result<()> {
-        anyhow::ensure!(
-            spec.dim() >= 2,
-            "an autoregressive model needs at least 2 dimensions; {} has {}",
-            spec.name,
-            spec.dim()
-        );
-        anyhow::ensure!(self.eval_batch >= 1, "eval_batch must be at least 1");
+    /// Reject configurations that cannot be built on `spec`; an error names the key.
+    pub fn validate(&self, spec: &DataSpec) -> Result<(), ConfigError> {
+        require(spec.dim() >= 2, "arch", || {
+            format!(
+                "an autoregressive model needs at least 2 dimensions; {} has {}",
+                spec.name,
+                spec.dim()
+            )
+        })?;
+        require_positive("eval_batch", self.eval_batch)?;
+        if let Some(l) = spec.levels {
+            require(l >= 2, "arch", || {
+                format!("{} has {l} levels; images need at least 2", spec.name)
+            })?;
+        }
         match self.arch {
             Arch::Made => {
-                anyhow::ensure!(
-                    !self.hidden.is_empty(),
-                    "hidden must list at least one layer width"
-                );
-                anyhow::ensure!(
-                    self.hidden.iter().all(|&w| w >= 1),
-                    "every hidden width must be at least 1"
-                );
+                require(!self.hidden.is_empty(), "hidden", || {
+                    "must list at least one layer width, e.g. [256, 256]".to_string()
+                })?;
+                require(self.hidden.iter().all(|&w| w >= 1), "hidden", || {
+                    format!("every width must be at least 1, got {:?}", self.hidden)
+                })?;
                 if spec.levels.is_none() {
-                    anyhow::ensure!(self.components >= 1, "components must be at least 1");
+                    require_positive("components", self.components)?;
                 }
             }
             Arch::Pixelcnn => {
-                anyhow::ensure!(
-                    spec.is_image() && spec.levels.is_some(),
-                    "pixelcnn needs an image dataset; {} is not one",
-                    spec.name
-                );
-                anyhow::ensure!(
-                    spec.shape[0] == 1,
-                    "pixelcnn here models single-channel images; {} has {}",
-                    spec.name,
-                    spec.shape[0]
-                );
-                anyhow::ensure!(
-                    self.channels >= 1 && self.head_channels >= 1,
-                    "channels and head_channels must be at least 1"
-                );
-                anyhow::ensure!(
+                require(spec.is_image() && spec.levels.is_some(), "arch", || {
+                    format!(
+                        "\"pixelcnn\" needs an image dataset; {} has shape {:?}",
+                        spec.name, spec.shape
+                    )
+                })?;
+                require(spec.shape[0] == 1, "arch", || {
+                    format!(
+                        "\"pixelcnn\" here models single-channel images; {} has {}",
+                        spec.name, spec.shape[0]
+                    )
+                })?;
+                require_positive("channels", self.channels)?;
+                require_positive("head_channels", self.head_channels)?;
+                require(
                     self.first_kernel >= 3 && self.first_kernel % 2 == 1,
-                    "first_kernel must be odd and at least 3"
-                );
-                anyhow::ensure!(
-                    self.kernel >= 1 && self.kernel % 2 == 1,
-                    "kernel must be odd"
-                );
+                    "first_kernel",
+                    || format!("must be odd and at least 3, got {}", self.first_kernel),
+                )?;
+                require(self.kernel % 2 == 1, "kernel", || {
+                    format!("must be odd, got {}", self.kernel)
+                })?;
             }
-        }
-        if let Some(l) = spec.levels {
-            anyhow::ensure!(l >= 2, "images need at least 2 levels");
         }
         Ok(())
     }

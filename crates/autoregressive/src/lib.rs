@@ -15,6 +15,7 @@
 
 pub mod completion;
 pub mod config;
+pub mod footprint;
 pub mod heads;
 pub mod made;
 pub mod masks;
@@ -27,7 +28,7 @@ pub use masks::Ordering;
 pub use model::ArModel;
 
 use burn::optim::AdamConfig;
-use genbench_core::{BuildContext, Family, GenerativeModel};
+use genbench_core::{BuildContext, ConfigError, DataSpec, Family, Footprint, GenerativeModel};
 use heads::Head;
 use made::MadeConfig;
 use net::Net;
@@ -42,6 +43,14 @@ impl Family for Autoregressive {
     const NAME: &'static str = NAME;
     const SUMMARY: &'static str = "MADE (masked MLP) and PixelCNN (masked convolutions), exact likelihood, D passes per sample";
     type Config = AutoregressiveConfig;
+
+    fn validate(config: &AutoregressiveConfig, spec: &DataSpec) -> Result<(), ConfigError> {
+        config.validate(spec)
+    }
+
+    fn footprint(config: &AutoregressiveConfig, spec: &DataSpec, classes: usize) -> Footprint {
+        footprint::footprint(config, spec, classes)
+    }
 
     fn build(
         config: AutoregressiveConfig,

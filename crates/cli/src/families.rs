@@ -1,7 +1,8 @@
 //! The one place that lists the families. Adding a family is one crate and one line here.
 
+use genbench_core::model::{check_family_config, parse_config};
 use genbench_core::{
-    BuildContext, Family, GenerativeModel, build_family, model::parse_family_config,
+    BuildContext, ConfigError, DataSpec, Family, Footprint, GenerativeModel, build_family,
 };
 
 type Built = (serde_json::Value, Box<dyn GenerativeModel>);
@@ -11,7 +12,11 @@ type Built = (serde_json::Value, Box<dyn GenerativeModel>);
 pub struct FamilyEntry {
     pub name: &'static str,
     pub summary: &'static str,
-    pub validate: fn(toml::Table) -> anyhow::Result<()>,
+    /// Parse the config alone (no data yet): an error names the key.
+    pub validate: fn(toml::Table) -> Result<(), ConfigError>,
+    /// Parse and check the config against the data a run sees (`conditional`: with its labels),
+    /// and estimate the run's memory.
+    pub check: fn(toml::Table, &DataSpec, bool) -> Result<Footprint, ConfigError>,
     pub build: fn(toml::Table, &BuildContext) -> anyhow::Result<Built>,
 }
 
@@ -19,7 +24,8 @@ fn entry<F: Family>() -> FamilyEntry {
     FamilyEntry {
         name: F::NAME,
         summary: F::SUMMARY,
-        validate: |config| parse_family_config::<F>(config).map(|_| ()),
+        validate: |config| parse_config::<F>(config).map(|_| ()),
+        check: check_family_config::<F>,
         build: build_family::<F>,
     }
 }

@@ -21,6 +21,15 @@ pub struct DataSpec {
 }
 
 impl DataSpec {
+    pub fn new(name: &str, shape: Vec<usize>, levels: Option<u32>, num_classes: usize) -> Self {
+        Self {
+            name: name.to_string(),
+            shape,
+            levels,
+            num_classes,
+        }
+    }
+
     /// Number of values in one example: D, the "dim" of bits/dim.
     pub fn dim(&self) -> usize {
         self.shape.iter().product()

@@ -9,6 +9,7 @@
 // documented yet. Remove this line once `cargo clippy -p genbench-core` passes without it.
 #![allow(missing_docs)]
 
+pub mod check;
 pub mod checkpoint;
 pub mod data;
 pub mod device;
@@ -23,6 +24,7 @@ pub mod seed;
 pub mod settings;
 pub mod train;
 
+pub use check::{ConfigError, Footprint};
 pub use data::{Batch, DataSpec};
 pub use device::DeviceChoice;
 pub use likelihood::{Likelihood, LikelihoodKind};

@@ -1,6 +1,7 @@
 //! The contract: one interface every family honours, so one loop, one evaluator and one
 //! sampler serve them all.
 
+use crate::check::{ConfigError, Footprint};
 use crate::{Batch, DataSpec, Likelihood, Seeds};
 use anyhow::Context;
 use burn::prelude::Device;
@@ -217,6 +218,16 @@ pub trait Family {
     /// rejected (`#[serde(deny_unknown_fields)]`) and a missing table must mean the defaults.
     type Config: DeserializeOwned + Serialize + Default;
 
+    /// Every check of `config` against the data it will see, made before anything is written
+    /// (the planner calls it for every run of a manifest): a setting no model can be built or
+    /// trained with is an error naming its key in `[models.config]`. `build` may assume it passed.
+    fn validate(config: &Self::Config, spec: &DataSpec) -> Result<(), ConfigError>;
+
+    /// What a model of `config` on `spec` (with `classes` label classes, 0 = unconditional) holds
+    /// in memory, estimated from the config alone: the planner refuses a run that would not fit
+    /// before anything is built.
+    fn footprint(config: &Self::Config, spec: &DataSpec, classes: usize) -> Footprint;
+
     fn build(config: Self::Config, ctx: &BuildContext) -> anyhow::Result<Box<dyn GenerativeModel>>;
 }
 
@@ -227,6 +238,8 @@ pub fn build_family<F: Family>(
     ctx: &BuildContext,
 ) -> anyhow::Result<(serde_json::Value, Box<dyn GenerativeModel>)> {
     let parsed = parse_family_config::<F>(config)?;
+    F::validate(&parsed, &ctx.spec)
+        .map_err(|e| anyhow::anyhow!("config of family `{}`: {e}", F::NAME))?;
     let json = serde_json::to_value(&parsed)?;
     let model = F::build(parsed, ctx).with_context(|| format!("building a `{}` model", F::NAME))?;
     Ok((json, model))
@@ -234,8 +247,45 @@ pub fn build_family<F: Family>(
 
 /// Only the parse of `F::Config` — used to validate a manifest before any run starts.
 pub fn parse_family_config<F: Family>(config: toml::Table) -> anyhow::Result<F::Config> {
-    F::Config::deserialize(config)
-        .map_err(|e| anyhow::anyhow!("config of family `{}`: {}", F::NAME, e.message()))
+    parse_config::<F>(config).map_err(|e| anyhow::anyhow!("config of family `{}`: {e}", F::NAME))
+}
+
+/// Parse `F::Config` from `config`; an error names the offending key. serde names an unknown
+/// key itself; for a value of the wrong type or range it does not, so the key is found by
+/// parsing each key alone (every family config takes its defaults for missing keys).
+pub fn parse_config<F: Family>(config: toml::Table) -> Result<F::Config, ConfigError> {
+    let whole = match F::Config::deserialize(config.clone()) {
+        Ok(parsed) => return Ok(parsed),
+        Err(e) => e.message().trim().replace('\n', " "),
+    };
+    let culprit = config.iter().find(|(key, value)| {
+        let alone = toml::Table::from_iter([(key.to_string(), (*value).clone())]);
+        F::Config::deserialize(alone).is_err()
+    });
+    let key = match culprit {
+        Some((key, _)) => key.clone(),
+        None => unknown_field(&whole).unwrap_or_else(|| "config".to_string()),
+    };
+    Err(ConfigError::new(key, whole))
+}
+
+/// The key of serde's "unknown field `k`, expected ..." message.
+fn unknown_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    Some(rest[..rest.find('`')?].to_string())
+}
+
+/// Parse and validate `config` for a run on `spec`: what the planner calls for every run.
+pub fn check_family_config<F: Family>(
+    config: toml::Table,
+    spec: &DataSpec,
+    conditional: bool,
+) -> Result<Footprint, ConfigError> {
+    let parsed = parse_config::<F>(config)?;
+    crate::check::require_labels(spec, conditional)?;
+    F::validate(&parsed, spec)?;
+    let classes = if conditional { spec.num_classes } else { 0 };
+    Ok(F::footprint(&parsed, spec, classes))
 }
 
 use serde::Deserialize as _;

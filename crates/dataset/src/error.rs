@@ -39,6 +39,10 @@ pub enum DataError {
     #[error("{}: {msg}", path.display())]
     BadFile { path: PathBuf, msg: String },
 
+    /// Data that loaded but is too small for what genbench does with it.
+    #[error("{dataset}: {what}")]
+    TooFew { dataset: String, what: String },
+
     #[error("invalid data configuration: {0}")]
     Invalid(String),
 }

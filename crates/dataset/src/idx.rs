@@ -25,15 +25,50 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 pub fn read_idx(path: &Path) -> Result<IdxArray, DataError> {
     let raw = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
     let bytes = if raw.starts_with(&GZIP_MAGIC) {
-        let mut out = Vec::with_capacity(raw.len() * 4);
-        MultiGzDecoder::new(raw.as_slice())
-            .read_to_end(&mut out)
-            .map_err(|e| DataError::io(path, e))?;
-        out
+        gunzip_bounded(path, &raw)?
     } else {
         raw
     };
     parse_idx(path, &bytes)
+}
+
+/// Inflate `gz`, reading no more than its IDX header declares: the header first (4 bytes, then
+/// 4 per dimension), then at most the product of the dimensions plus one byte, so a file whose
+/// header says 300 images but which inflates to gigabytes stops at the first byte too many.
+fn gunzip_bounded(path: &Path, gz: &[u8]) -> Result<Vec<u8>, DataError> {
+    let mut decoder = MultiGzDecoder::new(gz);
+    let mut out = Vec::new();
+    let mut take = |out: &mut Vec<u8>, n: u64| {
+        (&mut decoder)
+            .take(n)
+            .read_to_end(out)
+            .map_err(|e| DataError::io(path, e))
+    };
+    take(&mut out, 4)?;
+    if out.len() < 4 {
+        return Ok(out); // parse_idx names the short header
+    }
+    let ndims = out[3] as usize;
+    take(&mut out, 4 * ndims as u64)?;
+    let declared = out[4..]
+        .chunks_exact(4)
+        .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as u64)
+        .try_fold(1u64, |acc, d| acc.checked_mul(d));
+    let Some(declared) = declared.filter(|_| out.len() == 4 + 4 * ndims) else {
+        return Ok(out); // parse_idx names the short header or the overflowing dimensions
+    };
+    let header = out.len();
+    take(&mut out, declared.saturating_add(1))?;
+    let found = (out.len() - header) as u64;
+    if found > declared {
+        return Err(DataError::Idx {
+            path: path.to_path_buf(),
+            what: "decompressed size".into(),
+            expected: format!("{declared} data bytes, as the header declares"),
+            found: "more (decompression stopped there)".into(),
+        });
+    }
+    Ok(out)
 }
 
 fn parse_idx(path: &Path, bytes: &[u8]) -> Result<IdxArray, DataError> {
@@ -193,6 +228,27 @@ mod tests {
             read_idx(&dir.path().join("absent")),
             Err(DataError::Io { .. })
         ));
+    }
+
+    #[test]
+    fn gzip_that_inflates_past_its_header_stops_early() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bomb.gz");
+        // A header for 3 images of 2x2 (12 bytes), then 16 MiB of zeros: a 16 KiB file.
+        let mut bytes = vec![0, 0, 8, 3, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 2];
+        bytes.resize(16 + (16 << 20), 0);
+        let mut enc = GzEncoder::new(Vec::new(), Compression::best());
+        enc.write_all(&bytes).unwrap();
+        std::fs::write(&path, enc.finish().unwrap()).unwrap();
+        let e = read_idx(&path).unwrap_err();
+        assert!(
+            matches!(&e, DataError::Idx { what, expected, .. } if what == "decompressed size" && expected.starts_with("12 data bytes")),
+            "{e:?}"
+        );
+        // Exactly the declared size still reads.
+        let good = dir.path().join("good.gz");
+        write_idx(&good, &sample(), true).unwrap();
+        assert_eq!(read_idx(&good).unwrap(), sample());
     }
 
     #[test]

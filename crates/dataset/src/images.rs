@@ -58,20 +58,9 @@ impl Images {
 }
 
 /// digits or mnist5k: embedded CSV, stratified split by `test_fraction`.
+/// The table passed [`DataConfig::check`] (no data_dir, test_fraction in (0, 1)).
 pub(crate) fn load_embedded(config: &DataConfig) -> Result<Dataset, DataError> {
-    if let Some(dir) = &config.data_dir {
-        return Err(DataError::Invalid(format!(
-            "{} is embedded in genbench and takes no data_dir (got {})",
-            config.name,
-            dir.display()
-        )));
-    }
     let f = config.test_fraction;
-    if !(f > 0.0 && f < 1.0) {
-        return Err(DataError::Invalid(format!(
-            "test_fraction must lie in (0, 1), got {f}"
-        )));
-    }
     let mut images = match config.name.as_str() {
         "digits" => parse_csv(DIGITS_CSV_GZ, "digits.csv.gz", 8, 17)?,
         _ => parse_csv(MNIST5K_CSV_GZ, "mnist_5k.csv.gz", 28, 256)?,
@@ -336,8 +325,13 @@ fn find(dir: &Path, prefix: &str, kind: &str) -> Result<PathBuf, DataError> {
     for sep in ["-", "."] {
         for ext in ["", ".gz"] {
             let path = dir.join(format!("{prefix}{sep}{kind}{ext}"));
-            if path.is_file() {
-                return Ok(path);
+            match std::fs::metadata(&path) {
+                Ok(meta) if meta.is_file() => return Ok(path),
+                // An unreadable folder is not a missing file: say so.
+                Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                    return Err(DataError::io(dir, e));
+                }
+                _ => {}
             }
         }
     }

@@ -73,12 +73,23 @@ impl std::fmt::Debug for Dataset {
 }
 
 /// Load and preprocess the dataset `config` names (see [`DataConfig`]).
+///
+/// Checks the table first ([`DataConfig::check`]) and the loaded sets after: a training or test
+/// set without examples, or labelled images of a single class, is an error that says so.
 pub fn load(config: &DataConfig) -> Result<Dataset, DataError> {
-    if config.train_size == Some(0) || config.test_size == Some(0) {
-        return Err(DataError::Invalid(
-            "train_size and test_size must be at least 1".into(),
-        ));
-    }
+    config.check().map_err(|e| match e.key.as_str() {
+        "name" => DataError::UnknownDataset {
+            name: config.name.clone(),
+            allowed: DATASET_NAMES.iter().map(|s| s.to_string()).collect(),
+        },
+        _ => DataError::Invalid(e.to_string()),
+    })?;
+    let data = load_checked(config)?;
+    check_sizes(config, &data)?;
+    Ok(data)
+}
+
+fn load_checked(config: &DataConfig) -> Result<Dataset, DataError> {
     match config.name.as_str() {
         "digits" | "mnist5k" => images::load_embedded(config),
         "fashion-mnist" | "mnist" => images::load_idx_folder(config),
@@ -90,4 +101,42 @@ pub fn load(config: &DataConfig) -> Result<Dataset, DataError> {
             }),
         },
     }
+}
+
+/// Each set holds examples, and labelled images hold at least two classes (the feature
+/// classifier and every class-wise metric need them).
+fn check_sizes(config: &DataConfig, data: &Dataset) -> Result<(), DataError> {
+    let source = || match (&config.data_dir, config.name.as_str()) {
+        (Some(dir), _) => format!("{} ({})", config.name, dir.display()),
+        (None, "fashion-mnist") => format!("{} ({FASHION_MNIST_DIR})", config.name),
+        (None, name) => name.to_string(),
+    };
+    for (set, batch) in [("training", &data.train), ("test", &data.test)] {
+        if batch.is_empty() {
+            return Err(DataError::TooFew {
+                dataset: source(),
+                what: format!("the {set} set has no examples"),
+            });
+        }
+    }
+    if data.spec.is_image() {
+        let classes = distinct(&data.train.labels);
+        if classes < 2 {
+            return Err(DataError::TooFew {
+                dataset: source(),
+                what: format!(
+                    "the training images hold {classes} class(es); the feature classifier that scores image samples needs at least 2"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Number of distinct labels.
+pub fn distinct(labels: &[usize]) -> usize {
+    labels
+        .iter()
+        .collect::<std::collections::BTreeSet<_>>()
+        .len()
 }

@@ -1,6 +1,8 @@
 //! The manifest's `[models.config]` for `family = "diffusion"`.
 
 use crate::schedule::{ReverseVariance, ScheduleKind};
+use genbench_core::DataSpec;
+use genbench_core::check::{ConfigError, require, require_positive, require_range};
 use serde::{Deserialize, Serialize};
 
 /// The guidance scale that samples the conditional model as trained: ε̂ = ε(x, y).
@@ -208,99 +210,123 @@ impl Default for DiffusionConfig {
 }
 
 impl DiffusionConfig {
-    /// Every check that does not need the data.
-    pub fn validate(&self) -> anyhow::Result<()> {
-        anyhow::ensure!(
-            self.timesteps >= 2,
-            "timesteps must be at least 2 (got {})",
-            self.timesteps
-        );
-        anyhow::ensure!(
+    /// The denoiser `denoiser = "auto"` resolves to on `spec`: a U-Net on images, an MLP on vectors.
+    pub fn denoiser_for(&self, spec: &DataSpec) -> DenoiserKind {
+        match self.denoiser {
+            DenoiserKind::Auto if spec.is_image() => DenoiserKind::Unet,
+            DenoiserKind::Auto => DenoiserKind::Mlp,
+            k => k,
+        }
+    }
+
+    /// Every check against the data `spec`, before anything is built; an error names the key.
+    pub fn validate(&self, spec: &DataSpec) -> Result<(), ConfigError> {
+        require(self.timesteps >= 2, "timesteps", || {
+            format!("must be at least 2, got {}", self.timesteps)
+        })?;
+        if self.schedule == ScheduleKind::Linear {
+            // β_T = (1000 / T) 0.02 must stay below 1.
+            require(self.timesteps >= 21, "timesteps", || {
+                format!(
+                    "the linear schedule needs T >= 21 (β_T = {:.3} >= 1 at T = {}); use more steps or schedule = \"cosine\"",
+                    20.0 / self.timesteps as f64,
+                    self.timesteps
+                )
+            })?;
+        }
+        require(
             self.time_features >= 2 && self.time_features.is_multiple_of(2),
-            "time_features must be even and at least 2"
-        );
-        anyhow::ensure!(
-            self.embed >= 1 && self.mlp_hidden >= 1 && self.mlp_blocks >= 1,
-            "embed, mlp_hidden and mlp_blocks must be positive"
-        );
-        anyhow::ensure!(
-            self.unet_channels >= 1 && self.unet_groups >= 1,
-            "unet_channels and unet_groups must be positive"
-        );
-        anyhow::ensure!(
-            (0.0..1.0).contains(&self.ema_decay),
-            "ema_decay must be in [0, 1) (got {})",
-            self.ema_decay
-        );
-        anyhow::ensure!(
-            self.grad_clip >= 0.0 && self.grad_clip.is_finite(),
-            "grad_clip must be >= 0"
-        );
-        anyhow::ensure!(
-            (0.0..=1.0).contains(&self.eta),
-            "eta must be in [0, 1] (got {})",
-            self.eta
-        );
-        anyhow::ensure!(
-            (0.0..1.0).contains(&self.label_dropout),
-            "label_dropout must be in [0, 1)"
-        );
-        anyhow::ensure!(
-            self.guidance_scale >= 0.0 && self.guidance_scale.is_finite(),
-            "guidance_scale must be >= 0"
-        );
-        anyhow::ensure!(
-            self.guidance_sweep
-                .iter()
-                .all(|w| *w >= 0.0 && w.is_finite()),
-            "guidance_sweep scales must be >= 0"
-        );
-        anyhow::ensure!(
+            "time_features",
+            || format!("must be even and at least 2, got {}", self.time_features),
+        )?;
+        require_positive("embed", self.embed)?;
+        require_positive("mlp_hidden", self.mlp_hidden)?;
+        require_positive("mlp_blocks", self.mlp_blocks)?;
+        require_positive("unet_channels", self.unet_channels)?;
+        require_positive("unet_groups", self.unet_groups)?;
+        require_range("ema_decay", self.ema_decay, 0.0, 1.0, true)?;
+        require_range("grad_clip", self.grad_clip, 0.0, f64::MAX, false)?;
+        require_range("eta", self.eta, 0.0, 1.0, false)?;
+        require_range("label_dropout", self.label_dropout, 0.0, 1.0, true)?;
+        require_range("guidance_scale", self.guidance_scale, 0.0, f64::MAX, false)?;
+        for &w in &self.guidance_sweep {
+            require_range("guidance_sweep", w, 0.0, f64::MAX, false)?;
+        }
+        require(
             self.ddim_sweep
                 .iter()
                 .all(|&s| s >= 1 && s <= self.timesteps),
-            "ddim_sweep steps must be in 1..=timesteps ({})",
-            self.timesteps
-        );
-        anyhow::ensure!(
-            self.sample_steps <= self.timesteps,
-            "sample_steps ({}) exceeds timesteps ({})",
-            self.sample_steps,
-            self.timesteps
-        );
-        anyhow::ensure!(self.eval_batch >= 1, "eval_batch must be at least 1");
-        anyhow::ensure!(
+            "ddim_sweep",
+            || {
+                format!(
+                    "steps must lie in 1..={} (timesteps), got {:?}",
+                    self.timesteps, self.ddim_sweep
+                )
+            },
+        )?;
+        require(self.sample_steps <= self.timesteps, "sample_steps", || {
+            format!(
+                "{} exceeds timesteps ({})",
+                self.sample_steps, self.timesteps
+            )
+        })?;
+        require_positive("eval_batch", self.eval_batch)?;
+        if self.denoiser_for(spec) == DenoiserKind::Unet {
+            require(spec.is_image(), "denoiser", || {
+                format!(
+                    "the U-Net needs images; {} has shape {:?}",
+                    spec.name, spec.shape
+                )
+            })?;
+            require((1..=2).contains(&self.unet_levels), "unet_levels", || {
+                format!("must be 1 or 2, got {}", self.unet_levels)
+            })?;
+            let [_, h, w] = spec.image_shape();
+            let f = 1 << self.unet_levels;
+            require(h % f == 0 && w % f == 0, "unet_levels", || {
+                format!(
+                    "{} levels need height and width divisible by {f}; {} is {h}x{w}",
+                    self.unet_levels, spec.name
+                )
+            })?;
+            require(
+                self.unet_channels.is_multiple_of(self.unet_groups),
+                "unet_groups",
+                || {
+                    format!(
+                        "{} does not divide unet_channels ({})",
+                        self.unet_groups, self.unet_channels
+                    )
+                },
+            )?;
+        }
+        require(
             self.loss != LossKind::Hybrid || self.reverse_variance == ReverseVariance::Learned,
-            "loss = \"hybrid\" trains the variances only: set reverse_variance = \"learned\""
-        );
-        anyhow::ensure!(
-            self.hybrid_lambda >= 0.0 && self.hybrid_lambda.is_finite(),
-            "hybrid_lambda must be >= 0"
-        );
-        anyhow::ensure!(
-            self.gamma_min < self.gamma_max,
-            "gamma_min ({}) must be below gamma_max ({})",
-            self.gamma_min,
-            self.gamma_max
-        );
-        anyhow::ensure!(
-            self.gamma_hidden >= 1 && self.bound_t_samples >= 1,
-            "gamma_hidden and bound_t_samples must be positive"
-        );
-        anyhow::ensure!(
-            self.ode_rtol > 0.0 && self.ode_atol > 0.0,
-            "ode_rtol and ode_atol must be positive"
-        );
-        anyhow::ensure!(
-            (0.0..0.5).contains(&self.ode_t_min),
-            "ode_t_min must be in [0, 0.5) (got {})",
-            self.ode_t_min
-        );
-        anyhow::ensure!(self.ode_probes >= 1, "ode_probes must be at least 1");
-        anyhow::ensure!(
+            "loss",
+            || "\"hybrid\" trains the variances only: set reverse_variance = \"learned\"".into(),
+        )?;
+        require(
             self.process == Process::Ddpm || self.loss == LossKind::Simple,
-            "loss applies to process = \"ddpm\"; a VDM trains on its own bound"
-        );
+            "loss",
+            || "applies to process = \"ddpm\"; a VDM trains on its own bound".into(),
+        )?;
+        require_range("hybrid_lambda", self.hybrid_lambda, 0.0, f64::MAX, false)?;
+        require(self.gamma_min < self.gamma_max, "gamma_min", || {
+            format!(
+                "({}) must be below gamma_max ({})",
+                self.gamma_min, self.gamma_max
+            )
+        })?;
+        require_positive("gamma_hidden", self.gamma_hidden)?;
+        require_positive("bound_t_samples", self.bound_t_samples)?;
+        require(self.ode_rtol > 0.0, "ode_rtol", || {
+            format!("must be positive, got {}", self.ode_rtol)
+        })?;
+        require(self.ode_atol > 0.0, "ode_atol", || {
+            format!("must be positive, got {}", self.ode_atol)
+        })?;
+        require_range("ode_t_min", self.ode_t_min, 0.0, 0.5, true)?;
+        require_positive("ode_probes", self.ode_probes)?;
         Ok(())
     }
 }

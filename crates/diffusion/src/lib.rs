@@ -29,6 +29,7 @@ pub mod ddpm_field;
 pub mod denoiser;
 pub mod ema;
 pub mod flow;
+pub mod footprint;
 pub mod model;
 pub mod ode;
 pub mod ode_score;
@@ -47,7 +48,8 @@ pub use vdm::VdmModel;
 
 use genbench_core::likelihood::{Likelihood, LikelihoodKind};
 use genbench_core::{
-    Batch, BuildContext, Family, GenerativeModel, ModelInfo, SamplerVariant, StepMetrics,
+    Batch, BuildContext, ConfigError, DataSpec, Family, Footprint, GenerativeModel, ModelInfo,
+    SamplerVariant, StepMetrics,
 };
 use sampler::Sampler;
 use std::path::Path;
@@ -58,6 +60,14 @@ impl Family for Diffusion {
     const NAME: &'static str = "diffusion";
     const SUMMARY: &'static str = "DDPM (eps-prediction; simple/VLB/hybrid loss, learned variances; MLP or U-Net), VDM (learned noise schedule, continuous time), DDPM/DDIM/probability-flow ODE samplers, variational bound and ODE likelihood";
     type Config = DiffusionConfig;
+
+    fn validate(config: &DiffusionConfig, spec: &DataSpec) -> Result<(), ConfigError> {
+        config.validate(spec)
+    }
+
+    fn footprint(config: &DiffusionConfig, spec: &DataSpec, classes: usize) -> Footprint {
+        footprint::footprint(config, spec, classes)
+    }
 
     fn build(
         config: DiffusionConfig,

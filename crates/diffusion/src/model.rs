@@ -77,18 +77,14 @@ pub(crate) fn new_optim(config: &DiffusionConfig) -> ModuleOptimizer {
 
 impl DiffusionModel {
     pub fn new(config: DiffusionConfig, ctx: &BuildContext) -> anyhow::Result<Self> {
-        config.validate()?;
+        config.validate(&ctx.spec)?;
         let spec = ctx.spec.clone();
         let classes = ctx.condition_classes()?;
         anyhow::ensure!(
             classes == 0 || !(config.ode_likelihood || config.ode_sampler),
             "ode_likelihood and ode_sampler are for unconditional models"
         );
-        let kind = match config.denoiser {
-            DenoiserKind::Auto if spec.is_image() => DenoiserKind::Unet,
-            DenoiserKind::Auto => DenoiserKind::Mlp,
-            k => k,
-        };
+        let kind = config.denoiser_for(&spec);
         let outputs = if config.reverse_variance == ReverseVariance::Learned {
             2
         } else {

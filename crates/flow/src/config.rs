@@ -1,5 +1,7 @@
 //! The manifest's `[models.config]` for `family = "flow"`.
 
+use genbench_core::DataSpec;
+use genbench_core::check::{ConfigError, require, require_positive, require_range};
 use serde::{Deserialize, Serialize};
 
 /// RealNVP's knobs. Vectors use `couplings`, `hidden`, `hidden_layers`; images use `scales`,
@@ -60,39 +62,53 @@ impl Default for FlowConfig {
 }
 
 impl FlowConfig {
-    /// Errors for values no flow can be built from.
-    pub fn validate(&self) -> anyhow::Result<()> {
-        anyhow::ensure!(self.couplings >= 1, "couplings must be at least 1");
-        anyhow::ensure!(self.hidden >= 1, "hidden must be at least 1");
-        anyhow::ensure!(self.hidden_layers >= 1, "hidden_layers must be at least 1");
-        anyhow::ensure!(self.scales >= 1, "scales must be at least 1");
-        anyhow::ensure!(
-            self.couplings_per_scale >= 1,
-            "couplings_per_scale must be at least 1"
-        );
-        anyhow::ensure!(self.channels >= 1, "channels must be at least 1");
-        anyhow::ensure!(
+    /// Every check against the data `spec`, before anything is built; an error names the key.
+    pub fn validate(&self, spec: &DataSpec) -> Result<(), ConfigError> {
+        require_positive("couplings", self.couplings)?;
+        require_positive("hidden", self.hidden)?;
+        require_positive("hidden_layers", self.hidden_layers)?;
+        require_positive("scales", self.scales)?;
+        require_positive("couplings_per_scale", self.couplings_per_scale)?;
+        require_positive("channels", self.channels)?;
+        require(
             self.scale_clamp > 0.0 && self.scale_clamp.is_finite(),
-            "scale_clamp must be positive, got {}",
-            self.scale_clamp
-        );
-        anyhow::ensure!(
-            (0.0..0.5).contains(&self.logit_alpha),
-            "logit_alpha must be in [0, 0.5), got {}",
-            self.logit_alpha
-        );
-        anyhow::ensure!(self.init_examples >= 2, "init_examples must be at least 2");
-        anyhow::ensure!(self.eval_batch >= 1, "eval_batch must be at least 1");
-        anyhow::ensure!(
-            self.grad_clip >= 0.0 && self.grad_clip.is_finite(),
-            "grad_clip must be 0 (off) or positive, got {}",
-            self.grad_clip
-        );
-        anyhow::ensure!(
+            "scale_clamp",
+            || format!("must be positive, got {}", self.scale_clamp),
+        )?;
+        require_range("logit_alpha", self.logit_alpha, 0.0, 0.5, true)?;
+        require(self.init_examples >= 2, "init_examples", || {
+            format!("must be at least 2, got {}", self.init_examples)
+        })?;
+        require_positive("eval_batch", self.eval_batch)?;
+        require_range("grad_clip", self.grad_clip, 0.0, f64::MAX, false)?;
+        require(
             self.temperature > 0.0 && self.temperature.is_finite(),
-            "temperature must be positive, got {}",
-            self.temperature
-        );
+            "temperature",
+            || format!("must be positive, got {}", self.temperature),
+        )?;
+        if spec.is_image() {
+            let [_, h, w] = spec.image_shape();
+            let f = 1usize << self.scales.min(30);
+            require(h % f == 0 && w % f == 0, "scales", || {
+                format!(
+                    "{} squeezes of {h}x{w} images need height and width divisible by {f} ({} allows at most {})",
+                    self.scales,
+                    spec.name,
+                    (h.trailing_zeros().min(w.trailing_zeros()))
+                )
+            })?;
+        } else {
+            require(
+                spec.shape.len() == 1 && spec.dim() >= 2,
+                "couplings",
+                || {
+                    format!(
+                        "a coupling flow needs vectors of 2 or more values; {} has shape {:?}",
+                        spec.name, spec.shape
+                    )
+                },
+            )?;
+        }
         Ok(())
     }
 }

@@ -21,6 +21,7 @@ pub mod artifacts;
 pub mod config;
 pub mod conv;
 pub mod coupling;
+pub mod footprint;
 pub mod image;
 pub mod mlp;
 pub mod model;
@@ -29,7 +30,7 @@ pub mod net;
 pub use config::FlowConfig;
 pub use model::FlowModel;
 
-use genbench_core::{BuildContext, Family, GenerativeModel};
+use genbench_core::{BuildContext, ConfigError, DataSpec, Family, Footprint, GenerativeModel};
 
 /// The manifest's `family = "flow"`.
 pub const NAME: &str = "flow";
@@ -40,6 +41,14 @@ impl Family for Flow {
     const NAME: &'static str = NAME;
     const SUMMARY: &'static str = "RealNVP normalizing flow (affine couplings, act-norm, multi-scale on images), exact / dequantized likelihood, 1 pass per sample";
     type Config = FlowConfig;
+
+    fn validate(config: &FlowConfig, spec: &DataSpec) -> Result<(), ConfigError> {
+        config.validate(spec)
+    }
+
+    fn footprint(config: &FlowConfig, spec: &DataSpec, classes: usize) -> Footprint {
+        footprint::footprint(config, spec, classes)
+    }
 
     fn build(config: FlowConfig, ctx: &BuildContext) -> anyhow::Result<Box<dyn GenerativeModel>> {
         Ok(Box::new(FlowModel::new(config, ctx)?))

@@ -81,7 +81,7 @@ fn to_host(t: Tensor<1>) -> anyhow::Result<Vec<f64>> {
 impl FlowModel {
     /// The model for `ctx.spec`: the MLP-coupling flow on vectors, the multi-scale conv flow on images.
     pub fn new(config: FlowConfig, ctx: &BuildContext) -> anyhow::Result<Self> {
-        config.validate()?;
+        config.validate(&ctx.spec)?;
         let spec = ctx.spec.clone();
         let classes = ctx.condition_classes()?;
         let train_device = ctx.device.clone().autodiff();

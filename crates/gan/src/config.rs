@@ -1,5 +1,7 @@
 //! The manifest's `[models.config]` for `family = "gan"` and the hyper-parameters it resolves to.
 
+use genbench_core::DataSpec;
+use genbench_core::check::{ConfigError, require, require_positive, require_range};
 use serde::{Deserialize, Serialize};
 
 /// The adversarial objective.
@@ -100,20 +102,15 @@ pub struct Resolved {
 }
 
 impl GanConfig {
-    /// Fill the loss-dependent defaults and reject values no GAN can train with.
-    pub fn resolve(&self, is_image: bool, manifest_lr: f64) -> anyhow::Result<Resolved> {
-        anyhow::ensure!(self.latent_dim >= 1, "latent_dim must be at least 1");
-        anyhow::ensure!(self.hidden >= 1, "hidden must be at least 1");
-        anyhow::ensure!(self.layers >= 1, "layers must be at least 1");
-        anyhow::ensure!(self.channels >= 1, "channels must be at least 1");
-        anyhow::ensure!(
-            self.leaky_slope.is_finite() && (0.0..1.0).contains(&self.leaky_slope),
-            "leaky_slope must be in [0, 1)"
-        );
-        anyhow::ensure!(
-            self.gp_weight.is_finite() && self.gp_weight >= 0.0,
-            "gp_weight must be non-negative"
-        );
+    /// Fill the loss-dependent defaults and reject values no GAN can train with; an error names
+    /// the key. `manifest_lr` (checked by the manifest) fills an unset `g_lr` / `d_lr`.
+    pub fn resolve(&self, is_image: bool, manifest_lr: f64) -> Result<Resolved, ConfigError> {
+        require_positive("latent_dim", self.latent_dim)?;
+        require_positive("hidden", self.hidden)?;
+        require_positive("layers", self.layers)?;
+        require_positive("channels", self.channels)?;
+        require_range("leaky_slope", self.leaky_slope, 0.0, 1.0, true)?;
+        require_range("gp_weight", self.gp_weight, 0.0, f64::MAX, false)?;
         let default_betas = match self.loss {
             Loss::NonSaturating => [0.5, 0.999],
             Loss::WganGp => [0.0, 0.9],
@@ -121,34 +118,46 @@ impl GanConfig {
         let adam = |lr: Option<f64>,
                     betas: Option<[f64; 2]>,
                     name: &str|
-         -> anyhow::Result<AdamSettings> {
-            let lr = lr.unwrap_or(manifest_lr);
-            anyhow::ensure!(
-                lr.is_finite() && lr > 0.0,
-                "{name}_lr must be positive, got {lr}"
-            );
+         -> Result<AdamSettings, ConfigError> {
+            if let Some(lr) = lr {
+                require(lr.is_finite() && lr > 0.0, &format!("{name}_lr"), || {
+                    format!("must be positive, got {lr}")
+                })?;
+            }
             let betas = betas.unwrap_or(default_betas);
-            anyhow::ensure!(
+            require(
                 betas.iter().all(|b| (0.0..1.0).contains(b)),
-                "{name}_betas must lie in [0, 1), got {betas:?}"
-            );
-            Ok(AdamSettings { lr, betas })
+                &format!("{name}_betas"),
+                || format!("must lie in [0, 1), got {betas:?}"),
+            )?;
+            Ok(AdamSettings {
+                lr: lr.unwrap_or(manifest_lr),
+                betas,
+            })
         };
         let n_critic = self.n_critic.unwrap_or(match self.loss {
             Loss::NonSaturating => 1,
             Loss::WganGp => 5,
         });
-        anyhow::ensure!(n_critic >= 1, "n_critic must be at least 1");
+        require_positive("n_critic", n_critic)?;
         let arch = match (self.arch, is_image) {
             (Arch::Auto, true) => Arch::Conv,
             (Arch::Auto, false) => Arch::Mlp,
-            (Arch::Conv, false) => anyhow::bail!("arch = \"conv\" needs image data [C, H, W]"),
+            (Arch::Conv, false) => {
+                return Err(ConfigError::new(
+                    "arch",
+                    "\"conv\" (DCGAN) needs image data [C, H, W]",
+                ));
+            }
             (a, _) => a,
         };
         let d_batch_norm = match (self.loss, self.d_batch_norm) {
-            (Loss::WganGp, Some(true)) => anyhow::bail!(
-                "d_batch_norm = true is not allowed with loss = \"wgan-gp\" (the gradient penalty is per sample)"
-            ),
+            (Loss::WganGp, Some(true)) => {
+                return Err(ConfigError::new(
+                    "d_batch_norm",
+                    "true is not allowed with loss = \"wgan-gp\" (the gradient penalty is per sample)",
+                ));
+            }
             (Loss::WganGp, _) => false,
             (Loss::NonSaturating, b) => b.unwrap_or(true),
         };
@@ -159,5 +168,21 @@ impl GanConfig {
             g: adam(self.g_lr, self.g_betas, "g")?,
             d: adam(self.d_lr, self.d_betas, "d")?,
         })
+    }
+
+    /// Every check against the data `spec`, before anything is built.
+    pub fn validate(&self, spec: &DataSpec) -> Result<Resolved, ConfigError> {
+        // The learning rate only fills unset g_lr / d_lr here; the manifest checks its own.
+        let resolved = self.resolve(spec.is_image(), 1.0)?;
+        if resolved.arch == Arch::Conv {
+            let [_, h, w] = spec.image_shape();
+            require(h % 4 == 0 && w % 4 == 0 && h >= 4 && w >= 4, "arch", || {
+                format!(
+                    "the DCGAN nets need height and width divisible by 4; {} is {h}x{w}",
+                    spec.name
+                )
+            })?;
+        }
+        Ok(resolved)
     }
 }

@@ -13,6 +13,7 @@
 
 pub mod config;
 pub mod conv;
+pub mod footprint;
 pub mod losses;
 pub mod mlp;
 mod model;
@@ -24,7 +25,7 @@ pub use config::{Arch, GanConfig, Loss};
 pub use model::GanModel;
 
 use burn::prelude::*;
-use genbench_core::{BuildContext, Family, GenerativeModel};
+use genbench_core::{BuildContext, ConfigError, DataSpec, Family, Footprint, GenerativeModel};
 
 /// σ'(a) of LeakyReLU with negative slope `slope`: 1 where a > 0, `slope` elsewhere. Piecewise
 /// constant, so it carries no gradient (the bool mask is detached by construction).
@@ -41,6 +42,18 @@ impl Family for Gan {
     const NAME: &'static str = "gan";
     const SUMMARY: &'static str = "GAN: non-saturating or WGAN-GP, MLP (vectors) or DCGAN (images), no likelihood, 1 pass per sample";
     type Config = GanConfig;
+
+    fn validate(config: &GanConfig, spec: &DataSpec) -> Result<(), ConfigError> {
+        config.validate(spec).map(|_| ())
+    }
+
+    fn footprint(config: &GanConfig, spec: &DataSpec, classes: usize) -> Footprint {
+        let (arch, d_bn) = match config.validate(spec) {
+            Ok(r) => (r.arch, r.d_batch_norm),
+            Err(_) => (Arch::Mlp, false),
+        };
+        footprint::footprint(config, spec, arch, d_bn, classes)
+    }
 
     fn build(config: GanConfig, ctx: &BuildContext) -> anyhow::Result<Box<dyn GenerativeModel>> {
         Ok(Box::new(GanModel::new(config, ctx)?))

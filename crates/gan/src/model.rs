@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// Rows generated per forward pass when sampling.
-const SAMPLE_CHUNK: usize = 500;
+pub(crate) const SAMPLE_CHUNK: usize = 500;
 
 pub struct GanModel {
     config: GanConfig,

@@ -12,11 +12,13 @@
 mod mixture;
 
 use anyhow::Context;
+use genbench_core::check::{require, require_positive};
 use genbench_core::likelihood::{Likelihood, LikelihoodKind};
 use genbench_core::preprocess::{dequantization_log_jacobian, dequantize};
 use genbench_core::seed::Rng;
 use genbench_core::{
-    Batch, BuildContext, DataSpec, Family, GenerativeModel, ModelInfo, StepMetrics,
+    Batch, BuildContext, ConfigError, DataSpec, Family, Footprint, GenerativeModel, ModelInfo,
+    StepMetrics,
 };
 pub use mixture::{Component, Covariance, Mixture, log_sum_exp, mixture_component};
 use nalgebra::DMatrix;
@@ -56,13 +58,41 @@ impl Family for Gmm {
         "Gaussian mixture by EM (full or diagonal covariance), exact likelihood, 1 pass per sample";
     type Config = GmmConfig;
 
+    fn validate(config: &GmmConfig, _spec: &DataSpec) -> Result<(), ConfigError> {
+        require_positive("components", config.components)?;
+        require_positive("restarts", config.restarts)?;
+        require(
+            config.variance_floor > 0.0 && config.variance_floor.is_finite(),
+            "variance_floor",
+            || format!("must be positive, got {}", config.variance_floor),
+        )
+    }
+
+    /// Every restart keeps K weights, means and covariances per class in f64 (two 4-byte values
+    /// each); an EM step holds the n x K responsibilities of every restart.
+    fn footprint(config: &GmmConfig, spec: &DataSpec, classes: usize) -> Footprint {
+        let d = spec.dim() as u64;
+        let cov = match config.covariance {
+            Covariance::Full => d.saturating_mul(d),
+            Covariance::Diagonal => d,
+        };
+        let k = config.components as u64;
+        let mixtures = (config.restarts as u64).saturating_mul(classes.max(1) as u64);
+        let per_mixture = k.saturating_mul(cov.saturating_add(d).saturating_add(1));
+        Footprint {
+            params: mixtures.saturating_mul(per_mixture).saturating_mul(2),
+            activations_per_example: k
+                .saturating_mul(config.restarts as u64)
+                .saturating_add(d)
+                .saturating_mul(2),
+            fixed: 0,
+            eval_batch: 0,
+            eval_per_example: 0,
+        }
+    }
+
     fn build(config: GmmConfig, ctx: &BuildContext) -> anyhow::Result<Box<dyn GenerativeModel>> {
-        anyhow::ensure!(config.components >= 1, "components must be at least 1");
-        anyhow::ensure!(config.restarts >= 1, "restarts must be at least 1");
-        anyhow::ensure!(
-            config.variance_floor > 0.0,
-            "variance_floor must be positive"
-        );
+        Self::validate(&config, &ctx.spec)?;
         let classes = ctx.condition_classes()?.max(1);
         Ok(Box::new(GmmModel {
             config,

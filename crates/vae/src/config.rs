@@ -2,6 +2,7 @@
 
 use crate::observation::Observation;
 use genbench_core::DataSpec;
+use genbench_core::check::{ConfigError, require, require_positive, require_range};
 use serde::{Deserialize, Serialize};
 
 /// Encoder and decoder networks.
@@ -89,60 +90,59 @@ impl Default for VaeConfig {
 }
 
 impl VaeConfig {
-    /// Check the numbers and pick the decoder distribution for `spec`.
-    pub fn validate(&self, spec: &DataSpec) -> anyhow::Result<Observation> {
-        anyhow::ensure!(self.latent_dim >= 1, "latent_dim must be at least 1");
-        anyhow::ensure!(self.hidden >= 1, "hidden must be at least 1");
-        anyhow::ensure!(self.iwae_k >= 1, "iwae_k must be at least 1");
-        anyhow::ensure!(self.eval_rows >= 1, "eval_rows must be at least 1");
-        anyhow::ensure!(self.init_log_var.is_finite(), "init_log_var must be finite");
-        anyhow::ensure!(
-            self.beta.is_finite() && self.beta >= 0.0,
-            "beta must be finite and non-negative, got {}",
-            self.beta
-        );
+    /// Check the numbers and pick the decoder distribution for `spec`; an error names the key.
+    pub fn validate(&self, spec: &DataSpec) -> Result<Observation, ConfigError> {
+        require_positive("latent_dim", self.latent_dim)?;
+        require_positive("hidden", self.hidden)?;
+        require_positive("iwae_k", self.iwae_k)?;
+        require_positive("eval_rows", self.eval_rows)?;
+        require(self.init_log_var.is_finite(), "init_log_var", || {
+            format!("must be finite, got {}", self.init_log_var)
+        })?;
+        require_range("beta", self.beta, 0.0, f64::MAX, false)?;
         if self.arch == Arch::Mlp {
-            anyhow::ensure!(self.layers >= 1, "layers must be at least 1");
+            require_positive("layers", self.layers)?;
         }
         if self.arch == Arch::Conv {
-            anyhow::ensure!(
-                spec.is_image(),
-                "arch = \"conv\" needs images; {} has shape {:?}",
-                spec.name,
-                spec.shape
-            );
+            require(spec.is_image(), "arch", || {
+                format!(
+                    "\"conv\" needs images; {} has shape {:?}",
+                    spec.name, spec.shape
+                )
+            })?;
             let [_, h, w] = spec.image_shape();
-            anyhow::ensure!(
-                h % 4 == 0 && w % 4 == 0,
-                "arch = \"conv\" needs height and width divisible by 4; {} is {h}x{w}",
-                spec.name
-            );
-            anyhow::ensure!(self.conv_channels >= 1, "conv_channels must be at least 1");
+            require(h % 4 == 0 && w % 4 == 0, "arch", || {
+                format!(
+                    "\"conv\" needs height and width divisible by 4; {} is {h}x{w}",
+                    spec.name
+                )
+            })?;
+            require_positive("conv_channels", self.conv_channels)?;
         }
-        let obs = match (self.decoder, spec.levels) {
-            (DecoderKind::Auto | DecoderKind::Bernoulli, Some(2)) => Observation::Bernoulli,
-            (DecoderKind::Bernoulli, levels) => {
-                anyhow::bail!(
-                    "decoder = \"bernoulli\" needs binarized images (2 levels); {} has {levels:?}",
-                    spec.name
-                )
+        let decoder_error = |msg: String| Err(ConfigError::new("decoder", msg));
+        match (self.decoder, spec.levels) {
+            (DecoderKind::Auto, Some(2)) | (DecoderKind::Bernoulli, Some(2)) => {
+                Ok(Observation::Bernoulli)
             }
-            (DecoderKind::Auto | DecoderKind::Logistic, Some(l)) => {
-                anyhow::ensure!(l >= 2, "{} has {l} levels; need at least 2", spec.name);
-                Observation::Logistic { levels: l }
-            }
-            (DecoderKind::Logistic, None) => {
-                anyhow::bail!(
-                    "decoder = \"logistic\" needs discrete images; {} is continuous",
-                    spec.name
-                )
-            }
-            (DecoderKind::Auto | DecoderKind::Gaussian, None) => Observation::Gaussian,
-            (DecoderKind::Gaussian, Some(_)) => anyhow::bail!(
-                "decoder = \"gaussian\" is for continuous vectors; on the images of {} use \"logistic\" (or \"bernoulli\" when binarized) so the NLL bounds the discrete data",
+            (DecoderKind::Bernoulli, levels) => decoder_error(format!(
+                "\"bernoulli\" needs binarized images (2 levels); {} has {levels:?}",
                 spec.name
-            ),
-        };
-        Ok(obs)
+            )),
+            (DecoderKind::Auto, Some(l)) | (DecoderKind::Logistic, Some(l)) if l < 2 => {
+                decoder_error(format!("{} has {l} levels; need at least 2", spec.name))
+            }
+            (DecoderKind::Auto, Some(l)) | (DecoderKind::Logistic, Some(l)) => {
+                Ok(Observation::Logistic { levels: l })
+            }
+            (DecoderKind::Logistic, None) => decoder_error(format!(
+                "\"logistic\" needs discrete images; {} is continuous",
+                spec.name
+            )),
+            (DecoderKind::Auto, None) | (DecoderKind::Gaussian, None) => Ok(Observation::Gaussian),
+            (DecoderKind::Gaussian, Some(_)) => decoder_error(format!(
+                "\"gaussian\" is for continuous vectors; on the images of {} use \"logistic\" (or \"bernoulli\" when binarized) so the NLL bounds the discrete data",
+                spec.name
+            )),
+        }
     }
 }

@@ -20,6 +20,7 @@
 mod artifacts;
 pub mod bound;
 pub mod config;
+pub mod footprint;
 mod model;
 pub mod nets;
 pub mod observation;
@@ -29,7 +30,7 @@ pub use config::{Arch, DecoderKind, DecoderSample, VaeConfig};
 pub use model::VaeModel;
 pub use observation::{Observation, discretized_logistic_log_prob};
 
-use genbench_core::{BuildContext, Family, GenerativeModel};
+use genbench_core::{BuildContext, ConfigError, DataSpec, Family, Footprint, GenerativeModel};
 
 pub struct Vae;
 
@@ -37,6 +38,18 @@ impl Family for Vae {
     const NAME: &'static str = "vae";
     const SUMMARY: &'static str = "VAE (MLP or conv; Bernoulli / discretized-logistic / Gaussian decoder), IWAE-k bound with ELBO, rate and distortion, 1 pass per sample";
     type Config = VaeConfig;
+
+    fn validate(config: &VaeConfig, spec: &DataSpec) -> Result<(), ConfigError> {
+        config.validate(spec).map(|_| ())
+    }
+
+    fn footprint(config: &VaeConfig, spec: &DataSpec, classes: usize) -> Footprint {
+        // An invalid decoder never gets here (validate runs first); logistic is the widest guess.
+        let obs = config
+            .validate(spec)
+            .unwrap_or(Observation::Logistic { levels: 2 });
+        footprint::footprint(config, spec, obs, classes)
+    }
 
     fn build(config: VaeConfig, ctx: &BuildContext) -> anyhow::Result<Box<dyn GenerativeModel>> {
         Ok(Box::new(VaeModel::new(config, ctx)?))

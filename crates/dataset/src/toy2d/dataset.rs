@@ -7,13 +7,9 @@ use genbench_core::seed::{Rng, derive};
 use genbench_core::{Batch, DataSpec};
 
 /// Train points are drawn from `derive(split_seed, 0)`, test points from `derive(split_seed, 1)`.
+/// The table passed [`DataConfig::check`] (no data_dir, binarize or levels).
 pub(crate) fn load(config: &DataConfig, density: Box<dyn Density2d>) -> Result<Dataset, DataError> {
     let name = &config.name;
-    if config.data_dir.is_some() || config.binarize || config.levels.is_some() {
-        return Err(DataError::Invalid(format!(
-            "{name} is a 2-D density: data_dir, binarize and levels apply to images only"
-        )));
-    }
     let n_train = config.train_size.unwrap_or(DEFAULT_TRAIN_POINTS);
     let n_test = config.test_size.unwrap_or(DEFAULT_TEST_POINTS);
     let draw = |n: usize, stream: u64| {

@@ -1,0 +1,316 @@
+//! Every check before the first write. After the manifest parses, the whole plan is checked:
+//! the experiment name and output folder, `[eval]`, the device, every dataset's table, the data
+//! each loads, every run's family config against its data, and each run's memory. Any failure is
+//! one [`UsageError`] naming `file:line` and the key (exit 2); nothing has been written.
+
+use crate::families;
+use crate::manifest::{Plan, RunSpec};
+use crate::source::{KeyPath, Source};
+use crate::usage::UsageError;
+use genbench_core::check::human_bytes;
+use genbench_core::{DeviceChoice, Footprint};
+use genbench_dataset::{DataConfig, Dataset};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The memory the runs may use: `--max-memory`, else the machine's (when it can be read).
+#[derive(Clone, Copy, Debug)]
+pub struct MemoryLimit {
+    pub bytes: u64,
+    /// Where the number comes from, for the message.
+    pub from_flag: bool,
+}
+
+impl MemoryLimit {
+    /// `--max-memory` when given, else the machine's total memory (`/proc/meminfo`), else none.
+    pub fn new(flag: Option<u64>) -> Option<Self> {
+        match flag {
+            Some(bytes) => Some(Self {
+                bytes,
+                from_flag: true,
+            }),
+            None => machine_memory().map(|bytes| Self {
+                bytes,
+                from_flag: false,
+            }),
+        }
+    }
+}
+
+/// `MemTotal` of `/proc/meminfo`, in bytes.
+fn machine_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib.saturating_mul(1024))
+}
+
+/// `--max-memory`: bytes with an optional unit, `8G`, `512MiB`, `1.5 GB` (powers of 1024).
+pub fn parse_bytes(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size such as 8G or 512M"))?;
+    let scale = match unit.trim().to_ascii_lowercase().trim_end_matches('b') {
+        "" => 1u64,
+        "k" | "ki" => 1 << 10,
+        "m" | "mi" => 1 << 20,
+        "g" | "gi" => 1 << 30,
+        "t" | "ti" => 1 << 40,
+        _ => return Err(format!("unknown unit in `{s}`; use K, M, G or T")),
+    };
+    let bytes = value * scale as f64;
+    if !(bytes.is_finite() && bytes >= 1.0) {
+        return Err(format!("`{s}` is not a positive size"));
+    }
+    Ok(bytes as u64)
+}
+
+/// The experiment name is one plain folder name; the output folder, when given, is not empty
+/// and not the working folder itself.
+pub fn check_names(src: &Source, name: &str, output: Option<&Path>) -> Result<(), UsageError> {
+    let plain = !name.is_empty()
+        && !name.starts_with('.')
+        && name.len() <= 100
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !plain {
+        return Err(src.error(
+            &KeyPath::root().key("name"),
+            format!(
+                "`{name}` is not a plain folder name (letters, digits, '-', '_' and '.', not starting with '.'); results go to results/<name>/, set `output` for another folder"
+            ),
+        ));
+    }
+    if let Some(out) = output {
+        let text = out.as_os_str().to_string_lossy();
+        if text.trim().is_empty() || out == Path::new(".") || out == Path::new("./") {
+            return Err(src.error(
+                &KeyPath::root().key("output"),
+                format!("`{text}` would write into the working folder itself; name a folder for the results"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `[eval]` values every run can be scored with.
+pub fn check_eval(src: &Source, eval: &genbench_eval::EvalOptions) -> Result<(), UsageError> {
+    let key = |k: &str| KeyPath::root().key("eval").key(k);
+    let fail = |k: &str, msg: String| Err(src.error(&key(k), msg));
+    if eval.samples < 2 {
+        return fail(
+            "samples",
+            format!("must be at least 2 (a covariance needs 2 samples), got {}", eval.samples),
+        );
+    }
+    if eval.kid_subsets < 1 {
+        return fail("kid_subsets", "must be at least 1, got 0".into());
+    }
+    if eval.kid_subset_size < 2 {
+        return fail(
+            "kid_subset_size",
+            format!("must be at least 2 (the unbiased MMD needs pairs), got {}", eval.kid_subset_size),
+        );
+    }
+    if eval.eval_every > 0 && eval.eval_examples < 1 {
+        return fail(
+            "eval_examples",
+            "must be at least 1 when eval_every is set".into(),
+        );
+    }
+    Ok(())
+}
+
+/// The device exists in this build (CUDA only with `--features cuda`).
+pub fn check_device(src: &Source, device: DeviceChoice, from_flag: bool) -> Result<(), UsageError> {
+    match device.device() {
+        Ok(_) => Ok(()),
+        Err(e) if from_flag => Err(UsageError::new(format!("--device {device}: {e}"))),
+        Err(e) => Err(src.error(&KeyPath::root().key("device"), e)),
+    }
+}
+
+/// Every `[[datasets]]` table, before any file is read: names, keys that apply, ranges, and
+/// (for generated data) the memory its points take.
+pub fn check_dataset_tables(
+    src: &Source,
+    datasets: &[DataConfig],
+    limit: Option<MemoryLimit>,
+) -> Result<(), UsageError> {
+    for (i, d) in datasets.iter().enumerate() {
+        let at = KeyPath::root().key("datasets").index(i);
+        d.check().map_err(|e| src.error(&at.key(&e.key), &e.msg))?;
+        let bytes = d.max_values().unwrap_or(0).saturating_mul(4);
+        if let Some(limit) = limit.filter(|l| bytes > l.bytes) {
+            let key = if d.train_size.is_some() { "train_size" } else { "test_size" };
+            return Err(src.error(
+                &at.key(key),
+                format!("{} of points need {}; {}", d.name, human_bytes(bytes), limit_text(limit)),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The loaded data of `run` is large enough for what its run asks.
+fn check_data_for_run(src: &Source, run: &RunSpec, data: &Dataset) -> Result<(), UsageError> {
+    let at = KeyPath::root().key("datasets").index(run.data_index);
+    if data.test.len() < 2 {
+        let key = if run.data.test_size.is_some() { "test_size" } else { "name" };
+        return Err(src.error(
+            &at.key(key),
+            format!(
+                "{}: the test set has {} example(s); scoring needs at least 2",
+                run.data.name,
+                data.test.len()
+            ),
+        ));
+    }
+    if run.model.conditional && data.spec.num_classes >= 2 {
+        let classes = genbench_dataset::distinct(&data.test.labels);
+        if classes < 2 {
+            return Err(src.error(
+                &KeyPath::root().key("models").index(run.model_index).key("conditional"),
+                format!(
+                    "the test set of {} holds {classes} class(es); a conditional model's class-wise metrics need at least 2",
+                    run.data.name
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every selected run: its data, its family config against the data, its memory. `datasets`
+/// holds the loaded data of every run.
+pub fn check_runs(
+    src: &Source,
+    plan: &Plan,
+    runs: &[&RunSpec],
+    datasets: &BTreeMap<String, Dataset>,
+    limit: Option<MemoryLimit>,
+) -> Result<(), UsageError> {
+    let data_bytes: u64 = datasets.values().map(loaded_bytes).sum();
+    for run in runs {
+        let data = &datasets[&run.data.name];
+        check_data_for_run(src, run, data)?;
+        let model = KeyPath::root().key("models").index(run.model_index);
+        let family = families::find(run.model.family.get_ref()).expect("checked by the manifest");
+        let footprint = (family.check)(
+            run.model.config.get_ref().clone(),
+            &data.spec,
+            run.model.conditional,
+        )
+        .map_err(|e| {
+            let key = if e.key == "conditional" {
+                model.key("conditional")
+            } else {
+                model.key("config").key(&e.key)
+            };
+            src.error(&key, format!("{} on {}: {}", run.model.name, run.data.name, e.msg))
+        })?;
+        if let Some(limit) = limit {
+            check_memory(src, plan, run, data, &footprint, data_bytes, limit)?;
+        }
+    }
+    Ok(())
+}
+
+/// Bytes a loaded dataset holds: its values (f32) and labels.
+fn loaded_bytes(d: &Dataset) -> u64 {
+    let values = (d.train.x.len() + d.test.x.len()) as u64 * 4;
+    let labels = (d.train.labels.len() + d.test.labels.len()) as u64 * 8;
+    values + labels
+}
+
+/// The run's estimate against the limit: the model while training or scoring, the samples and
+/// their features during evaluation, and every loaded dataset.
+fn check_memory(
+    src: &Source,
+    plan: &Plan,
+    run: &RunSpec,
+    data: &Dataset,
+    footprint: &Footprint,
+    data_bytes: u64,
+    limit: MemoryLimit,
+) -> Result<(), UsageError> {
+    let batch = run.batch_size.min(data.train.len()) as u64;
+    let model_bytes = footprint.bytes(batch);
+    // Samples as f32, their features and the test set's as f64 (FD, KID, k-NN).
+    let feature_dim = data.spec.dim().max(64) as u64;
+    let eval_bytes = (plan.eval.samples as u64)
+        .saturating_mul(data.spec.dim() as u64 * 4 + 2 * feature_dim * 8);
+    let total = model_bytes
+        .saturating_add(eval_bytes)
+        .saturating_add(data_bytes);
+    if total <= limit.bytes {
+        return Ok(());
+    }
+    let model = KeyPath::root().key("models").index(run.model_index);
+    let key = if eval_bytes > model_bytes {
+        KeyPath::root().key("eval").key("samples")
+    } else if footprint.activations_per_example.saturating_mul(batch) > footprint.params.saturating_mul(4) {
+        model.key("batch_size")
+    } else {
+        model.key("config")
+    };
+    Err(src.error(
+        &key,
+        format!(
+            "run {} needs about {} (model {} with {} parameters at batch {batch}, evaluation {}, data {}); {}",
+            run.id,
+            human_bytes(total),
+            human_bytes(model_bytes),
+            footprint.params,
+            human_bytes(eval_bytes),
+            human_bytes(data_bytes),
+            limit_text(limit)
+        ),
+    ))
+}
+
+fn limit_text(limit: MemoryLimit) -> String {
+    if limit.from_flag {
+        format!("--max-memory allows {}", human_bytes(limit.bytes))
+    } else {
+        format!(
+            "this machine has {} (--max-memory sets another bound)",
+            human_bytes(limit.bytes)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_with_binary_units() {
+        assert_eq!(parse_bytes("512"), Ok(512));
+        assert_eq!(parse_bytes("8G"), Ok(8 << 30));
+        assert_eq!(parse_bytes("1.5 GiB"), Ok(3 << 29));
+        assert_eq!(parse_bytes("64mb"), Ok(64 << 20));
+        assert!(parse_bytes("lots").is_err());
+        assert!(parse_bytes("0").is_err());
+        assert!(parse_bytes("5X").is_err());
+    }
+
+    #[test]
+    fn names_must_be_plain_folders() {
+        let text = "name = \"x\"\noutput = \"\"\n";
+        let src = Source::new(Path::new("m.toml"), text);
+        for bad in ["", "../../etc", "/etc", "a/b", "..", ".hidden"] {
+            let e = check_names(&src, bad, None).unwrap_err();
+            assert!(e.0.starts_with("m.toml:1: name: "), "{bad}: {}", e.0);
+        }
+        assert!(check_names(&src, "quick-2.v1", None).is_ok());
+        let e = check_names(&src, "ok", Some(Path::new(""))).unwrap_err();
+        assert!(e.0.starts_with("m.toml:2: output: "), "{}", e.0);
+    }
+}
