@@ -165,3 +165,56 @@ pub fn made(steps: u32) -> String {
          [models.config]\narch = \"made\"\nhidden = [32, 32]\ncomponents = 4\n"
     )
 }
+
+/// Every file and folder under `dir`, relative, sorted.
+pub fn tree(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            out.push(p.strip_prefix(root).unwrap().display().to_string());
+            if p.is_dir() {
+                walk(root, &p, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// An unsigned-byte IDX file: the header for `dims`, then `data`.
+pub fn idx_bytes(dims: &[u32], data: &[u8]) -> Vec<u8> {
+    let mut bytes = vec![0, 0, 8, dims.len() as u8];
+    for d in dims {
+        bytes.extend_from_slice(&d.to_be_bytes());
+    }
+    bytes.extend_from_slice(data);
+    bytes
+}
+
+/// A Fashion-MNIST-shaped IDX folder (28x28) with `train` and `test` images whose labels cycle
+/// through `classes` classes; returns its path.
+pub fn fake_idx_folder(dir: &Path, train: u32, test: u32, classes: u8) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    for (prefix, n) in [("train", train), ("t10k", test)] {
+        let pixels: Vec<u8> = (0..n as usize * 784)
+            .map(|i| (i * 37 % 256) as u8)
+            .collect();
+        let labels: Vec<u8> = (0..n).map(|i| (i % classes.max(1) as u32) as u8).collect();
+        std::fs::write(
+            dir.join(format!("{prefix}-images-idx3-ubyte")),
+            idx_bytes(&[n, 28, 28], &pixels),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join(format!("{prefix}-labels-idx1-ubyte")),
+            idx_bytes(&[n], &labels),
+        )
+        .unwrap();
+    }
+    dir.to_path_buf()
+}

@@ -5,8 +5,10 @@ mod commands;
 mod external;
 mod families;
 mod manifest;
+mod preflight;
 mod runner;
 mod saved_run;
+mod source;
 mod usage;
 
 use clap::{Parser, Subcommand};
@@ -90,7 +92,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return command_line_error(e),
+    };
     match dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -103,6 +108,30 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// `--help` and `--version` print as clap draws them; a bad command line is one `error:` line
+/// (clap's first, with where to look) and exit code 2.
+fn command_line_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+    }
+    let text = e.kind().as_str().map(str::to_string).unwrap_or_default();
+    let rendered = e.render().to_string();
+    let first = rendered
+        .lines()
+        .next()
+        .map(|l| l.trim_start_matches("error: ").to_string())
+        .unwrap_or(text);
+    eprintln!("error: {first} (see `genbench --help`)");
+    ExitCode::from(2)
 }
 
 /// The subcommand's `run`.

@@ -1,14 +1,16 @@
-//! Experiment manifests: TOML in, a validated list of runs out. Every check that can fail on
-//! bad input happens here, before anything is written under results/.
+//! Experiment manifests: TOML in, a list of runs out. Every check that needs no data happens
+//! here (the rest, against the loaded data, in [`crate::preflight`]), before anything is written
+//! under results/; every error names the file, the line and the key.
 
 use crate::families;
+use crate::preflight;
+use crate::source::{KeyPath, Source};
 use crate::usage::UsageError;
 use genbench_core::{Budget, DeviceChoice};
 use genbench_dataset::DataConfig;
 use genbench_eval::EvalOptions;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
@@ -84,7 +86,11 @@ fn default_lr() -> Spanned<f64> {
 pub struct RunSpec {
     pub id: String,
     pub model: ModelSpec,
+    /// Index of the model's `[[models]]` table (for error lines).
+    pub model_index: usize,
     pub data: DataConfig,
+    /// Index of the dataset's `[[datasets]]` table.
+    pub data_index: usize,
     pub seed: u64,
     pub budget: Budget,
     /// `usize::MAX` for "full".
@@ -98,34 +104,51 @@ pub struct Plan {
     pub text: String,
     pub name: String,
     pub output: PathBuf,
+    /// Whether the manifest names `output` (else it is results/<name>).
+    pub output_given: bool,
     pub device: DeviceChoice,
     pub eval: EvalOptions,
     pub runs: Vec<RunSpec>,
 }
 
-/// Read, parse and validate `path`. Every error is a [`UsageError`] that names the file, the
-/// line and the key.
+impl Plan {
+    /// The manifest's text with its spans, to point an error at a key.
+    pub fn source(&self) -> Source<'_> {
+        Source::new(&self.path, &self.text)
+    }
+}
+
+/// Read, parse and check `path`. Every error is a [`UsageError`] that names the file, the line
+/// and the key.
 pub fn load(path: &Path, device_override: Option<DeviceChoice>) -> Result<Plan, UsageError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| UsageError::new(format!("{}: cannot read: {e}", path.display())))?;
-    let src = Source { path, text: &text };
-    let manifest: Manifest =
-        toml::from_str(&text).map_err(|e| src.at(e.span(), e.message().to_string()))?;
+    let src = Source::new(path, &text);
+    let manifest: Manifest = toml::from_str(&text).map_err(|e| parse_error(&src, &e))?;
+    let root = KeyPath::root();
     let device = device(&src, &manifest, device_override)?;
+    preflight::check_device(&src, device, device_override.is_some())?;
     if manifest.seeds.is_empty() {
-        return Err(src.at(None, "seeds: give at least one seed".into()));
+        return Err(src.error(
+            &root.key("seeds"),
+            "give at least one seed, e.g. seeds = [0]",
+        ));
     }
-    if manifest.eval.samples == 0 {
-        return Err(src.at(None, "eval.samples must be at least 1".into()));
-    }
+    preflight::check_names(&src, &manifest.name, manifest.output.as_deref())?;
+    preflight::check_eval(&src, &manifest.eval)?;
     let datasets = datasets(&src, &manifest)?;
     let mut runs = Vec::new();
     let mut ids = BTreeSet::new();
-    for m in &manifest.models {
-        runs.extend(model_runs(&src, m, &datasets, &manifest.seeds, &mut ids)?);
+    for (i, m) in manifest.models.iter().enumerate() {
+        let model = ModelRuns {
+            src: &src,
+            index: i,
+            spec: m.get_ref(),
+        };
+        runs.extend(model.runs(&datasets, &manifest.seeds, &mut ids)?);
     }
     if runs.is_empty() {
-        return Err(src.at(None, "models: give at least one [[models]] table".into()));
+        return Err(src.error(&root.key("models"), "give at least one [[models]] table"));
     }
     let output = manifest
         .output
@@ -135,6 +158,7 @@ pub fn load(path: &Path, device_override: Option<DeviceChoice>) -> Result<Plan, 
         path: path.to_path_buf(),
         name: manifest.name,
         output,
+        output_given: manifest.output.is_some(),
         device,
         eval: manifest.eval,
         runs,
@@ -142,17 +166,28 @@ pub fn load(path: &Path, device_override: Option<DeviceChoice>) -> Result<Plan, 
     })
 }
 
-/// The manifest's file and text, to point an error at a line.
-struct Source<'a> {
-    path: &'a Path,
-    text: &'a str,
-}
-
-impl Source<'_> {
-    /// An error at the line of `span` (or the file, without one).
-    fn at(&self, span: Option<Range<usize>>, msg: String) -> UsageError {
-        located(self.path, self.text, span, msg)
+/// A TOML or serde error at its line, with the key it concerns: the key whose value holds the
+/// error, or for a missing key the table it is missing from.
+fn parse_error(src: &Source, e: &toml::de::Error) -> UsageError {
+    let msg = e.message().trim();
+    let span = e.span().unwrap_or(0..0);
+    if let Some(field) = msg
+        .strip_prefix("missing field `")
+        .and_then(|r| r.split('`').next())
+    {
+        let table = src.table_at(&span);
+        return src.error_at_line(
+            src.line_of(span.start),
+            Some(&table.key(field)),
+            "missing; this key is required",
+        );
     }
+    let msg = if msg.contains("untagged enum BatchSize") {
+        "must be a positive number of examples or \"full\""
+    } else {
+        msg
+    };
+    src.error_at(span.start, msg)
 }
 
 /// `--device`, else the manifest's `device`, else the default.
@@ -166,146 +201,144 @@ fn device(
         (None, Some(d)) => d
             .get_ref()
             .parse()
-            .map_err(|e: String| src.at(Some(d.span()), format!("device: {e}"))),
+            .map_err(|e: String| src.error(&KeyPath::root().key("device"), e)),
         (None, None) => Ok(DeviceChoice::default()),
     }
 }
 
-/// The `[[datasets]]` tables: known names, each once, at least one.
+/// The `[[datasets]]` tables: each passes [`DataConfig::check`], each name once, at least one.
 fn datasets(src: &Source, manifest: &Manifest) -> Result<Vec<DataConfig>, UsageError> {
-    let mut datasets = Vec::new();
-    for d in &manifest.datasets {
+    let mut datasets: Vec<DataConfig> = Vec::new();
+    for (i, d) in manifest.datasets.iter().enumerate() {
+        let at = KeyPath::root().key("datasets").index(i);
         let cfg = d.get_ref().clone();
-        if !genbench_dataset::DATASET_NAMES.contains(&cfg.name.as_str()) {
-            return Err(src.at(
-                Some(d.span()),
-                format!(
-                    "datasets.name: unknown dataset `{}`; allowed: {}",
-                    cfg.name,
-                    genbench_dataset::DATASET_NAMES.join(", ")
-                ),
-            ));
-        }
-        if datasets.iter().any(|x: &DataConfig| x.name == cfg.name) {
-            return Err(src.at(
-                Some(d.span()),
-                format!("datasets: `{}` is listed twice", cfg.name),
-            ));
+        cfg.check().map_err(|e| src.error(&at.key(&e.key), e.msg))?;
+        if datasets.iter().any(|x| x.name == cfg.name) {
+            return Err(src.error(&at.key("name"), format!("`{}` is listed twice", cfg.name)));
         }
         datasets.push(cfg);
     }
     if datasets.is_empty() {
-        return Err(src.at(
-            None,
-            "datasets: give at least one [[datasets]] table".into(),
+        return Err(src.error(
+            &KeyPath::root().key("datasets"),
+            "give at least one [[datasets]] table",
         ));
     }
     Ok(datasets)
 }
 
-/// The runs of one `[[models]]` entry, one per dataset and seed, after checking its name,
-/// family, config, budget, batch size and learning rate; `ids` refuses a run id seen before.
-fn model_runs(
-    src: &Source,
-    m: &Spanned<ModelSpec>,
-    datasets: &[DataConfig],
-    seeds: &[u64],
-    ids: &mut BTreeSet<String>,
-) -> Result<Vec<RunSpec>, UsageError> {
-    let spec = m.get_ref();
-    let err = |span: Range<usize>, what: &str| {
-        src.at(Some(span), format!("models `{}`: {what}", spec.name))
-    };
-    check_name(spec).map_err(|what| err(m.span(), &what))?;
-    check_family(spec).map_err(|(span, what)| err(span, &what))?;
-    let budget = budget(spec).map_err(|(span, what)| err(span.unwrap_or(m.span()), &what))?;
-    let batch_size = batch_size(spec).map_err(|what| err(spec.batch_size.span(), &what))?;
-    let lr = *spec.learning_rate.get_ref();
-    if !(lr.is_finite() && lr > 0.0) {
-        return Err(err(
-            spec.learning_rate.span(),
-            &format!("learning_rate: must be positive, got {lr}"),
-        ));
+/// One `[[models]]` table, to check and expand into runs.
+struct ModelRuns<'a> {
+    src: &'a Source<'a>,
+    index: usize,
+    spec: &'a ModelSpec,
+}
+
+impl ModelRuns<'_> {
+    /// `file:line: models[i].key: msg`.
+    fn error(&self, key: &str, msg: impl std::fmt::Display) -> UsageError {
+        let path = KeyPath::root().key("models").index(self.index).key(key);
+        self.src.error(&path, msg)
     }
-    let targets = targets(spec, datasets).map_err(|(span, what)| err(span, &what))?;
-    let mut runs = Vec::new();
-    for data in targets {
-        for &seed in seeds {
-            let id = format!("{}--{}--s{}", spec.name, data.name, seed);
-            if !ids.insert(id.clone()) {
-                return Err(err(
-                    m.span(),
-                    &format!("run `{id}` appears twice (same name, dataset and seed)"),
-                ));
-            }
-            runs.push(RunSpec {
-                id,
-                model: spec.clone(),
-                data: data.clone(),
-                seed,
-                budget,
-                batch_size,
-            });
+
+    /// One run per dataset and seed, after checking the name, family, config, budget, batch
+    /// size and learning rate; `ids` refuses a run id seen before.
+    fn runs(
+        &self,
+        datasets: &[DataConfig],
+        seeds: &[u64],
+        ids: &mut BTreeSet<String>,
+    ) -> Result<Vec<RunSpec>, UsageError> {
+        let spec = self.spec;
+        check_name(&spec.name).map_err(|msg| self.error("name", msg))?;
+        self.check_family()?;
+        let budget = budget(spec).map_err(|(key, msg)| self.error(key, msg))?;
+        let batch_size = batch_size(spec).map_err(|msg| self.error("batch_size", msg))?;
+        let lr = *spec.learning_rate.get_ref();
+        if !(lr.is_finite() && lr > 0.0) {
+            return Err(self.error("learning_rate", format!("must be positive, got {lr}")));
         }
+        let targets = targets(spec, datasets).map_err(|msg| self.error("datasets", msg))?;
+        let mut runs = Vec::new();
+        for (data_index, data) in targets {
+            for &seed in seeds {
+                let id = format!("{}--{}--s{}", spec.name, data.name, seed);
+                if !ids.insert(id.clone()) {
+                    return Err(self.error(
+                        "name",
+                        format!("run `{id}` appears twice (same name, dataset and seed)"),
+                    ));
+                }
+                runs.push(RunSpec {
+                    id,
+                    model: spec.clone(),
+                    model_index: self.index,
+                    data: data.clone(),
+                    data_index,
+                    seed,
+                    budget,
+                    batch_size,
+                });
+            }
+        }
+        Ok(runs)
     }
-    Ok(runs)
+
+    /// The family is registered and its `[models.config]` parses as that family's config.
+    fn check_family(&self) -> Result<(), UsageError> {
+        let spec = self.spec;
+        let family = families::find(spec.family.get_ref()).ok_or_else(|| {
+            self.error(
+                "family",
+                format!(
+                    "unknown family `{}`; allowed: {}",
+                    spec.family.get_ref(),
+                    families::names().join(", ")
+                ),
+            )
+        })?;
+        (family.validate)(spec.config.get_ref().clone()).map_err(|e| {
+            let msg = format!("{} (family `{}`)", e.msg, family.name);
+            self.error(&format!("config.{}", e.key), msg)
+        })
+    }
 }
 
 /// A model name is part of file names: letters, digits, '-' and '_'.
-fn check_name(spec: &ModelSpec) -> Result<(), String> {
-    let ok = !spec.name.is_empty()
-        && spec
-            .name
+fn check_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if ok {
         Ok(())
     } else {
-        Err("name: use letters, digits, '-' and '_' only".into())
+        Err(format!("`{name}`: use letters, digits, '-' and '_' only"))
     }
 }
 
-/// The family is registered and its `[models.config]` parses as that family's config.
-fn check_family(spec: &ModelSpec) -> Result<(), (Range<usize>, String)> {
-    let family = families::find(spec.family.get_ref()).ok_or_else(|| {
-        (
-            spec.family.span(),
-            format!(
-                "family: unknown family `{}`; allowed: {}",
-                spec.family.get_ref(),
-                families::names().join(", ")
-            ),
-        )
-    })?;
-    (family.validate)(spec.config.get_ref().clone())
-        .map_err(|e| (spec.config.span(), format!("config: {e}")))
-}
-
-/// Exactly one of `steps` (positive) and `seconds` (positive, finite). The span is `None` when
-/// the error is about the entry as a whole.
-fn budget(spec: &ModelSpec) -> Result<Budget, (Option<Range<usize>>, String)> {
+/// Exactly one of `steps` (positive) and `seconds` (positive, finite); an error names its key.
+fn budget(spec: &ModelSpec) -> Result<Budget, (&'static str, String)> {
     match (&spec.steps, &spec.seconds) {
         (Some(s), None) if *s.get_ref() > 0 => Ok(Budget::Steps(*s.get_ref() as u64)),
         (Some(s), None) => Err((
-            Some(s.span()),
-            format!(
-                "steps: must be a positive number of steps, got {}",
-                s.get_ref()
-            ),
+            "steps",
+            format!("must be a positive number of steps, got {}", s.get_ref()),
         )),
         (None, Some(s)) if s.get_ref().is_finite() && *s.get_ref() > 0.0 => {
             Ok(Budget::Seconds(*s.get_ref()))
         }
         (None, Some(s)) => Err((
-            Some(s.span()),
-            format!(
-                "seconds: must be a positive number of seconds, got {}",
-                s.get_ref()
-            ),
+            "seconds",
+            format!("must be a positive number of seconds, got {}", s.get_ref()),
         )),
-        _ => Err((
-            None,
-            "give exactly one budget: `steps = N` or `seconds = S`".into(),
+        (Some(_), Some(_)) => Err((
+            "seconds",
+            "give exactly one budget: `steps = N` or `seconds = S`, not both".into(),
+        )),
+        (None, None) => Err((
+            "steps",
+            "missing; give a budget: `steps = N` or `seconds = S`".into(),
         )),
     }
 }
@@ -316,47 +349,39 @@ fn batch_size(spec: &ModelSpec) -> Result<usize, String> {
         BatchSize::Examples(n) if *n > 0 => Ok(*n as usize),
         BatchSize::Named(FullBatch::Full) => Ok(usize::MAX),
         BatchSize::Examples(n) => Err(format!(
-            "batch_size: must be a positive number of examples or \"full\", got {n}"
+            "must be a positive number of examples or \"full\", got {n}"
         )),
     }
 }
 
-/// The datasets the model runs on: its `datasets` list (each among the manifest's), or all.
+/// The datasets the model runs on, with their indices: its `datasets` list (not empty, each
+/// among the manifest's), or all.
 fn targets<'a>(
     spec: &ModelSpec,
     datasets: &'a [DataConfig],
-) -> Result<Vec<&'a DataConfig>, (Range<usize>, String)> {
+) -> Result<Vec<(usize, &'a DataConfig)>, String> {
     let Some(list) = &spec.datasets else {
-        return Ok(datasets.iter().collect());
+        return Ok(datasets.iter().enumerate().collect());
     };
+    if list.is_empty() {
+        return Err(
+            "list at least one dataset, or leave the key out to run on every dataset".into(),
+        );
+    }
     list.iter()
         .map(|n| {
             datasets
                 .iter()
-                .find(|d| d.name == *n.get_ref())
+                .enumerate()
+                .find(|(_, d)| d.name == *n.get_ref())
                 .ok_or_else(|| {
                     let known: Vec<&str> = datasets.iter().map(|d| d.name.as_str()).collect();
-                    (
-                        n.span(),
-                        format!(
-                            "datasets: `{}` is not among the manifest's [[datasets]] ({})",
-                            n.get_ref(),
-                            known.join(", ")
-                        ),
+                    format!(
+                        "`{}` is not among the manifest's [[datasets]] ({})",
+                        n.get_ref(),
+                        known.join(", ")
                     )
                 })
         })
         .collect()
-}
-
-/// `file:line: message` (line from the byte span when TOML gives one).
-fn located(path: &Path, text: &str, span: Option<Range<usize>>, msg: String) -> UsageError {
-    let msg = msg.trim().replace('\n', " ");
-    match span.filter(|s| s.end > 0 || s.start > 0) {
-        Some(s) => {
-            let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
-            UsageError::new(format!("{}:{line}: {msg}", path.display()))
-        }
-        None => UsageError::new(format!("{}: {msg}", path.display())),
-    }
 }

@@ -9,7 +9,7 @@ use crate::source::{KeyPath, Source};
 use crate::usage::UsageError;
 use genbench_core::check::human_bytes;
 use genbench_core::{DeviceChoice, Footprint};
-use genbench_dataset::{DataConfig, Dataset};
+use genbench_dataset::Dataset;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -106,7 +106,10 @@ pub fn check_eval(src: &Source, eval: &genbench_eval::EvalOptions) -> Result<(),
     if eval.samples < 2 {
         return fail(
             "samples",
-            format!("must be at least 2 (a covariance needs 2 samples), got {}", eval.samples),
+            format!(
+                "must be at least 2 (a covariance needs 2 samples), got {}",
+                eval.samples
+            ),
         );
     }
     if eval.kid_subsets < 1 {
@@ -115,7 +118,10 @@ pub fn check_eval(src: &Source, eval: &genbench_eval::EvalOptions) -> Result<(),
     if eval.kid_subset_size < 2 {
         return fail(
             "kid_subset_size",
-            format!("must be at least 2 (the unbiased MMD needs pairs), got {}", eval.kid_subset_size),
+            format!(
+                "must be at least 2 (the unbiased MMD needs pairs), got {}",
+                eval.kid_subset_size
+            ),
         );
     }
     if eval.eval_every > 0 && eval.eval_examples < 1 {
@@ -136,33 +142,61 @@ pub fn check_device(src: &Source, device: DeviceChoice, from_flag: bool) -> Resu
     }
 }
 
-/// Every `[[datasets]]` table, before any file is read: names, keys that apply, ranges, and
-/// (for generated data) the memory its points take.
-pub fn check_dataset_tables(
-    src: &Source,
-    datasets: &[DataConfig],
-    limit: Option<MemoryLimit>,
-) -> Result<(), UsageError> {
-    for (i, d) in datasets.iter().enumerate() {
-        let at = KeyPath::root().key("datasets").index(i);
-        d.check().map_err(|e| src.error(&at.key(&e.key), &e.msg))?;
-        let bytes = d.max_values().unwrap_or(0).saturating_mul(4);
+/// Every check that needs the data, for the runs of `plan` that will run: the size of generated
+/// data (before it is drawn), the data each loads, every run's family config against its data
+/// and every run's memory (against `--max-memory`, else the machine's). Returns the loaded data.
+pub fn check_plan(
+    plan: &Plan,
+    runs: &[&RunSpec],
+    max_memory: Option<u64>,
+) -> Result<BTreeMap<String, Dataset>, UsageError> {
+    let src = plan.source();
+    let limit = MemoryLimit::new(max_memory);
+    let mut datasets = BTreeMap::new();
+    for run in runs {
+        if datasets.contains_key(&run.data.name) {
+            continue;
+        }
+        let at = KeyPath::root().key("datasets").index(run.data_index);
+        let bytes = run.data.max_values().unwrap_or(0).saturating_mul(4);
         if let Some(limit) = limit.filter(|l| bytes > l.bytes) {
-            let key = if d.train_size.is_some() { "train_size" } else { "test_size" };
+            let key = if run.data.train_size.is_some() {
+                "train_size"
+            } else {
+                "test_size"
+            };
             return Err(src.error(
                 &at.key(key),
-                format!("{} of points need {}; {}", d.name, human_bytes(bytes), limit_text(limit)),
+                format!(
+                    "{} points need {}; {}",
+                    run.data.name,
+                    human_bytes(bytes),
+                    limit_text(limit)
+                ),
             ));
         }
+        let data = genbench_dataset::load(&run.data).map_err(|e| {
+            let key = match (&e, &run.data.data_dir) {
+                (genbench_dataset::DataError::UnknownDataset { .. }, _) | (_, None) => "name",
+                (_, Some(_)) => "data_dir",
+            };
+            src.error(&at.key(key), e)
+        })?;
+        datasets.insert(run.data.name.clone(), data);
     }
-    Ok(())
+    check_runs(&src, plan, runs, &datasets, limit)?;
+    Ok(datasets)
 }
 
 /// The loaded data of `run` is large enough for what its run asks.
 fn check_data_for_run(src: &Source, run: &RunSpec, data: &Dataset) -> Result<(), UsageError> {
     let at = KeyPath::root().key("datasets").index(run.data_index);
     if data.test.len() < 2 {
-        let key = if run.data.test_size.is_some() { "test_size" } else { "name" };
+        let key = if run.data.test_size.is_some() {
+            "test_size"
+        } else {
+            "name"
+        };
         return Err(src.error(
             &at.key(key),
             format!(
@@ -187,9 +221,9 @@ fn check_data_for_run(src: &Source, run: &RunSpec, data: &Dataset) -> Result<(),
     Ok(())
 }
 
-/// Every selected run: its data, its family config against the data, its memory. `datasets`
-/// holds the loaded data of every run.
-pub fn check_runs(
+/// Every run: its data, its family config against the data, its memory. `datasets` holds the
+/// loaded data of every run.
+fn check_runs(
     src: &Source,
     plan: &Plan,
     runs: &[&RunSpec],
@@ -213,7 +247,10 @@ pub fn check_runs(
             } else {
                 model.key("config").key(&e.key)
             };
-            src.error(&key, format!("{} on {}: {}", run.model.name, run.data.name, e.msg))
+            src.error(
+                &key,
+                format!("{} on {}: {}", run.model.name, run.data.name, e.msg),
+            )
         })?;
         if let Some(limit) = limit {
             check_memory(src, plan, run, data, &footprint, data_bytes, limit)?;
@@ -244,8 +281,8 @@ fn check_memory(
     let model_bytes = footprint.bytes(batch);
     // Samples as f32, their features and the test set's as f64 (FD, KID, k-NN).
     let feature_dim = data.spec.dim().max(64) as u64;
-    let eval_bytes = (plan.eval.samples as u64)
-        .saturating_mul(data.spec.dim() as u64 * 4 + 2 * feature_dim * 8);
+    let eval_bytes =
+        (plan.eval.samples as u64).saturating_mul(data.spec.dim() as u64 * 4 + 2 * feature_dim * 8);
     let total = model_bytes
         .saturating_add(eval_bytes)
         .saturating_add(data_bytes);
@@ -255,7 +292,9 @@ fn check_memory(
     let model = KeyPath::root().key("models").index(run.model_index);
     let key = if eval_bytes > model_bytes {
         KeyPath::root().key("eval").key("samples")
-    } else if footprint.activations_per_example.saturating_mul(batch) > footprint.params.saturating_mul(4) {
+    } else if footprint.activations_per_example.saturating_mul(batch)
+        > footprint.params.saturating_mul(4)
+    {
         model.key("batch_size")
     } else {
         model.key("config")

@@ -99,16 +99,70 @@ impl<'a> Source<'a> {
         self.span(path).map_or(1, |s| self.line_of(s.start))
     }
 
-    /// The deepest key path whose key or value holds byte `offset`.
+    /// The deepest key path whose key or value holds byte `offset`; else the last key before it
+    /// on its line.
     pub fn key_at(&self, offset: usize) -> Option<KeyPath> {
-        let doc = self.doc.as_ref()?;
-        let mut node = Node::Table(doc.get_ref());
-        let mut path = KeyPath::root();
-        while let Some((seg, child)) = node.child_at(offset) {
-            path.0.push(seg);
-            node = Node::Value(child.get_ref());
+        let entries = self.entries();
+        let holding = entries
+            .iter()
+            .filter(|e| contains(&e.key, offset) || contains(&e.value, offset))
+            .max_by_key(|e| e.path.0.len());
+        let line = self.line_of(offset);
+        holding
+            .or_else(|| {
+                entries
+                    .iter()
+                    .filter(|e| e.key.start <= offset && self.line_of(e.key.start) == line)
+                    .max_by_key(|e| (e.key.start, e.path.0.len()))
+            })
+            .map(|e| e.path.clone())
+    }
+
+    /// The table a byte range lies in: the nearest table (or array element) that starts at or
+    /// before it, the root when none does. Where a missing key is missing from.
+    pub fn table_at(&self, span: &Range<usize>) -> KeyPath {
+        self.entries()
+            .into_iter()
+            .filter(|e| e.table && e.key.start <= span.start && span.start > 0)
+            .max_by_key(|e| (e.key.start, e.path.0.len()))
+            .map(|e| e.path)
+            .unwrap_or_default()
+    }
+
+    /// Every key and array element of the document with its spans.
+    fn entries(&self) -> Vec<Entry> {
+        fn walk(path: &KeyPath, node: Node, out: &mut Vec<Entry>) {
+            if let Some(t) = node.table() {
+                for (k, v) in t.iter() {
+                    let p = path.key(k.get_ref());
+                    let table = matches!(v.get_ref(), DeValue::Table(_));
+                    out.push(Entry {
+                        path: p.clone(),
+                        key: k.span(),
+                        value: v.span(),
+                        table,
+                    });
+                    walk(&p, Node::Value(v.get_ref()), out);
+                }
+            } else if let Node::Value(DeValue::Array(a)) = node {
+                for (i, v) in a.iter().enumerate() {
+                    let p = path.index(i);
+                    let table = matches!(v.get_ref(), DeValue::Table(_));
+                    out.push(Entry {
+                        path: p.clone(),
+                        key: v.span(),
+                        value: v.span(),
+                        table,
+                    });
+                    walk(&p, Node::Value(v.get_ref()), out);
+                }
+            }
         }
-        (!path.0.is_empty()).then_some(path)
+        let mut out = Vec::new();
+        if let Some(doc) = &self.doc {
+            walk(&KeyPath::root(), Node::Table(doc.get_ref()), &mut out);
+        }
+        out
     }
 
     /// `file:line: key: message` for the key at `path`.
@@ -122,7 +176,7 @@ impl<'a> Source<'a> {
         self.error_at_line(self.line_of(offset), key.as_ref(), msg)
     }
 
-    fn error_at_line(
+    pub fn error_at_line(
         &self,
         line: usize,
         key: Option<&KeyPath>,
@@ -163,24 +217,14 @@ impl<'d, 'a> Node<'d, 'a> {
             _ => None,
         }
     }
+}
 
-    /// The child whose key or value holds byte `offset`.
-    fn child_at(self, offset: usize) -> Option<(Seg, &'d Spanned<DeValue<'a>>)> {
-        if let Some(t) = self.table() {
-            return t
-                .iter()
-                .find(|(k, v)| contains(&k.span(), offset) || contains(&v.span(), offset))
-                .map(|(k, v)| (Seg::Key(k.get_ref().to_string()), v));
-        }
-        match self {
-            Node::Value(DeValue::Array(a)) => a
-                .iter()
-                .enumerate()
-                .find(|(_, v)| contains(&v.span(), offset))
-                .map(|(i, v)| (Seg::Index(i), v)),
-            _ => None,
-        }
-    }
+/// A key (or array element) of the document, with the spans of its key and its value.
+struct Entry {
+    path: KeyPath,
+    key: Range<usize>,
+    value: Range<usize>,
+    table: bool,
 }
 
 fn contains(span: &Range<usize>, offset: usize) -> bool {
@@ -199,10 +243,16 @@ mod tests {
         let root = KeyPath::root();
         assert_eq!(src.line(&root.key("name")), 1);
         assert_eq!(src.line(&root.key("eval.samples")), 5);
-        assert_eq!(src.line(&root.key("models").index(1).key("config.hidden")), 14);
+        assert_eq!(
+            src.line(&root.key("models").index(1).key("config.hidden")),
+            14
+        );
         assert_eq!(src.line(&root.key("models").index(1).key("batch_size")), 12);
         // A key that is absent falls back to the deepest part that exists.
-        assert_eq!(src.line(&root.key("models").index(0).key("steps")), src.line(&root.key("models").index(0)));
+        assert_eq!(
+            src.line(&root.key("models").index(0).key("steps")),
+            src.line(&root.key("models").index(0))
+        );
         assert_eq!(src.line(&root.key("nothing")), 1);
     }
 
@@ -212,8 +262,14 @@ mod tests {
         let at = TEXT.find("\"half\"").unwrap();
         assert_eq!(src.key_at(at).unwrap().to_string(), "models[1].batch_size");
         let at = TEXT.find("hidden = 0").unwrap() + 9;
-        assert_eq!(src.key_at(at).unwrap().to_string(), "models[1].config.hidden");
+        assert_eq!(
+            src.key_at(at).unwrap().to_string(),
+            "models[1].config.hidden"
+        );
         let e = src.error_at(at, "must be at least 1");
-        assert_eq!(e.0, "m.toml:14: models[1].config.hidden: must be at least 1");
+        assert_eq!(
+            e.0,
+            "m.toml:14: models[1].config.hidden: must be at least 1"
+        );
     }
 }

@@ -29,7 +29,7 @@ fn estimated_parameters_equal_the_built_model() {
 
 #[test]
 fn a_billion_timesteps_is_estimated_without_building() {
-    let (digits, moons) = example_specs();
+    let (_, moons) = example_specs();
     let config = DiffusionConfig {
         timesteps: 1_000_000_000,
         ..Default::default()

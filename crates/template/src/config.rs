@@ -11,6 +11,7 @@
 //! with the centres c_i the training examples (images: the bin centres (k + ½)/L of their levels,
 //! scored by uniform dequantization) and the bandwidth h chosen on a validation split.
 
+use genbench_core::check::{ConfigError, require, require_positive, require_range};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -54,32 +55,26 @@ impl Default for TemplateConfig {
 }
 
 impl TemplateConfig {
-    pub fn validate(&self) -> anyhow::Result<()> {
-        anyhow::ensure!(
-            self.elastic_alpha >= 0.0 && self.elastic_alpha.is_finite(),
-            "elastic_alpha must be a non-negative number of pixels"
-        );
-        anyhow::ensure!(
+    /// Every check before anything is built; an error names the key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        require_range("elastic_alpha", self.elastic_alpha, 0.0, f64::MAX, false)?;
+        require(
             self.elastic_sigma > 0.0 && self.elastic_sigma.is_finite(),
-            "elastic_sigma must be positive"
-        );
-        anyhow::ensure!(
-            self.jitter >= 0.0 && self.jitter.is_finite(),
-            "jitter must be non-negative"
-        );
-        anyhow::ensure!(
+            "elastic_sigma",
+            || format!("must be positive, got {}", self.elastic_sigma),
+        )?;
+        require_range("jitter", self.jitter, 0.0, f64::MAX, false)?;
+        require(
             self.bandwidths.iter().all(|&h| h > 0.0 && h.is_finite()),
-            "bandwidths must be positive"
-        );
-        anyhow::ensure!(
+            "bandwidths",
+            || format!("must be positive, got {:?}", self.bandwidths),
+        )?;
+        require(
             self.validation_fraction > 0.0 && self.validation_fraction < 1.0,
-            "validation_fraction must be in (0, 1)"
-        );
-        anyhow::ensure!(
-            self.max_validation >= 1,
-            "max_validation must be at least 1"
-        );
-        Ok(())
+            "validation_fraction",
+            || format!("must lie in (0, 1), got {}", self.validation_fraction),
+        )?;
+        require_positive("max_validation", self.max_validation)
     }
 
     /// Whether a sample can differ from the training example it was drawn from.

@@ -23,7 +23,10 @@ pub use config::TemplateConfig;
 pub use model::{Fit, TemplateModel};
 
 use genbench_core::likelihood::{Likelihood, LikelihoodKind};
-use genbench_core::{Batch, BuildContext, Family, GenerativeModel, ModelInfo, StepMetrics};
+use genbench_core::{
+    Batch, BuildContext, ConfigError, DataSpec, Family, Footprint, GenerativeModel, ModelInfo,
+    StepMetrics,
+};
 use std::path::Path;
 
 pub struct Template;
@@ -32,6 +35,15 @@ impl Family for Template {
     const NAME: &'static str = "template";
     const SUMMARY: &'static str = "training examples drawn at random, optionally shifted, elastically deformed or jittered; KDE likelihood (bandwidth chosen on validation), 1 lookup per sample";
     type Config = TemplateConfig;
+
+    fn validate(config: &TemplateConfig, _spec: &DataSpec) -> Result<(), ConfigError> {
+        config.validate()
+    }
+
+    /// A copy of the training set, the size of the data the planner counts; nothing else.
+    fn footprint(_config: &TemplateConfig, _spec: &DataSpec, _classes: usize) -> Footprint {
+        Footprint::default()
+    }
 
     fn build(
         config: TemplateConfig,

@@ -17,6 +17,7 @@
 //! On vectors the analogue runs over coordinates: coordinate j is copied from the coordinate j
 //! of a training point whose preceding coordinates j − (window − 1)/2, …, j − 1 best match.
 
+use genbench_core::check::{ConfigError, require, require_positive, require_range};
 use serde::{Deserialize, Serialize};
 
 /// How the candidate pixels are chosen from the distances.
@@ -67,18 +68,16 @@ impl Default for TextureConfig {
 }
 
 impl TextureConfig {
-    pub fn validate(&self) -> anyhow::Result<()> {
-        anyhow::ensure!(
-            self.window % 2 == 1,
-            "window must be odd (a square centred on the pixel), got {}",
-            self.window
-        );
-        anyhow::ensure!(self.k >= 1, "k must be at least 1");
-        anyhow::ensure!(
-            self.epsilon >= 0.0 && self.epsilon.is_finite(),
-            "epsilon must be non-negative"
-        );
-        Ok(())
+    /// Every check before anything is built; an error names the key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        require(self.window % 2 == 1, "window", || {
+            format!(
+                "must be odd (a square centred on the pixel), got {}",
+                self.window
+            )
+        })?;
+        require_positive("k", self.k)?;
+        require_range("epsilon", self.epsilon, 0.0, f64::MAX, false)
     }
 
     /// (window − 1)/2: how far the window reaches from its centre.

@@ -19,7 +19,10 @@ pub use config::{Selection, TextureConfig};
 pub use model::TextureModel;
 
 use genbench_core::likelihood::Likelihood;
-use genbench_core::{Batch, BuildContext, Family, GenerativeModel, ModelInfo, StepMetrics};
+use genbench_core::{
+    Batch, BuildContext, ConfigError, DataSpec, Family, Footprint, GenerativeModel, ModelInfo,
+    StepMetrics,
+};
 use std::path::Path;
 
 pub struct Texture;
@@ -28,6 +31,15 @@ impl Family for Texture {
     const NAME: &'static str = "texture";
     const SUMMARY: &'static str = "Efros & Leung non-parametric sampling: each pixel (coordinate) in raster order copied from a training pixel with a matching causal neighbourhood; likelihood unavailable, D searches per sample";
     type Config = TextureConfig;
+
+    fn validate(config: &TextureConfig, _spec: &DataSpec) -> Result<(), ConfigError> {
+        config.validate()
+    }
+
+    /// A copy of the training set, the size of the data the planner counts; nothing else.
+    fn footprint(_config: &TextureConfig, _spec: &DataSpec, _classes: usize) -> Footprint {
+        Footprint::default()
+    }
 
     fn build(
         config: TextureConfig,

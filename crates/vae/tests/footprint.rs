@@ -43,7 +43,7 @@ fn estimated_parameters_equal_the_built_model() {
 
 #[test]
 fn a_huge_hidden_layer_is_estimated_without_building() {
-    let (digits, moons) = example_specs();
+    let (digits, _) = example_specs();
     let config = VaeConfig {
         hidden: 100_000,
         ..Default::default()

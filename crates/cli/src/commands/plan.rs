@@ -1,6 +1,7 @@
-//! `genbench plan`: the run ids of a manifest, one per line; nothing runs.
+//! `genbench plan`: every check `genbench run` makes before its first write, then the run ids
+//! of a manifest, one per line; nothing runs and nothing is written.
 
-use crate::{manifest, runner};
+use crate::{manifest, preflight, runner};
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,6 +11,9 @@ pub struct PlanArgs {
     manifest: PathBuf,
     #[arg(long, value_name = "I/N", value_parser = super::parse_shard)]
     shard: Option<(usize, usize)>,
+    /// Refuse runs whose estimated memory exceeds this (e.g. 8G; default: the machine's memory).
+    #[arg(long, value_name = "SIZE", value_parser = preflight::parse_bytes)]
+    max_memory: Option<u64>,
 }
 
 pub fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
@@ -18,7 +22,9 @@ pub fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
         shard: args.shard,
         ..Default::default()
     };
-    for run in runner::select(&plan, &opts)? {
+    let runs = runner::select(&plan, &opts)?;
+    preflight::check_plan(&plan, &runs, args.max_memory)?;
+    for run in runs {
         println!("{}", run.id);
     }
     Ok(ExitCode::SUCCESS)

@@ -34,6 +34,11 @@ pub struct RunArgs {
     /// afterwards draws it once).
     #[arg(long)]
     no_report: bool,
+    /// Refuse (exit 2, before anything is written) runs whose estimated memory — parameters,
+    /// optimizer state, activations at the batch size, evaluation buffers, data — exceeds this,
+    /// e.g. 8G or 512M (default: the machine's memory).
+    #[arg(long, value_name = "SIZE", value_parser = crate::preflight::parse_bytes)]
+    max_memory: Option<u64>,
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
@@ -43,6 +48,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         shard: args.shard,
         only: args.only,
         show_progress: std::io::stderr().is_terminal(),
+        max_memory: args.max_memory,
     };
     let report = if args.jobs > 1 {
         runner::run_plan_parallel(&plan, &opts, usize::from(args.jobs))?

@@ -14,7 +14,6 @@
 use super::{RESULT_INDENT, RunOptions, RunReport, claim_run_dir, feature_nets};
 use crate::manifest::{Plan, RunSpec};
 use anyhow::Context;
-use genbench_core::fsutil;
 use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 
@@ -28,8 +27,8 @@ pub fn threads_per_job(total_threads: usize, jobs: usize) -> usize {
 /// and the others go on. Ends by rebuilding summary.csv.
 pub fn run_plan_parallel(plan: &Plan, opts: &RunOptions, jobs: usize) -> anyhow::Result<RunReport> {
     let runs = super::select(plan, opts)?;
-    let datasets = super::load_datasets(&plan.path, &runs)?;
-    fsutil::write_atomic(&plan.output.join("manifest.toml"), plan.text.as_bytes())?;
+    let datasets = crate::preflight::check_plan(plan, &runs, opts.max_memory)?;
+    super::write_manifest(plan)?;
     feature_nets(&datasets, &plan.output, &plan.device.device()?)?;
     drop(datasets);
 

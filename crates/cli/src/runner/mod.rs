@@ -5,6 +5,7 @@ mod files;
 mod jobs;
 
 use crate::manifest::{Plan, RunSpec};
+use crate::preflight;
 use crate::usage::UsageError;
 use anyhow::Context;
 use genbench_core::results::schema::col;
@@ -29,6 +30,8 @@ pub struct RunOptions {
     pub shard: Option<(usize, usize)>,
     pub only: Option<String>,
     pub show_progress: bool,
+    /// `--max-memory` in bytes (else the machine's memory bounds each run's estimate).
+    pub max_memory: Option<u64>,
 }
 
 /// What happened to the selected runs.
@@ -62,33 +65,12 @@ pub fn select<'a>(plan: &'a Plan, opts: &RunOptions) -> Result<Vec<&'a RunSpec>,
     Ok(runs)
 }
 
-/// Load every dataset the selected runs need (before anything is written).
-pub fn load_datasets(
-    manifest: &Path,
-    runs: &[&RunSpec],
-) -> Result<BTreeMap<String, Dataset>, UsageError> {
-    let mut out = BTreeMap::new();
-    for run in runs {
-        if !out.contains_key(&run.data.name) {
-            let data = genbench_dataset::load(&run.data).map_err(|e| {
-                UsageError::new(format!(
-                    "{}: dataset `{}`: {e}",
-                    manifest.display(),
-                    run.data.name
-                ))
-            })?;
-            out.insert(run.data.name.clone(), data);
-        }
-    }
-    Ok(out)
-}
-
 /// Every selected run of `plan`, one after another; a failed run is reported and the others go
 /// on. Ends by rebuilding summary.csv.
 pub fn run_plan(plan: &Plan, opts: &RunOptions) -> anyhow::Result<RunReport> {
     let runs = select(plan, opts)?;
-    let datasets = load_datasets(&plan.path, &runs)?;
-    fsutil::write_atomic(&plan.output.join("manifest.toml"), plan.text.as_bytes())?;
+    let datasets = preflight::check_plan(plan, &runs, opts.max_memory)?;
+    write_manifest(plan)?;
     let provenance = provenance(&plan.device);
     let nets = feature_nets(&datasets, &plan.output, &plan.device.device()?)?;
     let mut report = RunReport::default();
@@ -120,6 +102,30 @@ pub fn run_plan(plan: &Plan, opts: &RunOptions) -> anyhow::Result<RunReport> {
         rows
     );
     Ok(report)
+}
+
+/// The first write: the manifest's copy in the output folder. An output folder that cannot be
+/// written (read-only file system, no permission, a file in the way) is bad input, and nothing
+/// has been written.
+fn write_manifest(plan: &Plan) -> anyhow::Result<()> {
+    use std::io::ErrorKind::*;
+    let path = plan.output.join("manifest.toml");
+    fsutil::write_atomic(&path, plan.text.as_bytes()).map_err(|e| {
+        let io = e.chain().find_map(|c| c.downcast_ref::<std::io::Error>());
+        match io.map(|io| io.kind()) {
+            Some(PermissionDenied | ReadOnlyFilesystem | NotADirectory | AlreadyExists) => {
+                let key = if plan.output_given { "output" } else { "name" };
+                let at = crate::source::KeyPath::root().key(key);
+                let msg = format!(
+                    "cannot write the results to {}: {}",
+                    plan.output.display(),
+                    io.map(|io| io.to_string()).unwrap_or_default()
+                );
+                plan.source().error(&at, msg).into()
+            }
+            _ => e,
+        }
+    })
 }
 
 /// The image feature space of each dataset (trained once, cached beside the experiment).

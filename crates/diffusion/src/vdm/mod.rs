@@ -68,7 +68,7 @@ fn read(t: Tensor<2>) -> anyhow::Result<Vec<f32>> {
 
 impl VdmModel {
     pub fn new(config: DiffusionConfig, ctx: &BuildContext) -> anyhow::Result<Self> {
-        config.validate()?;
+        config.validate(&ctx.spec)?;
         anyhow::ensure!(
             !ctx.conditional,
             "the VDM is unconditional (conditional = false)"
