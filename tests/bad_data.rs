@@ -1,6 +1,7 @@
 //! Bad data folders: an MNIST-format folder broken in every way we could think of. Each must
 //! exit 2 with one `error:` line that names the manifest's line and says what is wrong, write
 //! nothing, and never panic.
+#![allow(clippy::unwrap_used)] // test setup: a failed write is a failed test
 
 mod common;
 

@@ -4,6 +4,7 @@
 //! that names the file and its line, write nothing, and never panic.
 //!
 //! The checks run before any dataset-heavy or training work, so the corpus takes seconds.
+#![allow(clippy::unwrap_used)] // test setup: a failed write is a failed test
 
 mod common;
 
@@ -86,7 +87,7 @@ fn mutations(name: &str, base: &Table) -> Vec<Case> {
         cases.push(Case {
             label: format!("{name}: {label}"),
             text: toml::to_string(&t).unwrap(),
-        })
+        });
     };
     let s = |v: &str| Some(Value::String(v.into()));
     let i = |v: i64| Some(Value::Integer(v));

@@ -133,7 +133,7 @@ impl<'a> Source<'a> {
     fn entries(&self) -> Vec<Entry> {
         fn walk(path: &KeyPath, node: Node, out: &mut Vec<Entry>) {
             if let Some(t) = node.table() {
-                for (k, v) in t.iter() {
+                for (k, v) in t {
                     let p = path.key(k.get_ref());
                     let table = matches!(v.get_ref(), DeValue::Table(_));
                     out.push(Entry {

@@ -53,7 +53,7 @@ fn gunzip_bounded(path: &Path, gz: &[u8]) -> Result<Vec<u8>, DataError> {
     let declared = out[4..]
         .chunks_exact(4)
         .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as u64)
-        .try_fold(1u64, |acc, d| acc.checked_mul(d));
+        .try_fold(1u64, u64::checked_mul);
     let Some(declared) = declared.filter(|_| out.len() == 4 + 4 * ndims) else {
         return Ok(out); // parse_idx names the short header or the overflowing dimensions
     };

@@ -80,7 +80,7 @@ pub fn load(config: &DataConfig) -> Result<Dataset, DataError> {
     config.check().map_err(|e| match e.key.as_str() {
         "name" => DataError::UnknownDataset {
             name: config.name.clone(),
-            allowed: DATASET_NAMES.iter().map(|s| s.to_string()).collect(),
+            allowed: DATASET_NAMES.iter().map(ToString::to_string).collect(),
         },
         _ => DataError::Invalid(e.to_string()),
     })?;

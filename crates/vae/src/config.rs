@@ -121,24 +121,24 @@ impl VaeConfig {
         }
         let decoder_error = |msg: String| Err(ConfigError::new("decoder", msg));
         match (self.decoder, spec.levels) {
-            (DecoderKind::Auto, Some(2)) | (DecoderKind::Bernoulli, Some(2)) => {
+            (DecoderKind::Auto | DecoderKind::Bernoulli, Some(2)) => {
                 Ok(Observation::Bernoulli)
             }
             (DecoderKind::Bernoulli, levels) => decoder_error(format!(
                 "\"bernoulli\" needs binarized images (2 levels); {} has {levels:?}",
                 spec.name
             )),
-            (DecoderKind::Auto, Some(l)) | (DecoderKind::Logistic, Some(l)) if l < 2 => {
+            (DecoderKind::Auto | DecoderKind::Logistic, Some(l)) if l < 2 => {
                 decoder_error(format!("{} has {l} levels; need at least 2", spec.name))
             }
-            (DecoderKind::Auto, Some(l)) | (DecoderKind::Logistic, Some(l)) => {
+            (DecoderKind::Auto | DecoderKind::Logistic, Some(l)) => {
                 Ok(Observation::Logistic { levels: l })
             }
             (DecoderKind::Logistic, None) => decoder_error(format!(
                 "\"logistic\" needs discrete images; {} is continuous",
                 spec.name
             )),
-            (DecoderKind::Auto, None) | (DecoderKind::Gaussian, None) => Ok(Observation::Gaussian),
+            (DecoderKind::Auto | DecoderKind::Gaussian, None) => Ok(Observation::Gaussian),
             (DecoderKind::Gaussian, Some(_)) => decoder_error(format!(
                 "\"gaussian\" is for continuous vectors; on the images of {} use \"logistic\" (or \"bernoulli\" when binarized) so the NLL bounds the discrete data",
                 spec.name

@@ -112,14 +112,14 @@ fn write_manifest(plan: &Plan) -> anyhow::Result<()> {
     let path = plan.output.join("manifest.toml");
     fsutil::write_atomic(&path, plan.text.as_bytes()).map_err(|e| {
         let io = e.chain().find_map(|c| c.downcast_ref::<std::io::Error>());
-        match io.map(|io| io.kind()) {
+        match io.map(std::io::Error::kind) {
             Some(PermissionDenied | ReadOnlyFilesystem | NotADirectory | AlreadyExists) => {
                 let key = if plan.output_given { "output" } else { "name" };
                 let at = crate::source::KeyPath::root().key(key);
                 let msg = format!(
                     "cannot write the results to {}: {}",
                     plan.output.display(),
-                    io.map(|io| io.to_string()).unwrap_or_default()
+                    io.map(std::string::ToString::to_string).unwrap_or_default()
                 );
                 plan.source().error(&at, msg).into()
             }
