@@ -8,6 +8,16 @@ use genbench_dataset::{DataConfig, Dataset, load};
 use genbench_diffusion::schedule::ReverseVariance;
 use genbench_diffusion::{Diffusion, DiffusionConfig, LossKind, Process, SamplerKind};
 
+/// The device's random generator is process-wide and these tests seed it: run them one at a time
+/// so that each sees only its own draws (in parallel the ODE test's bound moved by 0.1 nats).
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn build(data: &Dataset, config: DiffusionConfig, lr: f64) -> Box<dyn GenerativeModel> {
     let ctx = BuildContext {
         spec: data.spec.clone(),
@@ -46,6 +56,7 @@ fn small_mlp() -> DiffusionConfig {
 /// and its figures are written with a monotone SNR.
 #[test]
 fn vdm_learns_a_monotone_schedule_and_improves_its_bound() {
+    let _serial = serial();
     let data = load(&DataConfig::new("8gaussians")).unwrap();
     let config = DiffusionConfig {
         process: Process::Vdm,
@@ -99,6 +110,7 @@ fn vdm_learns_a_monotone_schedule_and_improves_its_bound() {
 /// vlb-T uses the learned Σ_θ.
 #[test]
 fn hybrid_loss_with_learned_variances_trains() {
+    let _serial = serial();
     let data = load(&DataConfig::new("8gaussians")).unwrap();
     let config = DiffusionConfig {
         timesteps: 100,
@@ -132,6 +144,7 @@ fn hybrid_loss_with_learned_variances_trains() {
 /// 0.15 nats of the true entropy.
 #[test]
 fn ode_nll_of_a_trained_ddpm_is_below_its_bound_and_near_the_entropy() {
+    let _serial = serial();
     let data = load(&DataConfig::new("8gaussians")).unwrap();
     let config = DiffusionConfig {
         mlp_blocks: 3,

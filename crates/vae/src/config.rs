@@ -121,9 +121,7 @@ impl VaeConfig {
         }
         let decoder_error = |msg: String| Err(ConfigError::new("decoder", msg));
         match (self.decoder, spec.levels) {
-            (DecoderKind::Auto | DecoderKind::Bernoulli, Some(2)) => {
-                Ok(Observation::Bernoulli)
-            }
+            (DecoderKind::Auto | DecoderKind::Bernoulli, Some(2)) => Ok(Observation::Bernoulli),
             (DecoderKind::Bernoulli, levels) => decoder_error(format!(
                 "\"bernoulli\" needs binarized images (2 levels); {} has {levels:?}",
                 spec.name
