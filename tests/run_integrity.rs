@@ -50,6 +50,77 @@ fn run_ok(dir: &Path, manifest: &str) -> String {
     stderr(&out)
 }
 
+/// Settings refused on a rerun: exit 2, one error line naming the key and both values.
+fn refused(dir: &Path, manifest: &str, needles: &[&str]) {
+    write(dir, "m.toml", manifest);
+    let out = genbench(&["run", "m.toml"], dir);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "`{n}` missing from: {err}");
+    }
+}
+
+#[test]
+fn a_rerun_with_changed_settings_names_the_key_and_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    run_ok(dir.path(), MADE);
+    let first = result_row(&dir.path().join(RUN).join("result.json"));
+    refused(
+        dir.path(),
+        &MADE.replace("steps = 40", "steps = 50"),
+        &[
+            "made--8gaussians--s0",
+            "budget.steps",
+            "40 -> 50",
+            "--force",
+        ],
+    );
+    refused(
+        dir.path(),
+        &MADE.replace("components = 4", "components = 5"),
+        &["config.components", "4 -> 5"],
+    );
+    refused(
+        dir.path(),
+        &MADE.replace("samples = 300", "samples = 400"),
+        &["eval.samples", "300 -> 400"],
+    );
+    // Keys that do not change the numbers: the run stays done.
+    let again = run_ok(
+        dir.path(),
+        &MADE.replace("checkpoint_every = 10", "checkpoint_every = 20"),
+    );
+    assert!(again.contains("done already"), "{again}");
+    assert_eq!(first, result_row(&dir.path().join(RUN).join("result.json")));
+    // --force reruns under the new settings.
+    write(
+        dir.path(),
+        "m.toml",
+        &MADE.replace("steps = 40", "steps = 50"),
+    );
+    let forced = genbench(&["run", "m.toml", "--force"], dir.path());
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    let row = result_row(&dir.path().join(RUN).join("result.json"));
+    assert_eq!(get(&row, "steps"), "50");
+}
+
+/// Interrupted after its last checkpoint (result.json gone), resumed with another learning
+/// rate: refused, not mixed.
+#[test]
+fn a_resume_with_changed_settings_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    run_ok(dir.path(), MADE);
+    std::fs::remove_file(dir.path().join(RUN).join("result.json")).unwrap();
+    refused(
+        dir.path(),
+        &MADE.replace("learning_rate = 3e-3", "learning_rate = 1e-2"),
+        &["learning_rate", "0.003 -> 0.01"],
+    );
+}
+
 /// Killed during scoring (the checkpoint holds the last step, result.json is missing): the
 /// rerun scores the same model, with the last training loss and every periodic evaluation.
 #[test]
@@ -152,10 +223,30 @@ learning_rate = 1e3
 latent_dim = 4
 hidden = 32
 layers = 2
+
+# Two steps of training, then DDIM in two jumps from t = 1000 of a cosine schedule: the x0
+# estimate divides by sqrt(alpha-bar), so the samples land near 1e4 while the loss is sane.
+[[models]]
+name = "ddpm"
+family = "diffusion"
+steps = 2
+batch_size = 64
+[models.config]
+timesteps = 1000
+schedule = "cosine"
+denoiser = "mlp"
+mlp_hidden = 16
+mlp_blocks = 1
+embed = 16
+time_features = 8
+sampler = "ddim"
+sample_steps = 2
+vlb_examples = 20
 "#;
 
-/// learning_rate = 1e3: never NaN, but absurd. Both runs are recorded as diverged at a step
-/// that stderr names, with no sample metric, and REPORT.md prints no runaway digits.
+/// learning_rate = 1e3: never NaN, but absurd losses; a model whose samples are absurd. All are
+/// recorded as diverged at a step that stderr names, with the reason and no sample metric, and
+/// REPORT.md prints no runaway digits.
 #[test]
 fn absurd_losses_and_samples_are_divergence() {
     let dir = tempfile::tempdir().unwrap();
@@ -163,7 +254,11 @@ fn absurd_losses_and_samples_are_divergence() {
     let out = genbench(&["run", "m.toml"], dir.path());
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
-    for id in ["made--8gaussians--s0", "gan--8gaussians--s0"] {
+    for (id, why) in [
+        ("made--8gaussians--s0", "beyond ±1e10"),
+        ("gan--8gaussians--s0", "beyond ±1e10"),
+        ("ddpm--8gaussians--s0", "sample values outside"),
+    ] {
         let row = result_row(&dir.path().join("out/runs").join(id).join("result.json"));
         assert_eq!(get(&row, "status"), "diverged", "{id}: {row:?}");
         let step = get(&row, "diverged_at");
@@ -172,6 +267,7 @@ fn absurd_losses_and_samples_are_divergence() {
             err.contains(&format!("{id}: diverged at step {step}")),
             "{id} at {step}: {err}"
         );
+        assert!(get(&row, "divergence").contains(why), "{id}: {row:?}");
         assert!(
             row.iter().all(|(k, v)| k != "fd" || v.is_empty()),
             "{row:?}"

@@ -18,6 +18,8 @@ pub struct FamilyEntry {
     /// and estimate the run's memory.
     pub check: fn(toml::Table, &DataSpec, bool) -> Result<Footprint, ConfigError>,
     pub build: fn(toml::Table, &BuildContext) -> anyhow::Result<Built>,
+    /// The config with every default filled in, as config.json records it (a run's settings).
+    pub resolve: fn(toml::Table) -> anyhow::Result<serde_json::Value>,
 }
 
 fn entry<F: Family>() -> FamilyEntry {
@@ -27,6 +29,7 @@ fn entry<F: Family>() -> FamilyEntry {
         validate: |config| parse_config::<F>(config).map(|_| ()),
         check: check_family_config::<F>,
         build: build_family::<F>,
+        resolve: |config| Ok(serde_json::to_value(parse_family_config::<F>(config)?)?),
     }
 }
 

@@ -192,7 +192,7 @@ pub fn rescore(run_dir: &Path, req: &EvalRequest) -> anyhow::Result<Vec<Row>> {
         run.seeds.stream("eval"),
         &mut row,
     )?;
-    score::samples(
+    score::samples_unless_diverged(
         run.model.as_mut(),
         &reference,
         None,

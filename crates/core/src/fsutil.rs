@@ -93,6 +93,24 @@ pub fn temp_sibling(path: &Path, kind: &str) -> PathBuf {
     ))
 }
 
+/// Remove every temporary left under `dir` by a process that died while writing
+/// (`.NAME.HOST-PID.tmp` and `.NAME.HOST-PID.old`, in `dir` and its sub-folders). Call it only
+/// while no other process writes there (the run lock).
+pub fn remove_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') && (name.ends_with(".tmp") || name.ends_with(".old")) {
+            remove_any(&path);
+        } else if path.is_dir() {
+            remove_temporaries(&path);
+        }
+    }
+}
+
 /// Remove a file or a folder, ignoring "not there" and any other error (cleanup only).
 pub fn remove_any(path: &Path) {
     match std::fs::symlink_metadata(path) {
@@ -137,6 +155,30 @@ mod tests {
         assert!(result.is_err());
         let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert!(left.is_empty(), "{left:?}");
+    }
+
+    #[test]
+    fn temporaries_of_dead_writers_are_removed_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let keep = ["result.json", "artifacts/a.csv", ".lock"];
+        let gone = [
+            ".result.json.h-1.tmp",
+            "artifacts/.a.csv.h-2.tmp",
+            ".checkpoint.h-3.old/x",
+        ];
+        for f in keep.iter().chain(&gone) {
+            let p = dir.path().join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, b"x").unwrap();
+        }
+        remove_temporaries(dir.path());
+        for f in keep {
+            assert!(dir.path().join(f).exists(), "{f}");
+        }
+        for f in gone {
+            assert!(!dir.path().join(f).exists(), "{f}");
+        }
+        assert!(!dir.path().join(".checkpoint.h-3.old").exists());
     }
 
     #[test]

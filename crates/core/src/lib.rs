@@ -29,7 +29,8 @@ pub use data::{Batch, DataSpec};
 pub use device::DeviceChoice;
 pub use likelihood::{Likelihood, LikelihoodKind};
 pub use model::{
-    BuildContext, Family, GenerativeModel, ModelInfo, SamplerVariant, StepMetrics, build_family,
+    BuildContext, Diverged, Family, GenerativeModel, ModelInfo, SamplerVariant, StepMetrics,
+    build_family,
 };
 pub use seed::{Rng, Seeds};
 pub use train::{Budget, TrainOutcome, TrainPlan, train};

@@ -84,8 +84,23 @@ pub const ABSURD_LOSS: f64 = 1e10;
 /// How far outside the data a sample may lie before the run counts as diverged: a sample value
 /// outside `[lo − k·(hi − lo), hi + k·(hi − lo)]`, where `[lo, hi]` is the range of every value
 /// of the training set and k = [`ABSURD_SAMPLE_RANGES`], or not finite. Such a sample would
-/// dominate the Fréchet distance (one point at 1e17 gives an FD near 1e34 / n).
-pub const ABSURD_SAMPLE_RANGES: f64 = 10.0;
+/// dominate the Fréchet distance (one point at 1e17 gives an FD near 1e34 / n). Generous on
+/// purpose: a young flow's heavy tail put one of 2,000 checkerboard samples (data on [-4, 4]) at
+/// 133, 16 widths out — a poor model, not a diverged one.
+pub const ABSURD_SAMPLE_RANGES: f64 = 100.0;
+
+/// The error a scorer returns when a model's output shows it diverged (see
+/// [`absurd_samples`]): the runner records the run as diverged, not as failed.
+#[derive(Debug)]
+pub struct Diverged(pub String);
+
+impl std::fmt::Display for Diverged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "diverged: {}", self.0)
+    }
+}
+
+impl std::error::Error for Diverged {}
 
 /// Why `samples` make the run diverged (see [`ABSURD_SAMPLE_RANGES`]), or `None`.
 pub fn absurd_samples(samples: &Batch, train: &Batch) -> Option<String> {
@@ -109,7 +124,7 @@ pub fn absurd_samples(samples: &Batch, train: &Batch) -> Option<String> {
         .collect::<Vec<_>>();
     let first = bad.first()?;
     Some(format!(
-        "{} of {} sample values outside [{min:e}, {max:e}] (data on [{lo}, {hi}]), e.g. {first:e}",
+        "{} of {} sample values outside {min:.4e} to {max:.4e} (data {lo:.4e} to {hi:.4e}; first {first:.4e})",
         bad.len(),
         samples.x.len()
     ))
@@ -289,3 +304,33 @@ pub fn check_family_config<F: Family>(
 }
 
 use serde::Deserialize as _;
+
+#[cfg(test)]
+mod divergence_tests {
+    use super::*;
+
+    /// Data on [-2, 6] (width 8): samples up to 6 + 100·8 = 806 and down to −802 are kept; one
+    /// value beyond, or a NaN, is divergence.
+    #[test]
+    fn samples_beyond_a_hundred_data_ranges_are_absurd() {
+        let train = Batch::new(vec![-2.0, 6.0, 0.0, 1.0], vec![], 2);
+        let ok = Batch::new(vec![806.0, -802.0, 0.0, 5.0], vec![], 2);
+        assert_eq!(absurd_samples(&ok, &train), None);
+        let far = Batch::new(vec![806.5, 0.0, 6e17, 1.0], vec![], 2);
+        let why = absurd_samples(&far, &train).unwrap();
+        assert_eq!(
+            why,
+            "2 of 4 sample values outside -8.0200e2 to 8.0600e2 (data -2.0000e0 to 6.0000e0; first 8.0650e2)"
+        );
+        let nan = Batch::new(vec![f32::NAN, 0.0], vec![], 2);
+        assert!(absurd_samples(&nan, &train).is_some());
+    }
+
+    #[test]
+    fn absurd_and_non_finite_steps_are_divergence() {
+        assert_eq!(StepMetrics::new(4.3e3).divergence(), None);
+        let huge = StepMetrics::new(1.0).with("d_loss", -2e10);
+        assert_eq!(huge.divergence().unwrap(), "d_loss -2e10 beyond ±1e10");
+        assert_eq!(StepMetrics::new(f64::NAN).divergence().unwrap(), "loss NaN");
+    }
+}

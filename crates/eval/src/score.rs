@@ -5,7 +5,9 @@ use crate::reference::Reference;
 use crate::{EvalOptions, FeatureSet, MemorisationOptions, toy2d};
 use genbench_core::results::Row;
 use genbench_core::results::schema::col;
-use genbench_core::{Batch, DataSpec, GenerativeModel, Likelihood, SamplerVariant, Seeds};
+use genbench_core::{
+    Batch, DataSpec, Diverged, GenerativeModel, Likelihood, SamplerVariant, Seeds,
+};
 use genbench_dataset::Dataset;
 use std::time::Instant;
 
@@ -120,10 +122,9 @@ pub fn samples(
         fake.dim,
         data.spec.dim()
     );
-    anyhow::ensure!(
-        fake.x.iter().all(|v| v.is_finite()),
-        "the model returned non-finite samples"
-    );
+    if let Some(why) = genbench_core::model::absurd_samples(&fake, &data.train) {
+        return Err(Diverged(why).into());
+    }
     quality(&fake, labels.as_deref(), reference, opts, seeds, row)?;
     Ok(fake)
 }
@@ -241,7 +242,33 @@ pub fn sample_metrics(
     Ok(())
 }
 
-/// Every sampler variant of the model, scored like the default sampler: one row each.
+/// [`samples`], except that absurd samples are no error: `row` keeps what it had before and
+/// gets `divergence` (why) instead of metrics, and the result is `None`.
+pub fn samples_unless_diverged(
+    model: &mut dyn GenerativeModel,
+    reference: &Reference,
+    variant: Option<&SamplerVariant>,
+    opts: &EvalOptions,
+    seeds: &Seeds,
+    row: &mut Row,
+) -> anyhow::Result<Option<Batch>> {
+    let head = row.clone();
+    match samples(model, reference, variant, opts, seeds, row) {
+        Ok(fake) => Ok(Some(fake)),
+        Err(e) => {
+            let Some(diverged) = e.downcast_ref::<Diverged>() else {
+                return Err(e);
+            };
+            *row = head;
+            row.set(col::DIVERGENCE, &diverged.0);
+            Ok(None)
+        }
+    }
+}
+
+/// Every sampler variant of the model, scored like the default sampler: one row each. A variant
+/// whose samples are absurd (a large guidance scale on a young model) gets its `divergence`
+/// and no metric; the others are scored as usual.
 pub fn variants(
     model: &mut dyn GenerativeModel,
     reference: &Reference,
@@ -254,7 +281,8 @@ pub fn variants(
         row.set(col::VARIANT, &v.name);
         row.set(col::KNOB, v.knob);
         row.set_f(col::VALUE, Some(v.value));
-        samples(model, reference, Some(&v), opts, seeds, &mut row)?;
+        row.set_f(col::EVALS_PER_SAMPLE, Some(v.evals_per_sample));
+        samples_unless_diverged(model, reference, Some(&v), opts, seeds, &mut row)?;
         rows.push(row);
     }
     Ok(rows)

@@ -17,7 +17,8 @@ pub struct RunArgs {
     /// Run only this run id (see `genbench plan`).
     #[arg(long, value_name = "RUN_ID")]
     only: Option<String>,
-    /// Rerun runs that already finished.
+    /// Rerun runs that already finished, and runs whose results or checkpoint were made under
+    /// other settings (without it, those are refused with exit 2 and the keys that changed).
     #[arg(long)]
     force: bool,
     /// Backend: flex (default CPU), ndarray (deprecated upstream), wgpu (a GPU through

@@ -3,6 +3,7 @@
 
 use super::RunOptions;
 use super::files::{samples_file, save_samples, write_density_grid};
+use super::settings::RunSettings;
 use crate::families;
 use crate::manifest::{Plan, RunSpec};
 use genbench_core::results::schema::{self, col};
@@ -18,13 +19,17 @@ use genbench_eval::{Reference, score};
 use std::path::Path;
 use std::time::Instant;
 
-/// Train and score `run` into `dir`; returns its result (also in `dir/result.json`).
+/// Train and score `run` into `dir`; returns its result (also in `dir/result.json`). A model
+/// that diverges in training (see `StepMetrics::divergence`) or draws absurd samples (see
+/// `genbench_core::model::absurd_samples`) is recorded with status `diverged`, the step and the
+/// reason, and no metric.
 pub fn execute(
     plan: &Plan,
     run: &RunSpec,
     reference: &Reference,
     dir: &Path,
     prov: &Provenance,
+    settings: &RunSettings,
     opts: &RunOptions,
 ) -> anyhow::Result<RunResult> {
     let wall = Instant::now();
@@ -34,9 +39,9 @@ pub fn execute(
     let family = families::find(run.model.family.get_ref()).expect("validated");
     let (config_json, mut model) = (family.build)(run.model.config.get_ref().clone(), &ctx)?;
     let identity = identity(plan, run, model.as_ref());
-    write_config(dir, plan, run, &ctx, &identity, config_json, prov)?;
+    write_config(dir, plan, run, &ctx, &identity, config_json, prov, settings)?;
 
-    let outcome = train_run(model.as_mut(), plan, run, data, seeds, dir, opts)?;
+    let outcome = train_run(model.as_mut(), plan, run, data, seeds, dir, opts, settings)?;
     let mut result = RunResult {
         identity,
         conditional: model.is_conditional(),
@@ -46,9 +51,11 @@ pub fn execute(
             Status::Ok
         },
         diverged_at: outcome.diverged_at,
+        divergence: outcome.divergence.clone(),
         steps: Some(outcome.steps),
         train_seconds: Some(outcome.train_seconds),
         provenance: prov.clone(),
+        fingerprint: settings.fingerprint.clone(),
         params: Some(model.num_params()),
         preprocessing: data.preprocessing.clone(),
         final_train_loss: Some(outcome.final_loss).filter(|l| l.is_finite()),
@@ -56,15 +63,16 @@ pub fn execute(
         wall_seconds: None,
     };
     if result.status == Status::Ok {
-        score_and_draw(
-            model.as_mut(),
-            reference,
-            plan,
-            &seeds,
-            dir,
-            &mut result.scores,
-        )?;
-    } else {
+        let scores = &mut result.scores;
+        if let Some(why) = score_and_draw(model.as_mut(), reference, plan, &seeds, dir, scores)? {
+            eprintln!("{}: diverged at step {}: {why}", run.id, outcome.steps);
+            result.status = Status::Diverged;
+            result.diverged_at = Some(outcome.steps);
+            result.divergence = Some(why);
+            result.scores = Row::default();
+        }
+    }
+    if result.status == Status::Diverged {
         result.scores.set(col::NLL_KIND, schema::NLL_KIND_DIVERGED);
     }
     result.wall_seconds = Some(wall.elapsed().as_secs_f64());
@@ -115,7 +123,9 @@ fn identity(plan: &Plan, run: &RunSpec, model: &dyn GenerativeModel) -> RunIdent
     }
 }
 
-/// config.json: everything needed to rebuild the model (`genbench eval`, `genbench sample`).
+/// config.json: everything needed to rebuild the model (`genbench eval`, `genbench sample`),
+/// and the run's settings with their fingerprint.
+#[allow(clippy::too_many_arguments)]
 fn write_config(
     dir: &Path,
     plan: &Plan,
@@ -124,12 +134,9 @@ fn write_config(
     identity: &RunIdentity,
     family_config: serde_json::Value,
     prov: &Provenance,
+    settings: &RunSettings,
 ) -> anyhow::Result<()> {
-    let batch_size = if run.batch_size == usize::MAX {
-        "full".to_string()
-    } else {
-        run.batch_size.to_string()
-    };
+    let batch_size = super::settings::batch_size(run.batch_size);
     fsutil::write_json(
         &dir.join("config.json"),
         &serde_json::json!({
@@ -139,13 +146,16 @@ fn write_config(
             "learning_rate": ctx.learning_rate, "conditional": run.model.conditional,
             "config": family_config, "eval": plan.eval, "backend": prov.backend,
             "threads": prov.threads, "commit": prov.commit,
+            "settings": settings.value, "fingerprint": settings.fingerprint,
         }),
     )
 }
 
 /// Train through the one loop; the periodic test NLL (every `eval_every` steps) comes back in
 /// the outcome's `evaluations` (kept in the checkpoint, so a resumed run has them all). With
-/// `checkpoint_every` or `keep_checkpoint` the loop leaves the final weights in `dir/checkpoint`.
+/// `checkpoint_every` or `keep_checkpoint` the loop leaves the final weights in `dir/checkpoint`,
+/// marked with the settings' fingerprint.
+#[allow(clippy::too_many_arguments)]
 fn train_run(
     model: &mut dyn GenerativeModel,
     plan: &Plan,
@@ -154,6 +164,7 @@ fn train_run(
     seeds: Seeds,
     dir: &Path,
     opts: &RunOptions,
+    settings: &RunSettings,
 ) -> anyhow::Result<TrainOutcome> {
     let eval_set = data.test.head(plan.eval.eval_examples);
     let mut on_eval = |m: &mut dyn GenerativeModel, step: u64, secs: f64| {
@@ -173,7 +184,7 @@ fn train_run(
         run_dir: dir.to_path_buf(),
         label: run.id.clone(),
         show_progress: opts.show_progress,
-        fingerprint: String::new(),
+        fingerprint: settings.fingerprint.clone(),
     };
     train(model, &data.train, &train_plan, &mut on_eval)
 }
@@ -197,7 +208,8 @@ fn periodic_nll(
 }
 
 /// The final evaluation (likelihood, samples, sampler variants) into `row`, and the run's
-/// files: samples, variants.csv, the family's artifacts, the model's density grid.
+/// files: samples, variants.csv, the family's artifacts, the model's density grid. Returns why
+/// the model diverged when its samples are absurd (then nothing else is scored or written).
 fn score_and_draw(
     model: &mut dyn GenerativeModel,
     reference: &Reference,
@@ -205,11 +217,15 @@ fn score_and_draw(
     seeds: &Seeds,
     dir: &Path,
     row: &mut Row,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<String>> {
     let data = reference.data;
     let eval_seed = seeds.stream("eval");
     score::likelihood(model, data, plan.eval.likelihood_examples, eval_seed, row)?;
-    let fake = score::samples(model, reference, None, &plan.eval, seeds, row)?;
+    let Some(fake) =
+        score::samples_unless_diverged(model, reference, None, &plan.eval, seeds, row)?
+    else {
+        return Ok(row.get(col::DIVERGENCE).map(String::from));
+    };
     save_samples(&fake, data, &dir.join(samples_file(data)))?;
     let variants = score::variants(model, reference, &plan.eval, seeds)?;
     if !variants.is_empty() {
@@ -223,7 +239,7 @@ fn score_and_draw(
     if density && !data.spec.is_discrete() && !model.is_conditional() {
         write_density_grid(model, data, &artifacts.join("model_density.csv"), eval_seed)?;
     }
-    Ok(())
+    Ok(None)
 }
 
 /// metrics.csv's last row: the final step and its training seconds, then every measured column
@@ -231,7 +247,15 @@ fn score_and_draw(
 fn final_metrics(result: &RunResult) -> anyhow::Result<Row> {
     let mut skip = results::columns_of::<RunIdentity>();
     skip.extend(results::columns_of::<Provenance>());
-    skip.extend([col::PREPROCESSING, col::STEPS, col::TRAIN_SECONDS].map(String::from));
+    skip.extend(
+        [
+            col::PREPROCESSING,
+            col::STEPS,
+            col::TRAIN_SECONDS,
+            col::FINGERPRINT,
+        ]
+        .map(String::from),
+    );
     let mut last = Row::default();
     last.set(col::STEP, result.steps.unwrap_or_default());
     last.set_f(col::TRAIN_SECONDS, result.train_seconds);

@@ -28,6 +28,7 @@ pub fn threads_per_job(total_threads: usize, jobs: usize) -> usize {
 pub fn run_plan_parallel(plan: &Plan, opts: &RunOptions, jobs: usize) -> anyhow::Result<RunReport> {
     let runs = super::select(plan, opts)?;
     let datasets = crate::preflight::check_plan(plan, &runs, opts.max_memory)?;
+    super::checked_settings(plan, &runs, &datasets, opts)?;
     super::write_manifest(plan)?;
     feature_nets(&datasets, &plan.output, &plan.device.device()?)?;
     drop(datasets);

@@ -1,18 +1,21 @@
 //! `genbench run`: every run of a plan through the one loop and the one evaluator.
 
+mod claim;
 mod execute;
 mod files;
 mod jobs;
+mod settings;
 
+use crate::families;
 use crate::manifest::{Plan, RunSpec};
 use crate::preflight;
 use crate::usage::UsageError;
-use anyhow::Context;
+use genbench_core::lock::{self, Acquired};
 use genbench_core::results::schema::col;
 use genbench_core::results::{self, Provenance, RunResult, SUMMARY_FILE};
 use genbench_core::{DeviceChoice, burn::prelude::Device, fsutil};
 use genbench_dataset::Dataset;
-use genbench_eval::{FeatureNet, Reference};
+use genbench_eval::FeatureNet;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -66,34 +69,53 @@ pub fn select<'a>(plan: &'a Plan, opts: &RunOptions) -> Result<Vec<&'a RunSpec>,
 }
 
 /// Every selected run of `plan`, one after another; a failed run is reported and the others go
-/// on. Ends by rebuilding summary.csv.
+/// on. Before anything is written, every run's settings are compared with what its folder holds
+/// (a result or a checkpoint made under other settings is refused, unless `--force`). A run that
+/// another live process is training is left to it and taken up at the end, when that process
+/// has let it go (done by then, it is skipped). Ends by rebuilding summary.csv.
 pub fn run_plan(plan: &Plan, opts: &RunOptions) -> anyhow::Result<RunReport> {
     let runs = select(plan, opts)?;
     let datasets = preflight::check_plan(plan, &runs, opts.max_memory)?;
+    let settings = checked_settings(plan, &runs, &datasets, opts)?;
     write_manifest(plan)?;
-    let provenance = provenance(&plan.device);
-    let nets = feature_nets(&datasets, &plan.output, &plan.device.device()?)?;
+    let job = claim::Job {
+        plan,
+        opts,
+        provenance: provenance(&plan.device),
+        nets: feature_nets(&datasets, &plan.output, &plan.device.device()?)?,
+        datasets: &datasets,
+        started: std::time::SystemTime::now(),
+    };
     let mut report = RunReport::default();
+    let mut busy = Vec::new();
     for (k, run) in runs.iter().enumerate() {
         let progress = format!("[{}/{}]", k + 1, runs.len());
-        let dir = plan.output.join("runs").join(&run.id);
-        if !claim_run_dir(&dir, opts)? {
+        let dir = run_dir(plan, run);
+        if !opts.force && results::finished(&dir).is_some() {
+            claim::remove_stale_lock(&dir);
             eprintln!("{progress} {}: done already (use --force to rerun)", run.id);
             report.skipped += 1;
             continue;
         }
-        eprintln!("{progress} {}", run.id);
-        let reference = Reference::new(&datasets[&run.data.name], nets[&run.data.name].as_ref());
-        match execute::execute(plan, run, &reference, &dir, &provenance, opts) {
-            Ok(row) => {
-                eprintln!("{RESULT_INDENT}{}", one_line(&row));
-                report.ran += 1;
-            }
-            Err(e) => {
-                eprintln!("{RESULT_INDENT}failed: {e:#}");
-                report.failed.push((run.id.clone(), format!("{e:#}")));
+        match lock::try_lock(&dir.join(claim::LOCK_FILE))? {
+            Acquired::Held(lock) => job.attempt(&progress, run, &settings[k], lock, &mut report),
+            Acquired::Busy(holder) => {
+                eprintln!(
+                    "{progress} {}: being trained by process {holder}; back to it at the end",
+                    run.id
+                );
+                busy.push(k);
             }
         }
+    }
+    for k in busy {
+        let (run, progress) = (runs[k], format!("[{}/{}]", k + 1, runs.len()));
+        eprintln!(
+            "{progress} {}: waiting for the process that trains it",
+            run.id
+        );
+        let lock = lock::lock(&run_dir(plan, run).join(claim::LOCK_FILE))?;
+        job.attempt(&progress, run, &settings[k], lock, &mut report);
     }
     let rows = results::write_summary(&plan.output)?;
     eprintln!(
@@ -128,6 +150,35 @@ fn write_manifest(plan: &Plan) -> anyhow::Result<()> {
     })
 }
 
+/// The folder of `run`.
+fn run_dir(plan: &Plan, run: &RunSpec) -> std::path::PathBuf {
+    plan.output.join("runs").join(&run.id)
+}
+
+/// Every selected run's settings (its family config resolved), in `runs` order; unless
+/// `--force`, an error naming the changed keys when a run's folder holds a result or a
+/// checkpoint made under other settings. Reads only: called before the first write.
+fn checked_settings(
+    plan: &Plan,
+    runs: &[&RunSpec],
+    datasets: &BTreeMap<String, Dataset>,
+    opts: &RunOptions,
+) -> anyhow::Result<Vec<settings::RunSettings>> {
+    let mut out = Vec::new();
+    for run in runs {
+        let family = families::find(run.model.family.get_ref()).expect("validated");
+        let config = (family.resolve)(run.model.config.get_ref().clone())?;
+        let s = settings::of_run(plan, run, &datasets[&run.data.name], config);
+        if !opts.force {
+            settings::check(&run_dir(plan, run), &s).map_err(|e| {
+                UsageError::new(format!("{}: run `{}`: {e}", plan.path.display(), run.id))
+            })?;
+        }
+        out.push(s);
+    }
+    Ok(out)
+}
+
 /// The image feature space of each dataset (trained once, cached beside the experiment).
 fn feature_nets(
     datasets: &BTreeMap<String, Dataset>,
@@ -144,14 +195,20 @@ fn feature_nets(
     Ok(nets)
 }
 
-/// Whether the run at `dir` is to run: not when it finished already (unless `--force`, which
-/// clears the folder first).
+/// Whether the run at `dir` is to run (`--jobs` hands it to a child process): not when it
+/// finished already, unless `--force`, which clears the folder under the run's lock (a folder
+/// another live process holds is left to it; the child waits for it).
 fn claim_run_dir(dir: &Path, opts: &RunOptions) -> anyhow::Result<bool> {
     if results::finished(dir).is_some() && !opts.force {
+        claim::remove_stale_lock(dir);
         return Ok(false);
     }
-    if opts.force && dir.exists() {
-        std::fs::remove_dir_all(dir).with_context(|| format!("clearing {}", dir.display()))?;
+    if opts.force
+        && dir.exists()
+        && let Acquired::Held(lock) = lock::try_lock(&dir.join(claim::LOCK_FILE))?
+    {
+        claim::clear_except_lock(dir);
+        drop(lock);
     }
     Ok(true)
 }

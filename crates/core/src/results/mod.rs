@@ -59,11 +59,14 @@ pub struct RunResult {
     /// Whether the model was conditioned on the label (its NLL is then −log p(x | y)).
     #[serde(with = "text")]
     pub conditional: bool,
-    /// `ok`, or `diverged` when a loss was not finite.
+    /// `ok`, or `diverged` when a loss or the samples were not finite or absurd.
     pub status: Status,
-    /// The step whose loss was not finite.
+    /// The step at which it diverged.
     #[serde(with = "text_opt")]
     pub diverged_at: Option<u64>,
+    /// Why it diverged (the loss or the samples), empty when it did not.
+    #[serde(with = "text_opt", default)]
+    pub divergence: Option<String>,
     /// Training steps completed (empty for a model genbench did not train: `genbench score`).
     #[serde(with = "text_opt")]
     pub steps: Option<u64>,
@@ -73,6 +76,10 @@ pub struct RunResult {
     /// Where it ran.
     #[serde(flatten)]
     pub provenance: Provenance,
+    /// The fingerprint of the run's settings (config.json lists them); empty in results written
+    /// before fingerprints and for external runs.
+    #[serde(default)]
+    pub fingerprint: String,
     /// Trainable parameters (an external model's as its user states them, or empty).
     #[serde(with = "text_opt")]
     pub params: Option<usize>,
@@ -93,10 +100,11 @@ pub struct RunResult {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
-    /// Every loss was finite.
+    /// Every loss was finite and sane, and so were the samples.
     #[default]
     Ok,
-    /// A loss was not finite: the run stopped there and is not scored.
+    /// A loss or the samples were not finite or absurd (see `StepMetrics::divergence` and
+    /// `model::absurd_samples`): the run is not scored.
     Diverged,
 }
 

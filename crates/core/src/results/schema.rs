@@ -51,8 +51,12 @@ pub mod col {
     pub const CONDITIONAL: &str = "conditional";
     /// `ok` or `diverged`.
     pub const STATUS: &str = "status";
-    /// The step whose loss was not finite.
+    /// The step at which the run diverged.
     pub const DIVERGED_AT: &str = "diverged_at";
+    /// Why the run diverged: the loss or the samples that were not finite or absurd.
+    pub const DIVERGENCE: &str = "divergence";
+    /// The fingerprint of the run's settings (config.json lists them).
+    pub const FINGERPRINT: &str = "fingerprint";
     /// Training steps completed.
     pub const STEPS: &str = "steps";
     /// A metrics.csv row's step.
