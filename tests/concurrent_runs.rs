@@ -3,6 +3,8 @@
 //! of them, the other skips or waits for it — both succeed, and the numbers equal a single
 //! process's. Trials: 1 (GENBENCH_CONCURRENT_TRIALS=N for more).
 
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
+
 mod common;
 
 use common::*;

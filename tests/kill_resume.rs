@@ -6,6 +6,7 @@
 //! Trials per family: 1 (GENBENCH_KILL_TRIALS=N for more; the kill points are drawn from
 //! GENBENCH_KILL_SEED, default 14). Each trial kills the run once or twice at a uniform point of
 //! an uninterrupted run's wall time, then lets it finish.
+
 #![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 mod common;

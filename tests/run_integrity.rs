@@ -2,6 +2,7 @@
 //! checkpoints are tied to their settings, resume is exact (evaluation history, last loss),
 //! an incomplete checkpoint or an unreadable result.json never blocks a rerun, and a diverged
 //! model is recorded as diverged with its step.
+
 #![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 mod common;

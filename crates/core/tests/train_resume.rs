@@ -2,6 +2,7 @@
 //! process writes the same train.csv (including the row whose loss window spans the stop), keeps
 //! the periodic evaluations from before the stop, and ends with the same last loss; a divergent
 //! loss ends the run with its step.
+
 #![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 use genbench_core::results::Row;

@@ -5,6 +5,7 @@
 //!
 //! Alone in its own test binary: burn draws initial weights from the device's global generator,
 //! which tests running in parallel threads of one process would share.
+
 #![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 use genbench_core::{BuildContext, DeviceChoice, Family, GenerativeModel, Seeds, TrainPlan, train};

@@ -147,7 +147,7 @@ pub fn check(dir: &Path, new: &RunSettings) -> Result<(), String> {
     } else {
         changes
             .iter()
-            .map(|c| c.to_string())
+            .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join("; ")
     };
