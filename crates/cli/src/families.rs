@@ -1,6 +1,6 @@
 //! The one place that lists the families. Adding a family is one crate and one line here.
 
-use genbench_core::model::{check_family_config, parse_config};
+use genbench_core::model::{check_family_config, parse_config, parse_family_config};
 use genbench_core::{
     BuildContext, ConfigError, DataSpec, Family, Footprint, GenerativeModel, build_family,
 };
