@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{genbench, tree};
+use common::{genbench, line_of, tree};
 
 /// A small valid manifest: a GMM on 8gaussians and a VAE on digits.
 const BASE: &str = r#"name = "tiny"
@@ -87,12 +87,6 @@ fn refused_with(args: &[&str], manifest: &str, needles: &[&str]) {
 
 fn refused(manifest: &str, needles: &[&str]) {
     refused_with(&["run"], manifest, needles);
-}
-
-/// The line of the first occurrence of `needle` in `text`, as `m.toml:N:`.
-fn line_of(text: &str, needle: &str) -> String {
-    let at = text.find(needle).unwrap_or_else(|| panic!("{needle}"));
-    format!("m.toml:{}:", text[..at].matches('\n').count() + 1)
 }
 
 #[test]

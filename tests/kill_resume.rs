@@ -134,29 +134,6 @@ const RUNS: [&str; 7] = [
     "ddpm--8gaussians--s0",
 ];
 
-/// Everything of a run folder that must not depend on interruptions.
-fn numbers(run: &Path) -> Vec<String> {
-    let mut out = vec![format!(
-        "{:?}",
-        timeless(&result_row(&run.join("result.json")))
-    )];
-    for file in ["metrics.csv", "train.csv"] {
-        for row in csv_rows(&run.join(file)) {
-            out.push(format!("{file} {:?}", timeless(&row)));
-        }
-    }
-    for file in ["samples.csv", "samples.png"] {
-        if let Ok(bytes) = std::fs::read(run.join(file)) {
-            out.push(format!(
-                "{file} {} bytes, sum {}",
-                bytes.len(),
-                bytes.iter().map(|&b| b as u64).sum::<u64>()
-            ));
-        }
-    }
-    out
-}
-
 fn manifest(dir: &Path, out: &str) -> String {
     let name = format!("{out}.toml");
     write(dir, &name, &FAMILIES.replace("OUT", out));
@@ -209,7 +186,7 @@ fn a_run_killed_anywhere_resumes_to_the_same_numbers() {
             tried += 1;
             let run = dir.path().join(&out).join("runs").join(id);
             let same = done.status.success()
-                && numbers(&run) == numbers(&dir.path().join("reference/runs").join(id));
+                && run_numbers(&run) == run_numbers(&dir.path().join("reference/runs").join(id));
             if same && leftovers(&dir.path().join(&out)).is_empty() {
                 identical += 1;
             } else {

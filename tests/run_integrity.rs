@@ -53,15 +53,7 @@ fn run_ok(dir: &Path, manifest: &str) -> String {
 
 /// Settings refused on a rerun: exit 2, one error line naming the key and both values.
 fn refused(dir: &Path, manifest: &str, needles: &[&str]) {
-    write(dir, "m.toml", manifest);
-    let out = genbench(&["run", "m.toml"], dir);
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
-    assert!(err.starts_with("error: "), "{err}");
-    for n in needles {
-        assert!(err.contains(n), "`{n}` missing from: {err}");
-    }
+    refuses(dir, &["run", "m.toml"], manifest, needles);
 }
 
 #[test]

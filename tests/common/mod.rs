@@ -27,8 +27,14 @@ pub fn genbench_with(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Output 
 
 /// `genbench args` started in the background, stderr captured.
 pub fn spawn(args: &[&str], cwd: &Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_genbench"))
+    spawn_with(args, cwd, &[])
+}
+
+/// [`spawn`] with extra environment variables.
+pub fn spawn_with(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Child {
+    Command::new(bin())
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(cwd)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -217,4 +223,56 @@ pub fn fake_idx_folder(dir: &Path, train: u32, test: u32, classes: u8) -> PathBu
         .unwrap();
     }
     dir.to_path_buf()
+}
+
+/// Everything of a run folder that must not depend on interruptions or on which process trained
+/// it: result.json, every metrics.csv and train.csv row (the columns no clock moves), and the
+/// samples (size and byte sum).
+pub fn run_numbers(run: &Path) -> Vec<String> {
+    let mut out = vec![format!(
+        "{:?}",
+        timeless(&result_row(&run.join("result.json")))
+    )];
+    for file in ["metrics.csv", "train.csv"] {
+        for row in csv_rows(&run.join(file)) {
+            out.push(format!("{file} {:?}", timeless(&row)));
+        }
+    }
+    for file in ["samples.csv", "samples.png"] {
+        if let Ok(bytes) = std::fs::read(run.join(file)) {
+            out.push(format!(
+                "{file} {} bytes, sum {}",
+                bytes.len(),
+                bytes.iter().map(|&b| b as u64).sum::<u64>()
+            ));
+        }
+    }
+    out
+}
+
+/// The line of the first occurrence of `needle` in the manifest `text`, as `m.toml:N:`.
+pub fn line_of(text: &str, needle: &str) -> String {
+    let at = text.find(needle).unwrap_or_else(|| panic!("{needle}"));
+    format!("m.toml:{}:", text[..at].matches('\n').count() + 1)
+}
+
+/// `genbench args` after writing `text` to `dir/m.toml` is refused as bad input: exit 2, one
+/// `error:` line holding every needle, and `dir/out/manifest.toml` (the copy an earlier run
+/// left, if any) untouched.
+pub fn refuses(dir: &Path, args: &[&str], text: &str, needles: &[&str]) {
+    let copy = std::fs::read(dir.join("out/manifest.toml")).ok();
+    write(dir, "m.toml", text);
+    let out = genbench(args, dir);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("error: m.toml:"), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "`{n}` missing from: {err}");
+    }
+    assert_eq!(
+        std::fs::read(dir.join("out/manifest.toml")).ok(),
+        copy,
+        "nothing written"
+    );
 }

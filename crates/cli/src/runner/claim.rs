@@ -3,7 +3,9 @@
 //! (another process may have finished it meanwhile), clears what a dead writer left, and
 //! trains.
 
-use super::{RESULT_INDENT, RunOptions, RunReport, execute, one_line, settings::RunSettings};
+use super::{
+    DONE_BY_ANOTHER, RESULT_INDENT, RunOptions, RunReport, execute, one_line, settings::RunSettings,
+};
 use crate::manifest::{Plan, RunSpec};
 use genbench_core::fsutil;
 use genbench_core::lock::{self, RunLock};
@@ -41,10 +43,10 @@ impl Job<'_> {
     ) {
         let dir = self.plan.output.join("runs").join(&run.id);
         if let Some(done) = results::finished(&dir)
-            && (!self.opts.force || self.written_since_start(&dir))
+            && (!self.opts.force || written_since(&dir, self.started))
         {
             if done.fingerprint == settings.fingerprint {
-                eprintln!("{progress} {}: done by another process", run.id);
+                eprintln!("{progress} {}: {DONE_BY_ANOTHER}", run.id);
                 report.skipped += 1;
             } else {
                 let e = format!(
@@ -63,9 +65,7 @@ impl Job<'_> {
         }
         eprintln!("{progress} {}", run.id);
         if let Some(holder) = &lock.taken_over {
-            eprintln!(
-                "{RESULT_INDENT}took over the lock of process {holder}, which is no longer running"
-            );
+            eprintln!("{RESULT_INDENT}{}", took_over(holder));
         }
         let reference = Reference::new(
             &self.datasets[&run.data.name],
@@ -92,11 +92,58 @@ impl Job<'_> {
         }
         drop(lock);
     }
+}
 
-    fn written_since_start(&self, dir: &Path) -> bool {
-        std::fs::metadata(dir.join(results::RESULT_FILE))
-            .and_then(|m| m.modified())
-            .is_ok_and(|t| t >= self.started)
+/// What is said when the lock file of a dead `holder` is taken over.
+pub fn took_over(holder: &str) -> String {
+    format!("took over the lock of process {holder}, which is no longer running")
+}
+
+/// Whether `dir`'s result was written at or after `t`.
+fn written_since(dir: &Path, t: SystemTime) -> bool {
+    std::fs::metadata(dir.join(results::RESULT_FILE))
+        .and_then(|m| m.modified())
+        .is_ok_and(|m| m >= t)
+}
+
+/// What `--jobs` does with a run before it starts a child process for it.
+#[derive(Debug)]
+pub enum Handover {
+    /// Finished: before this process started (`DONE_ALREADY`), or since, by another process
+    /// (under `--force` too: `DONE_BY_ANOTHER`); no child.
+    Done(&'static str),
+    /// Nobody trains it (under `--force` its folder was cleared): a child now. `Some(HOST PID)`
+    /// when a lock file of a dead holder was taken over (and removed).
+    Free(Option<String>),
+    /// Another live process (`HOST PID`) trains it: a child after the free runs, which will
+    /// most likely find it done.
+    Busy(String),
+}
+
+/// How `--jobs` hands the run at `dir` to a child process. The parent holds no lock past this
+/// call: the child takes the run's lock itself (a lock the parent kept would make the child wait
+/// for its own parent). Under `--force` the folder is cleared while the lock is briefly held,
+/// unless a concurrent process wrote its result since `started`.
+pub fn hand_over(dir: &Path, force: bool, started: SystemTime) -> anyhow::Result<Handover> {
+    if results::finished(dir).is_some() {
+        if !force {
+            remove_stale_lock(dir);
+            return Ok(Handover::Done(super::DONE_ALREADY));
+        }
+        if written_since(dir, started) {
+            return Ok(Handover::Done(DONE_BY_ANOTHER));
+        }
+    }
+    match lock::try_lock(&dir.join(LOCK_FILE))? {
+        lock::Acquired::Held(held) => {
+            if force {
+                clear_except_lock(dir);
+            }
+            let taken_over = held.taken_over.clone();
+            drop(held);
+            Ok(Handover::Free(taken_over))
+        }
+        lock::Acquired::Busy(holder) => Ok(Handover::Busy(holder)),
     }
 }
 

@@ -9,9 +9,14 @@
 //!
 //! The parent validates the manifest and loads the data first (bad input writes nothing), trains
 //! the image feature spaces once into their cache, then hands every selected run to exactly one
-//! child; locks on the run folders keep other processes on the same output out of its runs.
+//! child. The parent keeps no run lock (see `claim::hand_over`): each child takes its run's lock
+//! itself, so a run that another process on the same output trains is queued last, and its child
+//! waits for that process and then finds the run done by it.
 
-use super::{RESULT_INDENT, RunOptions, RunReport, claim_run_dir, feature_nets};
+use super::claim::{Handover, hand_over};
+use super::{
+    DONE_ALREADY, DONE_BY_ANOTHER, RESULT_INDENT, RunOptions, RunReport, feature_nets, run_dir,
+};
 use crate::manifest::{Plan, RunSpec};
 use anyhow::Context;
 use std::process::{Command, Output, Stdio};
@@ -26,6 +31,7 @@ pub fn threads_per_job(total_threads: usize, jobs: usize) -> usize {
 /// Every selected run of `plan`, `jobs` at a time in child processes; a failed run is reported
 /// and the others go on. Ends by rebuilding summary.csv.
 pub fn run_plan_parallel(plan: &Plan, opts: &RunOptions, jobs: usize) -> anyhow::Result<RunReport> {
+    let started = std::time::SystemTime::now();
     let runs = super::select(plan, opts)?;
     let datasets = crate::preflight::check_plan(plan, &runs, opts.max_memory)?;
     super::checked_settings(plan, &runs, &datasets, opts)?;
@@ -41,15 +47,26 @@ pub fn run_plan_parallel(plan: &Plan, opts: &RunOptions, jobs: usize) -> anyhow:
         if threads == 1 { "" } else { "s" }
     );
     let mut report = RunReport::default();
-    let mut queue: Vec<&RunSpec> = Vec::new();
+    let (mut queue, mut held): (Vec<&RunSpec>, Vec<&RunSpec>) = (Vec::new(), Vec::new());
     for run in &runs {
-        if claim_run_dir(&plan.output.join("runs").join(&run.id), opts)? {
-            queue.push(run);
-        } else {
-            eprintln!("{}: done already (use --force to rerun)", run.id);
-            report.skipped += 1;
+        match hand_over(&run_dir(plan, run), opts.force, started)? {
+            Handover::Free(taken_over) => {
+                if let Some(holder) = taken_over {
+                    eprintln!("{}: {}", run.id, super::claim::took_over(&holder));
+                }
+                queue.push(run);
+            }
+            Handover::Busy(holder) => {
+                eprintln!("{}: being trained by process {holder}; queued last", run.id);
+                held.push(run);
+            }
+            Handover::Done(why) => {
+                eprintln!("{}: {why}", run.id);
+                report.skipped += 1;
+            }
         }
     }
+    queue.extend(held);
     let exe = std::env::current_exe().context("locating the genbench binary")?;
     let (done_tx, done_rx) = mpsc::channel::<(String, std::io::Result<Output>)>();
     let (mut next, mut running, mut finished) = (0, 0, 0);
@@ -85,6 +102,14 @@ pub fn run_plan_parallel(plan: &Plan, opts: &RunOptions, jobs: usize) -> anyhow:
         finished += 1;
         let progress = format!("[{}/{}]", finished, queue.len());
         match out {
+            // Done by another process before the child looked, or while it waited.
+            Ok(out)
+                if out.status.success()
+                    && (said(&out, &id, DONE_ALREADY) || said(&out, &id, DONE_BY_ANOTHER)) =>
+            {
+                eprintln!("{progress} {id}: {DONE_BY_ANOTHER}");
+                report.skipped += 1;
+            }
             Ok(out) if out.status.success() => {
                 eprintln!("{progress} {id}");
                 for line in result_lines(&out) {
@@ -110,6 +135,14 @@ pub fn run_plan_parallel(plan: &Plan, opts: &RunOptions, jobs: usize) -> anyhow:
         rows
     );
     Ok(report)
+}
+
+/// Whether a child said `what` of run `id` (on its `[k/n] ID: what` line).
+fn said(out: &Output, id: &str, what: &str) -> bool {
+    let line = format!("] {id}: {what}");
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .any(|l| l.starts_with('[') && l.ends_with(&line))
 }
 
 /// The lines a child prints about its run's result (indented under its header).

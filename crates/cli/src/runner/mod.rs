@@ -26,6 +26,13 @@ pub use jobs::run_plan_parallel;
 /// from each child).
 const RESULT_INDENT: &str = "    ";
 
+/// What `genbench run` says of a run that finished before it started.
+const DONE_ALREADY: &str = "done already (use --force to rerun)";
+
+/// What it says of a run that another process finished while this one ran (`--jobs` reads it
+/// from its children).
+const DONE_BY_ANOTHER: &str = "done by another process";
+
 #[derive(Clone, Debug, Default)]
 pub struct RunOptions {
     pub force: bool,
@@ -93,7 +100,7 @@ pub fn run_plan(plan: &Plan, opts: &RunOptions) -> anyhow::Result<RunReport> {
         let dir = run_dir(plan, run);
         if !opts.force && results::finished(&dir).is_some() {
             claim::remove_stale_lock(&dir);
-            eprintln!("{progress} {}: done already (use --force to rerun)", run.id);
+            eprintln!("{progress} {}: {DONE_ALREADY}", run.id);
             report.skipped += 1;
             continue;
         }
@@ -169,10 +176,12 @@ fn checked_settings(
         let family = families::find(run.model.family.get_ref()).expect("validated");
         let config = (family.resolve)(run.model.config.get_ref().clone())?;
         let s = settings::of_run(plan, run, &datasets[&run.data.name], config);
-        if !opts.force {
-            settings::check(&run_dir(plan, run), &s).map_err(|e| {
-                UsageError::new(format!("{}: run `{}`: {e}", plan.path.display(), run.id))
-            })?;
+        if !opts.force
+            && let Err(refusal) = settings::check(&run_dir(plan, run), &s)
+        {
+            let at = settings::manifest_key(run, refusal.key.as_deref().unwrap_or_default());
+            let msg = format!("run `{}`: {}", run.id, refusal.message);
+            return Err(plan.source().error(&at, msg).into());
         }
         out.push(s);
     }
@@ -193,24 +202,6 @@ fn feature_nets(
         );
     }
     Ok(nets)
-}
-
-/// Whether the run at `dir` is to run (`--jobs` hands it to a child process): not when it
-/// finished already, unless `--force`, which clears the folder under the run's lock (a folder
-/// another live process holds is left to it; the child waits for it).
-fn claim_run_dir(dir: &Path, opts: &RunOptions) -> anyhow::Result<bool> {
-    if results::finished(dir).is_some() && !opts.force {
-        claim::remove_stale_lock(dir);
-        return Ok(false);
-    }
-    if opts.force
-        && dir.exists()
-        && let Acquired::Held(lock) = lock::try_lock(&dir.join(claim::LOCK_FILE))?
-    {
-        claim::clear_except_lock(dir);
-        drop(lock);
-    }
-    Ok(true)
 }
 
 /// Where numbers computed on `device` come from: the code's commit, the backend and its threads.

@@ -10,6 +10,7 @@
 //! changed is refused with the keys that changed (exit 2), unless `--force`.
 
 use crate::manifest::{Plan, RunSpec};
+use crate::source::KeyPath;
 use genbench_core::{results, settings, train};
 use genbench_dataset::Dataset;
 use serde_json::{Value, json};
@@ -109,9 +110,17 @@ fn legacy(config_json: &Value) -> Value {
     Value::Object(out)
 }
 
-/// `Err(message)` when `dir` holds a result or a checkpoint made under settings other than
-/// `new`; the message names every key that changed, with the old and new values.
-pub fn check(dir: &Path, new: &RunSettings) -> Result<(), String> {
+/// Why a run folder's contents cannot be kept under the new settings.
+#[derive(Debug)]
+pub struct Refusal {
+    /// The first changed settings key (`budget.steps`, `config.hidden`), if one is known.
+    pub key: Option<String>,
+    pub message: String,
+}
+
+/// `Err` when `dir` holds a result or a checkpoint made under settings other than `new`; the
+/// message names every key that changed, with the old and new values.
+pub fn check(dir: &Path, new: &RunSettings) -> Result<(), Refusal> {
     let (what, old_fingerprint) = match results::finished(dir) {
         Some(done) => ("results", Some(done.fingerprint).filter(|f| !f.is_empty())),
         None => match train::checkpoint_fingerprint(dir) {
@@ -151,8 +160,34 @@ pub fn check(dir: &Path, new: &RunSettings) -> Result<(), String> {
             .collect::<Vec<_>>()
             .join("; ")
     };
-    Err(format!(
-        "{}: {what} made with other settings: {list}; rerun with --force to redo it under the new ones, or give the experiment another name or output",
-        dir.display()
-    ))
+    Err(Refusal {
+        key: changes.first().map(|c| c.key.clone()),
+        message: format!(
+            "{} holds {what} made with other settings: {list}; rerun with --force to redo it under the new ones, or give the experiment another name or output",
+            dir.display()
+        ),
+    })
+}
+
+/// Where a settings key (`budget.steps`, `config.hidden`, `eval.samples`, `dataset.train_size`)
+/// is written in the manifest, for run `run`: the key of its `[[models]]` or `[[datasets]]`
+/// table, `[eval]`, `seeds` or `device`.
+pub fn manifest_key(run: &RunSpec, key: &str) -> KeyPath {
+    let mut parts = key.split('.');
+    let head = parts.next().unwrap_or_default();
+    let next = parts.next();
+    let model = KeyPath::root().key("models").index(run.model_index);
+    let data = KeyPath::root().key("datasets").index(run.data_index);
+    match (head, next) {
+        ("config", Some(k)) => model.key("config").key(k),
+        ("config", None) => model.key("config"),
+        ("budget", Some(k)) => model.key(k),
+        ("eval", Some(k)) => KeyPath::root().key("eval").key(k),
+        ("dataset", Some(k)) => data.key(k),
+        ("dataset" | "data", _) => data,
+        ("seed", _) => KeyPath::root().key("seeds"),
+        ("backend", _) => KeyPath::root().key("device"),
+        ("family" | "learning_rate" | "batch_size" | "conditional", _) => model.key(head),
+        _ => model,
+    }
 }
