@@ -73,8 +73,7 @@ pub fn write_report(experiment_dir: &Path, family_order: &[&str]) -> anyhow::Res
         ctx.line(&lines.join("\n"));
     }
     let report = experiment_dir.join("REPORT.md");
-    std::fs::write(&report, ctx.md.as_bytes())
-        .with_context(|| format!("writing {}", report.display()))?;
+    genbench_core::fsutil::write_atomic(&report, ctx.md.as_bytes())?;
     Ok(ReportSummary {
         runs: runs.len(),
         datasets: groups.len(),

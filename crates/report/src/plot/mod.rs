@@ -8,6 +8,7 @@ pub mod curves;
 pub mod scatter;
 pub mod toy2d;
 
+use genbench_core::fsutil;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
@@ -53,7 +54,8 @@ impl<T, E: std::fmt::Debug> PlotResult<T> for Result<T, E> {
     }
 }
 
-/// Draws `figure` to `plots_dir/<stem>.png` and `.svg`; returns the PNG's name relative to the
+/// Draws `figure` to `plots_dir/<stem>.png` and `.svg` (each written atomically: a full disk
+/// leaves the old file or none, never a truncated one); returns the PNG's name relative to the
 /// experiment folder (`plots/<stem>.png`).
 pub fn render(figure: &impl Figure, plots_dir: &Path, stem: &str) -> anyhow::Result<String> {
     register_font();
@@ -68,13 +70,14 @@ pub fn render(figure: &impl Figure, plots_dir: &Path, stem: &str) -> anyhow::Res
         root.present().p()?;
     }
     write_png(&png, &rgb, size)?;
-    let svg = plots_dir.join(format!("{stem}.svg"));
+    let mut svg = String::new();
     {
-        let root = SVGBackend::new(&svg, size).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         root.fill(&WHITE).p()?;
         figure.draw(&root)?;
         root.present().p()?;
     }
+    fsutil::write_atomic(&plots_dir.join(format!("{stem}.svg")), svg.as_bytes())?;
     Ok(format!("plots/{stem}.png"))
 }
 
@@ -86,8 +89,7 @@ fn write_png(path: &Path, rgb: &[u8], (w, h): (u32, u32)) -> anyhow::Result<()> 
     let mut bytes = Vec::new();
     PngEncoder::new_with_quality(&mut bytes, CompressionType::Best, FilterType::Adaptive)
         .write_image(rgb, w, h, image::ColorType::Rgb8)?;
-    std::fs::write(path, bytes)?;
-    Ok(())
+    fsutil::write_atomic(path, &bytes)
 }
 
 /// Colour of a family (fixed, so a family looks the same on every plot).
