@@ -1,7 +1,7 @@
 //! kill -9 at a random point, rerun, and every number equals an uninterrupted run's — for every
-//! family (GMM, MADE, VAE, GAN with and without batch norm, RealNVP, DDPM): result.json,
-//! metrics.csv (the periodic evaluations from before the kill included), train.csv and the
-//! samples, all but the columns that measure time.
+//! family (GMM, MADE, VAE, GAN with and without batch norm, RealNVP, DDPM, template, texture):
+//! result.json, metrics.csv (the periodic evaluations from before the kill included), train.csv
+//! and the samples, all but the columns that measure time.
 //!
 //! Trials per family: 1 (GENBENCH_KILL_TRIALS=N for more; the kill points are drawn from
 //! GENBENCH_KILL_SEED, default 14). Each trial kills the run once or twice at a uniform point of
@@ -122,9 +122,29 @@ time_features = 16
 sampler = "ddim"
 sample_steps = 10
 vlb_examples = 100
+
+[[models]]
+name = "template"
+family = "template"
+datasets = ["8gaussians"]
+steps = 1
+batch_size = "full"
+[models.config]
+jitter = 0.05
+
+[[models]]
+name = "texture"
+family = "texture"
+datasets = ["8gaussians"]
+steps = 1
+batch_size = "full"
+[models.config]
+selection = "k-nearest"
+k = 5
+pool = 0
 "#;
 
-const RUNS: [&str; 7] = [
+const RUNS: [&str; 9] = [
     "gmm--8gaussians--s0",
     "made--8gaussians--s0",
     "vae--8gaussians--s0",
@@ -132,6 +152,8 @@ const RUNS: [&str; 7] = [
     "dcgan-bn--digits--s0",
     "realnvp--8gaussians--s0",
     "ddpm--8gaussians--s0",
+    "template--8gaussians--s0",
+    "texture--8gaussians--s0",
 ];
 
 fn manifest(dir: &Path, out: &str) -> String {
