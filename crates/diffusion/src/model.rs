@@ -51,6 +51,9 @@ pub struct DiffusionModel {
 #[derive(Serialize, Deserialize)]
 struct SavedState {
     step: u64,
+    /// The importance sampler's loss history per t (empty under uniform t).
+    #[serde(default)]
+    timestep_history: Vec<Vec<f64>>,
 }
 
 /// Data values -> model space: levels to [−1, 1], coordinates unchanged.
@@ -385,7 +388,11 @@ impl DiffusionModel {
         checkpoint::save_module(&self.net, &dir.join("denoiser.bpk"))?;
         checkpoint::save_module(&self.ema, &dir.join("ema.bpk"))?;
         checkpoint::save_optimizer(&self.optim, &dir.join("optimizer.bpk"))?;
-        fsutil::write_json(&dir.join("diffusion.json"), &SavedState { step: self.step })
+        let state = SavedState {
+            step: self.step,
+            timestep_history: self.timesteps.history().to_vec(),
+        };
+        fsutil::write_json(&dir.join("diffusion.json"), &state)
     }
 
     pub(crate) fn load_from(&mut self, dir: &Path) -> anyhow::Result<()> {
@@ -395,6 +402,7 @@ impl DiffusionModel {
             checkpoint::load_optimizer(new_optim(&self.config), &dir.join("optimizer.bpk"))?;
         let state: SavedState = fsutil::read_json(&dir.join("diffusion.json"))?;
         self.step = state.step;
+        self.timesteps.restore(state.timestep_history)?;
         Ok(())
     }
 }

@@ -4,8 +4,9 @@
 //!   p_t ∝ √E[L_t²] over the last 10 losses seen at t, mixed as (1 − 0.001) p_t + 0.001 / T,
 //!
 //! uniform until every t has 10 losses. A loss drawn at t is weighted by 1 / (T p_t), so the
-//! expected weighted loss is the uniform-t objective; only its variance drops. (The history is
-//! not checkpointed: a resumed run warms up again.)
+//! expected weighted loss is the uniform-t objective; only its variance drops. The history is
+//! part of the checkpoint ([`TimestepWeights::history`], [`TimestepWeights::restore`]), so a
+//! resumed run draws the same t as an uninterrupted one.
 
 use crate::config::{LossKind, TimestepSampler};
 use genbench_core::seed::Rng;
@@ -86,6 +87,28 @@ impl TimestepWeights {
         (t, w)
     }
 
+    /// The loss history per t (oldest first), for the checkpoint.
+    pub fn history(&self) -> &[Vec<f64>] {
+        &self.history
+    }
+
+    /// Put back a history saved by [`Self::history`]; an empty one (a checkpoint of uniform
+    /// sampling) leaves the history empty.
+    pub fn restore(&mut self, history: Vec<Vec<f64>>) -> anyhow::Result<()> {
+        if history.is_empty() {
+            self.history = vec![Vec::new(); self.steps];
+            return Ok(());
+        }
+        anyhow::ensure!(
+            history.len() == self.steps && history.iter().all(|h| h.len() <= HISTORY),
+            "the checkpoint's timestep history has {} timesteps, the model {}",
+            history.len(),
+            self.steps
+        );
+        self.history = history;
+        Ok(())
+    }
+
     /// Record the per-example losses at their timesteps.
     pub fn update(&mut self, t: &[usize], losses: &[f64]) {
         if !self.importance {
@@ -124,6 +147,11 @@ mod tests {
         let share = t.iter().filter(|&&i| i == 1).count() as f64 / 20_000.0;
         assert!((share - 0.74975).abs() < 0.01, "{share}");
         assert!((w[0] - 1.0 / (2.0 * p[t[0]])).abs() < 1e-12);
+        // The history comes back from a checkpoint: the same p_t, the same draws.
+        let mut back = TimestepWeights::new(TimestepSampler::Auto, LossKind::Vlb, 2);
+        back.restore(s.history().to_vec()).unwrap();
+        assert_eq!(back.probabilities(), p);
+        assert!(back.restore(vec![Vec::new(); 3]).is_err());
         // Uniform sampling keeps no history and weights 1.
         let u = TimestepWeights::new(TimestepSampler::Auto, LossKind::Hybrid, 2);
         assert_eq!(u.draw(3, &mut rng).1, vec![1.0; 3]);
