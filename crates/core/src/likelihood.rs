@@ -32,6 +32,10 @@ pub enum LikelihoodKind {
     Ode,
     /// The ODE's density of uniformly dequantized data: a bound on the discrete NLL.
     OdeDequantized,
+    /// The ODE's density of z_0 drawn from the model's own encoder q(z_0 | x) at t = 0, under
+    /// its own decoder: E_q[log p(x | z_0) + log p_ODE(z_0) − log q(z_0 | x)], a bound on the
+    /// discrete NLL (variational dequantization by the VDM's noising).
+    OdeDecoder,
     /// The model defines no likelihood (GANs).
     Unavailable,
 }
@@ -57,6 +61,7 @@ impl LikelihoodKind {
             "vdm-cont" => Self::Vdm { steps: None },
             "ode" => Self::Ode,
             "ode-dequantized" => Self::OdeDequantized,
+            "ode-decoder" => Self::OdeDecoder,
             _ => {
                 if let Some(k) = s.strip_prefix("iwae-") {
                     Self::Iwae { k: k.parse().ok()? }
@@ -89,6 +94,7 @@ impl fmt::Display for LikelihoodKind {
             Self::Vdm { steps: Some(t) } => write!(f, "vdm-{t}"),
             Self::Ode => write!(f, "ode"),
             Self::OdeDequantized => write!(f, "ode-dequantized"),
+            Self::OdeDecoder => write!(f, "ode-decoder"),
             Self::Unavailable => write!(f, "unavailable"),
         }
     }
@@ -159,6 +165,7 @@ mod tests {
             LikelihoodKind::Vdm { steps: Some(1000) },
             LikelihoodKind::Ode,
             LikelihoodKind::OdeDequantized,
+            LikelihoodKind::OdeDecoder,
             LikelihoodKind::Unavailable,
         ] {
             assert_eq!(
@@ -171,5 +178,6 @@ mod tests {
         assert_eq!(LikelihoodKind::parse("kde-3"), None);
         assert_eq!(LikelihoodKind::Vdm { steps: None }.to_string(), "vdm-cont");
         assert!(!LikelihoodKind::Ode.is_bound() && LikelihoodKind::OdeDequantized.is_bound());
+        assert!(LikelihoodKind::OdeDecoder.is_bound());
     }
 }

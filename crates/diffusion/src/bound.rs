@@ -69,31 +69,8 @@ impl DiffusionModel {
                     .iter()
                     .map(|&v| s.q_sample(v as f64, i, rng.normal()) as f32)
                     .collect();
-                let pred = self.predict(&xt, i as f64, labels, CONDITIONAL)?;
-                let eps = pred.eps;
-                for r in 0..end - start {
-                    let mut term = 0.0;
-                    for k in r * d..(r + 1) * d {
-                        // The model's own variance: fixed, or learned per coordinate.
-                        let v = pred.v.as_ref().map_or(0.0, |v| v[k] as f64);
-                        let log_var = s.model_log_variance(self.config.reverse_variance, i, v);
-                        let (x, xv) = (x0c[k] as f64, xt[k] as f64);
-                        let mut x0_hat = s.predict_x0(xv, i, eps[k] as f64);
-                        if self.is_images() {
-                            x0_hat = x0_hat.clamp(-1.0, 1.0);
-                        }
-                        let mean =
-                            s.posterior_mean_coef1[i] * x0_hat + s.posterior_mean_coef2[i] * xv;
-                        term += if i == 0 {
-                            match self.spec.levels {
-                                Some(l) => -vlb::discretized_gaussian_log_prob(x, mean, log_var, l),
-                                None => -vlb::gaussian_log_density(x, mean, log_var),
-                            }
-                        } else {
-                            let (true_mean, _, true_log_var) = s.q_posterior(x, xv, i);
-                            vlb::normal_kl(true_mean, true_log_var, mean, log_var)
-                        };
-                    }
+                let terms = self.step_terms(x0c, &xt, i, labels)?;
+                for (r, term) in terms.into_iter().enumerate() {
                     total[start + r] += term;
                     per_term[i] += term;
                 }
@@ -109,5 +86,46 @@ impl DiffusionModel {
         }
         per_term.iter_mut().for_each(|v| *v /= n as f64);
         Ok(Bound { total, per_term })
+    }
+
+    /// L_{i} per example for x_0 and x_{i+1} (`x0`, `xt`: model space, n · d; `i` the index,
+    /// paper step i + 1): the KL to the true posterior for i ≥ 1, the decoder's
+    /// −log p_θ(x_0 | x_1) for i = 0, with the model's own variance.
+    pub fn step_terms(
+        &self,
+        x0: &[f32],
+        xt: &[f32],
+        i: usize,
+        labels: Option<&[usize]>,
+    ) -> anyhow::Result<Vec<f64>> {
+        let (s, d) = (&self.schedule, self.spec.dim());
+        let pred = self.predict(xt, i as f64, labels, CONDITIONAL)?;
+        let eps = pred.eps;
+        Ok((0..x0.len() / d)
+            .map(|r| {
+                let mut term = 0.0;
+                for k in r * d..(r + 1) * d {
+                    // The model's own variance: fixed, or learned per coordinate.
+                    let v = pred.v.as_ref().map_or(0.0, |v| v[k] as f64);
+                    let log_var = s.model_log_variance(self.config.reverse_variance, i, v);
+                    let (x, xv) = (x0[k] as f64, xt[k] as f64);
+                    let mut x0_hat = s.predict_x0(xv, i, eps[k] as f64);
+                    if self.is_images() {
+                        x0_hat = x0_hat.clamp(-1.0, 1.0);
+                    }
+                    let mean = s.posterior_mean_coef1[i] * x0_hat + s.posterior_mean_coef2[i] * xv;
+                    term += if i == 0 {
+                        match self.spec.levels {
+                            Some(l) => -vlb::discretized_gaussian_log_prob(x, mean, log_var, l),
+                            None => -vlb::gaussian_log_density(x, mean, log_var),
+                        }
+                    } else {
+                        let (true_mean, _, true_log_var) = s.q_posterior(x, xv, i);
+                        vlb::normal_kl(true_mean, true_log_var, mean, log_var)
+                    };
+                }
+                term
+            })
+            .collect())
     }
 }

@@ -77,6 +77,20 @@ pub enum DivergenceKind {
     Hutchinson,
 }
 
+/// How the ODE's density of continuous z becomes a bound on discrete data (images).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OdeDequantization {
+    /// The model's own encoder and decoder at a small time (VDM: t = 0, its reconstruction
+    /// term's decoder; DDPM: x_1 and its L_0 decoder): z_0 ~ q(z_0 | x),
+    /// E_q[log p(x | z_0) + log p_ODE(z_0) − log q(z_0 | x)], kind `ode-decoder`.
+    Decoder,
+    /// x + u, u ~ U(bin): kind `ode-dequantized`. Loose for a model trained on discrete data,
+    /// whose density piles up at the levels (the flow of a good score is nearly a mixture of
+    /// spikes of width σ_0 there).
+    Uniform,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DiffusionConfig {
@@ -110,7 +124,7 @@ pub struct DiffusionConfig {
     /// VDM: draws of t per example (stratified) for the diffusion term of the bound.
     pub bound_t_samples: usize,
     /// Also score the probability-flow ODE's likelihood (`ll_ode_*` columns: kind `ode` on
-    /// continuous data, `ode-dequantized` on images).
+    /// continuous data, `ode-dequantized` or `ode-decoder` on images).
     pub ode_likelihood: bool,
     /// Add the ODE sampler as the variant `ode` (NFE measured).
     pub ode_sampler: bool,
@@ -124,6 +138,8 @@ pub struct DiffusionConfig {
     pub ode_divergence: DivergenceKind,
     /// Rademacher probes per example for Hutchinson's estimator.
     pub ode_probes: usize,
+    /// On images: "decoder" or "uniform" (see [`OdeDequantization`]).
+    pub ode_dequantization: OdeDequantization,
     pub denoiser: DenoiserKind,
     /// Width of the sinusoidal time features.
     pub time_features: usize,
@@ -186,6 +202,7 @@ impl Default for DiffusionConfig {
             ode_t_min: 1e-3,
             ode_divergence: DivergenceKind::Auto,
             ode_probes: 1,
+            ode_dequantization: OdeDequantization::Decoder,
             denoiser: DenoiserKind::Auto,
             time_features: 64,
             embed: 128,

@@ -67,3 +67,20 @@ impl EpsField for DdpmField<'_> {
         autodiff_divergence(&forward, x, d, div, &self.ad)
     }
 }
+
+impl DiffusionModel {
+    /// The `ode-decoder` bound's encoder and decoder at t = 1/T (x_1):
+    /// q(x_1 | x_0) = N(√ᾱ_1 x_0, (1 − ᾱ_1) I) and L_0's −log p_θ(x_0 | x_1) (`nll`).
+    pub fn ode_decoder<'a>(
+        &self,
+        nll: crate::ode_score::DecoderNll<'a>,
+    ) -> crate::ode_score::Decoder<'a> {
+        let alpha_bar = self.schedule.alpha_bar[0];
+        crate::ode_score::Decoder {
+            t: 1.0 / self.schedule.steps() as f64,
+            alpha: alpha_bar.sqrt(),
+            sigma: (1.0 - alpha_bar).sqrt(),
+            nll,
+        }
+    }
+}

@@ -152,11 +152,14 @@ impl GenerativeModel for DiffusionModel {
             return Ok(ll);
         }
         let x = self.to_model_space(&batch.x);
+        let decode = |x: &[f32], z: &[f32]| self.step_terms(x, z, 0, None);
+        let decoder = ode_score::uses_decoder(&self.config).then(|| self.ode_decoder(&decode));
         ode_score::beside(
             ll,
             &ddpm_field::DdpmField::new(self),
             &x,
             &self.spec,
+            decoder,
             &self.config,
             seed,
         )
@@ -301,11 +304,18 @@ impl GenerativeModel for VdmModel {
             return Ok(ll);
         }
         let x = self.to_model_space(&batch.x);
+        let decode = |x: &[f32], z: &[f32]| self.decoder_nll(x, z);
+        let decoder = if ode_score::uses_decoder(&self.config) {
+            Some(self.ode_decoder(&decode)?)
+        } else {
+            None
+        };
         ode_score::beside(
             ll,
             &vdm::field::VdmField::new(self),
             &x,
             &self.spec,
+            decoder,
             &self.config,
             seed,
         )

@@ -29,6 +29,10 @@ pub struct GammaConfig {
     /// Hidden width H (VDM: 1024).
     #[config(default = 1024)]
     pub hidden: usize,
+    /// Standard deviation of w₂ and w₃ at initialisation (VDM: small, so γ starts nearly
+    /// linear; tests use a large one for a curved schedule).
+    #[config(default = 0.01)]
+    pub init_std: f64,
 }
 
 #[derive(Module, Debug)]
@@ -51,7 +55,7 @@ impl GammaConfig {
         let h = self.hidden;
         let small = Initializer::Normal {
             mean: 0.0,
-            std: 0.01,
+            std: self.init_std,
         };
         Gamma {
             w1: Initializer::Constant { value: 1.0 }.init([1, 1], device),
@@ -125,6 +129,12 @@ impl Gamma {
                 .collect())
         };
         Ok((read(g)?, read(gd)?))
+    }
+
+    /// γ(t) and γ'(t) at one time (the probability-flow ODE's view of the schedule).
+    pub fn at(&self, t: f64) -> anyhow::Result<(f64, f64)> {
+        let (g, gd) = self.eval(&[t])?;
+        Ok((g[0], gd[0]))
     }
 }
 

@@ -85,6 +85,10 @@ pub fn terms(
     })
 }
 
+fn sigmoid_f64(v: f64) -> f64 {
+    1.0 / (1.0 + (-v).exp())
+}
+
 /// The bound of a trained VDM on data (EMA weights).
 #[derive(Clone, Debug)]
 pub struct VdmBound {
@@ -98,6 +102,35 @@ pub struct VdmBound {
 }
 
 impl VdmModel {
+    /// The `ode-decoder` bound's encoder and decoder at t = 0 (EMA schedule):
+    /// q(z_0 | x) = N(α_0 x, σ_0² I) and the reconstruction term's −log p(x | z_0).
+    pub fn ode_decoder<'a>(
+        &self,
+        nll: crate::ode_score::DecoderNll<'a>,
+    ) -> anyhow::Result<crate::ode_score::Decoder<'a>> {
+        let (gamma_0, _) = self.ema.gamma.at(0.0)?;
+        Ok(crate::ode_score::Decoder {
+            t: 0.0,
+            alpha: sigmoid_f64(-gamma_0).sqrt(),
+            sigma: sigmoid_f64(gamma_0).sqrt(),
+            nll,
+        })
+    }
+
+    /// −log p(x | z_0) per example under the EMA schedule's γ_0 (the reconstruction term's
+    /// decoder, which reads z_0/α_0): `x`, `z0` model space, n · d each.
+    pub fn decoder_nll(&self, x: &[f32], z0: &[f32]) -> anyhow::Result<Vec<f64>> {
+        let d = self.spec.dim();
+        let n = x.len() / d;
+        let (gamma_0, _) = self.ema.gamma.at(0.0)?;
+        let alpha = sigmoid_f64(-gamma_0).sqrt();
+        let rescaled = z0.iter().map(|&v| (v as f64 / alpha) as f32).collect();
+        let z = tensor(rescaled, n, d, &self.device);
+        let g = tensor(vec![gamma_0 as f32], 1, 1, &self.device);
+        let nll = loss::reconstruction_nll(x, z, g, self.spec.levels);
+        Ok(super::read(nll)?.iter().map(|&v| v as f64).collect())
+    }
+
     /// The bound of every example of `batch`, K = `bound_t_samples` stratified t each.
     pub fn bound(&self, batch: &Batch, seed: u64) -> anyhow::Result<VdmBound> {
         let (n, d, k) = (batch.len(), self.spec.dim(), self.config.bound_t_samples);

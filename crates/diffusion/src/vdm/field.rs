@@ -25,10 +25,7 @@ impl<'a> VdmField<'a> {
     }
 
     fn gamma_and_slope(&self, t: f64) -> (f64, f64) {
-        match self.model.ema.gamma.eval(&[t]) {
-            Ok((g, gd)) => (g[0], gd[0]),
-            Err(_) => (f64::NAN, f64::NAN),
-        }
+        self.model.ema.gamma.at(t).unwrap_or((f64::NAN, f64::NAN))
     }
 }
 

@@ -113,6 +113,7 @@ pub(super) fn write(
         for (col, kind) in [
             ("ll_ode_nll_nats", "ode"),
             ("ll_ode_dequantized_nll_nats", "ode-dequantized"),
+            ("ll_ode_decoder_nll_nats", "ode-decoder"),
         ] {
             let v = per_seed(m, col, images);
             if v.is_empty() {
