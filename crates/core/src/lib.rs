@@ -14,6 +14,7 @@ pub mod checkpoint;
 pub mod data;
 pub mod device;
 pub mod fsutil;
+pub mod grad_clip;
 pub mod grid;
 pub mod likelihood;
 pub mod lock;

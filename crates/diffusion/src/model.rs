@@ -15,7 +15,6 @@ use crate::sampler::{Prediction, Run, Sampler, Trajectory};
 use crate::schedule::ReverseVariance;
 use crate::schedule::Schedule;
 use burn::module::Module;
-use burn::optim::grad_clipping::GradientClippingConfig;
 use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::prelude::*;
 use genbench_core::preprocess::{level_to_signed, signed_to_level};
@@ -72,10 +71,9 @@ pub(crate) fn to_data_space(spec: &DataSpec, x: &[f32]) -> Vec<f32> {
     }
 }
 
-pub(crate) fn new_optim(config: &DiffusionConfig) -> ModuleOptimizer {
-    let clip =
-        (config.grad_clip > 0.0).then_some(GradientClippingConfig::Norm(config.grad_clip as f32));
-    AdamConfig::new().with_grad_clipping(clip).init()
+/// Adam without clipping of its own: `grad_clip` clips the global norm in the training step.
+pub(crate) fn new_optim() -> ModuleOptimizer {
+    AdamConfig::new().init()
 }
 
 impl DiffusionModel {
@@ -125,7 +123,7 @@ impl DiffusionModel {
         Ok(Self {
             schedule: Schedule::new(config.schedule, config.timesteps)?,
             timesteps: TimestepWeights::new(config.timestep_sampler, config.loss, config.timesteps),
-            optim: new_optim(&config),
+            optim: new_optim(),
             config,
             spec,
             classes,
@@ -398,8 +396,7 @@ impl DiffusionModel {
     pub(crate) fn load_from(&mut self, dir: &Path) -> anyhow::Result<()> {
         self.net = checkpoint::load_module(self.net.clone(), &dir.join("denoiser.bpk"))?;
         self.ema = checkpoint::load_module(self.ema.clone(), &dir.join("ema.bpk"))?;
-        self.optim =
-            checkpoint::load_optimizer(new_optim(&self.config), &dir.join("optimizer.bpk"))?;
+        self.optim = checkpoint::load_optimizer(new_optim(), &dir.join("optimizer.bpk"))?;
         let state: SavedState = fsutil::read_json(&dir.join("diffusion.json"))?;
         self.step = state.step;
         self.timesteps.restore(state.timestep_history)?;

@@ -22,6 +22,7 @@ use burn::module::Module;
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 use genbench_core::Batch;
+use genbench_core::grad_clip::clip_global_norm;
 use genbench_core::seed::{self, Rng};
 use std::f64::consts::{LN_2, PI};
 
@@ -147,6 +148,7 @@ impl DiffusionModel {
         let loss = (per_example * w).mean(); // [1]
         let value = loss.clone().into_scalar::<f32>() as f64;
         let grads = GradientsParams::from_grads(loss.backward(), &self.net);
+        let grads = clip_global_norm(grads, &self.net, self.config.grad_clip);
         self.net = self.optim.step(self.lr, self.net.clone(), grads);
         let decay = ema::effective_decay(self.config.ema_decay, self.step);
         self.ema = ema::update(self.ema.clone(), &self.net.valid(), decay);

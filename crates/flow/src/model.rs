@@ -12,7 +12,6 @@ use crate::coupling::one_hot;
 use crate::image::ImageFlowConfig;
 use crate::mlp::VectorFlowConfig;
 use crate::net::FlowNet;
-use burn::grad_clipping::GradientClippingConfig;
 use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::prelude::*;
 use genbench_core::likelihood::{Likelihood, LikelihoodKind};
@@ -51,14 +50,9 @@ struct SavedState {
     steps_done: u64,
 }
 
-fn new_optim(config: &FlowConfig) -> ModuleOptimizer {
-    let adam = AdamConfig::new();
-    let adam = if config.grad_clip > 0.0 {
-        adam.with_grad_clipping(Some(GradientClippingConfig::Norm(config.grad_clip as f32)))
-    } else {
-        adam
-    };
-    adam.init()
+/// Adam without clipping of its own: `grad_clip` clips the global norm in [`FlowNet::step`].
+fn new_optim() -> ModuleOptimizer {
+    AdamConfig::new().init()
 }
 
 /// log N(z; 0, I) per row of `z` (`[n, D]` -> `[n]`).
@@ -115,7 +109,7 @@ impl FlowModel {
             FlowNet::Vector(vector.init(&train_device))
         };
         Ok(Self {
-            optim: new_optim(&config),
+            optim: new_optim(),
             config,
             spec,
             net,
@@ -326,7 +320,12 @@ impl GenerativeModel for FlowModel {
             - self.dequantization_term();
         let grads = loss.backward();
         let net = self.net.clone();
-        self.net = net.step(&mut self.optim, self.learning_rate, grads);
+        self.net = net.step(
+            &mut self.optim,
+            self.learning_rate,
+            self.config.grad_clip,
+            grads,
+        );
         let metrics = StepMetrics::new(nll);
         Ok(if self.spec.is_discrete() {
             metrics.with("bpd", nll / (d * LN_2))
@@ -411,8 +410,7 @@ impl GenerativeModel for FlowModel {
 
     fn load(&mut self, dir: &Path) -> anyhow::Result<()> {
         self.net = self.net.clone().load(&dir.join("flow.bpk"))?;
-        self.optim =
-            checkpoint::load_optimizer(new_optim(&self.config), &dir.join("optimizer.bpk"))?;
+        self.optim = checkpoint::load_optimizer(new_optim(), &dir.join("optimizer.bpk"))?;
         let state: SavedState = fsutil::read_json(&dir.join("flow.json"))?;
         self.steps_done = state.steps_done;
         Ok(())

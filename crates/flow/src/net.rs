@@ -7,6 +7,7 @@ use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::Gradients;
 use genbench_core::checkpoint;
+use genbench_core::grad_clip::clip_global_norm;
 use std::path::Path;
 
 #[derive(Clone, Debug)]
@@ -54,15 +55,22 @@ impl FlowNet {
         }
     }
 
-    /// One optimizer step with the gradients of a loss computed through `self`.
-    pub fn step(self, optim: &mut ModuleOptimizer, lr: f64, grads: Gradients) -> FlowNet {
+    /// One optimizer step with the gradients of a loss computed through `self`, their global
+    /// norm clipped to `grad_clip` (0: no clipping).
+    pub fn step(
+        self,
+        optim: &mut ModuleOptimizer,
+        lr: f64,
+        grad_clip: f64,
+        grads: Gradients,
+    ) -> FlowNet {
         match self {
             FlowNet::Vector(f) => {
-                let g = GradientsParams::from_grads(grads, &f);
+                let g = clip_global_norm(GradientsParams::from_grads(grads, &f), &f, grad_clip);
                 FlowNet::Vector(optim.step(lr, f, g))
             }
             FlowNet::Image(f) => {
-                let g = GradientsParams::from_grads(grads, &f);
+                let g = clip_global_norm(GradientsParams::from_grads(grads, &f), &f, grad_clip);
                 FlowNet::Image(optim.step(lr, f, g))
             }
         }

@@ -26,6 +26,7 @@ use anyhow::Context;
 use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
+use genbench_core::grad_clip::clip_global_norm;
 use genbench_core::seed::{self, Rng};
 use genbench_core::{Batch, BuildContext, DataSpec, checkpoint, fsutil};
 use serde::{Deserialize, Serialize};
@@ -108,7 +109,7 @@ impl VdmModel {
         };
         let ema = net.valid();
         Ok(Self {
-            optim: new_optim(&config),
+            optim: new_optim(),
             config,
             spec,
             kind,
@@ -188,6 +189,7 @@ impl VdmModel {
         let loss = total.div_scalar(d as f64 * LN_2);
         let value = loss.clone().into_scalar::<f32>() as f64;
         let grads = GradientsParams::from_grads(loss.backward(), &self.net);
+        let grads = clip_global_norm(grads, &self.net, self.config.grad_clip);
         self.net = self.optim.step(self.lr, self.net.clone(), grads);
         let decay = ema::effective_decay(self.config.ema_decay, self.step);
         self.ema = ema::update(self.ema.clone(), &self.net.valid(), decay);
@@ -248,8 +250,7 @@ impl VdmModel {
     pub(crate) fn load_from(&mut self, dir: &Path) -> anyhow::Result<()> {
         self.net = checkpoint::load_module(self.net.clone(), &dir.join("vdm.bpk"))?;
         self.ema = checkpoint::load_module(self.ema.clone(), &dir.join("vdm_ema.bpk"))?;
-        self.optim =
-            checkpoint::load_optimizer(new_optim(&self.config), &dir.join("optimizer.bpk"))?;
+        self.optim = checkpoint::load_optimizer(new_optim(), &dir.join("optimizer.bpk"))?;
         let state: SavedState = fsutil::read_json(&dir.join("vdm.json"))?;
         self.step = state.step;
         Ok(())
