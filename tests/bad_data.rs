@@ -48,6 +48,19 @@ fn gz(bytes: &[u8]) -> Vec<u8> {
     enc.finish().unwrap()
 }
 
+/// `n` bytes that gzip cannot shrink (xorshift), so that half a stream is half the data.
+fn noise(n: usize) -> Vec<u8> {
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 56) as u8
+        })
+        .collect()
+}
+
 fn remove(dir: &Path, file: &str) {
     std::fs::remove_file(dir.join(file)).unwrap();
 }
@@ -258,6 +271,139 @@ fn cases() -> Vec<Case> {
             breaking: |d| {
                 remove(d, "train-images-idx3-ubyte");
                 std::fs::create_dir(d.join("train-images-idx3-ubyte")).unwrap();
+            },
+        },
+        Case {
+            label: "a truncated gzip stream",
+            conditional: false,
+            needles: &["train-images-idx3-ubyte.gz"],
+            breaking: |d| {
+                remove(d, "train-images-idx3-ubyte");
+                let bytes = gz(&idx_bytes(&[40, 28, 28], &noise(40 * 784)));
+                let half = &bytes[..bytes.len() / 2];
+                std::fs::write(d.join("train-images-idx3-ubyte.gz"), half).unwrap();
+            },
+        },
+        Case {
+            label: "an empty gzip file",
+            conditional: false,
+            needles: &["train-images-idx3-ubyte.gz", "header"],
+            breaking: |d| {
+                remove(d, "train-images-idx3-ubyte");
+                std::fs::write(d.join("train-images-idx3-ubyte.gz"), b"").unwrap();
+            },
+        },
+        Case {
+            label: "labels cut short",
+            conditional: false,
+            needles: &["train-labels-idx1-ubyte", "data size"],
+            breaking: |d| labels(d, "train", idx_bytes(&[40], &[1; 20])),
+        },
+        Case {
+            label: "an empty labels file",
+            conditional: false,
+            needles: &["train-labels-idx1-ubyte", "header"],
+            breaking: |d| labels(d, "train", Vec::new()),
+        },
+        Case {
+            label: "images where the labels belong",
+            conditional: false,
+            needles: &["train-labels-idx1-ubyte", "one label per image"],
+            breaking: |d| labels(d, "train", idx_bytes(&[40, 28, 28], &vec![0; 40 * 784])),
+        },
+        Case {
+            label: "no test labels",
+            conditional: false,
+            needles: &["t10k-labels-idx1-ubyte"],
+            breaking: |d| remove(d, "t10k-labels-idx1-ubyte"),
+        },
+        Case {
+            label: "test labels one short",
+            conditional: false,
+            needles: &["t10k-labels-idx1-ubyte", "one label per image"],
+            breaking: |d| labels(d, "t10k", idx_bytes(&[19], &[1; 19])),
+        },
+        Case {
+            label: "the images file a dangling symlink",
+            conditional: false,
+            needles: &["train-images-idx3-ubyte"],
+            breaking: |d| {
+                remove(d, "train-images-idx3-ubyte");
+                std::os::unix::fs::symlink(
+                    "/nonexistent/images",
+                    d.join("train-images-idx3-ubyte"),
+                )
+                .unwrap();
+            },
+        },
+        Case {
+            label: "the images file a symlink to itself",
+            conditional: false,
+            needles: &["train-images-idx3-ubyte"],
+            breaking: |d| {
+                remove(d, "train-images-idx3-ubyte");
+                std::os::unix::fs::symlink(
+                    "train-images-idx3-ubyte",
+                    d.join("train-images-idx3-ubyte"),
+                )
+                .unwrap();
+            },
+        },
+        Case {
+            label: "28x0 images",
+            conditional: false,
+            needles: &["non-empty images"],
+            breaking: |d| images(d, "train", idx_bytes(&[40, 28, 0], &[])),
+        },
+        Case {
+            label: "a header with no dimensions",
+            conditional: false,
+            needles: &["magic number"],
+            breaking: |d| images(d, "train", idx_bytes(&[], &[])),
+        },
+        Case {
+            label: "16-bit IDX values",
+            conditional: false,
+            needles: &["magic number"],
+            breaking: |d| {
+                let mut b = idx_bytes(&[40, 28, 28], &vec![0; 2 * 40 * 784]);
+                b[2] = 0x0B;
+                images(d, "train", b);
+            },
+        },
+        Case {
+            label: "trailing bytes after the images",
+            conditional: false,
+            needles: &["data size", "31365"],
+            breaking: |d| images(d, "train", idx_bytes(&[40, 28, 28], &vec![0; 40 * 784 + 5])),
+        },
+        Case {
+            label: "a header cut inside its dimensions",
+            conditional: false,
+            needles: &["header", "16 bytes"],
+            breaking: |d| images(d, "train", idx_bytes(&[40, 28, 28], &[])[..9].to_vec()),
+        },
+        Case {
+            label: "a label far outside the others, for a conditional model",
+            conditional: true,
+            needles: &["conditional", "no example of 190 of its 201 classes"],
+            breaking: |d| {
+                let mut y: Vec<u8> = (0..40).map(|i| i % 10).collect();
+                y[0] = 200;
+                labels(d, "train", idx_bytes(&[40], &y));
+            },
+        },
+        Case {
+            label: "test classes the training set lacks, for a conditional model",
+            conditional: true,
+            needles: &[
+                "conditional",
+                "no example of 7 of its 10 classes",
+                "first missing: 3",
+            ],
+            breaking: |d| {
+                let y: Vec<u8> = (0..40).map(|i| i % 3).collect();
+                labels(d, "train", idx_bytes(&[40], &y));
             },
         },
         Case {

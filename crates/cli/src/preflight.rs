@@ -207,6 +207,25 @@ fn check_data_for_run(src: &Source, run: &RunSpec, data: &Dataset) -> Result<(),
         ));
     }
     if run.model.conditional && data.spec.num_classes >= 2 {
+        let mut seen = vec![false; data.spec.num_classes];
+        for &y in &data.train.labels {
+            if let Some(s) = seen.get_mut(y) {
+                *s = true;
+            }
+        }
+        let missing: Vec<usize> = (0..seen.len()).filter(|&c| !seen[c]).collect();
+        if let Some(first) = missing.first() {
+            return Err(src.error(
+                &KeyPath::root().key("models").index(run.model_index).key("conditional"),
+                format!(
+                    "the training set of {} has no example of {} of its {} classes (labels 0 to {}; first missing: {first}); a conditional model learns every class from its examples",
+                    run.data.name,
+                    missing.len(),
+                    seen.len(),
+                    seen.len() - 1
+                ),
+            ));
+        }
         let classes = genbench_dataset::distinct(&data.test.labels);
         if classes < 2 {
             return Err(src.error(

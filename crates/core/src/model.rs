@@ -111,7 +111,9 @@ pub fn absurd_samples(samples: &Batch, train: &Batch) -> Option<String> {
             (lo.min(v), hi.max(v))
         });
     let (lo, hi) = (lo as f64, hi as f64);
-    let width = (hi - lo).max(f64::MIN_POSITIVE);
+    // Constant data has no width: its size (at least 1) stands in, so that a sample a little
+    // off the one value is a poor model, not a diverged one.
+    let width = if hi > lo { hi - lo } else { hi.abs().max(1.0) };
     let (min, max) = (
         lo - ABSURD_SAMPLE_RANGES * width,
         hi + ABSURD_SAMPLE_RANGES * width,
@@ -324,6 +326,12 @@ mod divergence_tests {
         );
         let nan = Batch::new(vec![f32::NAN, 0.0], vec![], 2);
         assert!(absurd_samples(&nan, &train).is_some());
+        // Constant data at 7: width |7|, so 7 ± 700 is kept.
+        let constant = Batch::new(vec![7.0; 4], vec![], 2);
+        let near = Batch::new(vec![12.0, -693.0], vec![], 2);
+        assert_eq!(absurd_samples(&near, &constant), None);
+        let far = Batch::new(vec![708.0, 7.0], vec![], 2);
+        assert!(absurd_samples(&far, &constant).is_some());
     }
 
     #[test]
