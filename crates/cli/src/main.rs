@@ -83,6 +83,26 @@ enum Command {
     ExportSplit(commands::export_split::ExportSplitArgs),
     /// List the datasets (shapes, sizes, true entropies) and the model families.
     List,
+    /// Time each family's canonical workloads: training steps, sampling and likelihood.
+    ///
+    /// The workloads are defined in one file (default experiments/bench.toml), which
+    /// scripts/torch_reference.py reads too, so the PyTorch replicas time the same work. Each
+    /// model is built and initialised as `genbench run` builds it, then every workload runs
+    /// `warmup` untimed and `reps` timed repetitions of the same calls the runner makes
+    /// (`train_step`, `sample`, `log_likelihood`). One CSV row per workload on stdout:
+    /// workload, kind (train/sample/likelihood), unit (samples/s: training examples, samples or
+    /// test examples per second), median/min/max over the repetitions, reps, items per
+    /// repetition, parameters, threads (RAYON_NUM_THREADS), backend and commit.
+    ///
+    ///   genbench bench --list                          # parameter count of each workload
+    ///
+    ///   genbench bench --only pixelcnn-digits --reps 5 --out pixelcnn.csv
+    ///
+    ///   scripts/bench_compare.sh                       # against PyTorch, ratios in results/bench/
+    ///
+    /// The machine should be otherwise idle; on a shared one alternate the sides and compare
+    /// medians (what scripts/bench_compare.sh does).
+    Bench(commands::bench::BenchArgs),
     /// Fréchet distance between two CSV feature files (rows = samples, columns = features,
     /// optional header line). Prints one number.
     Fd(commands::fd::FdArgs),
@@ -145,6 +165,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Score(args) => commands::score::run(args),
         Command::ExportSplit(args) => commands::export_split::run(args),
         Command::List => commands::list::run(),
+        Command::Bench(args) => commands::bench::run(args),
         Command::Fd(args) => commands::fd::run(args),
         Command::Kid(args) => commands::kid::run(args),
     }

@@ -170,12 +170,7 @@ pub fn memorisation(
 pub fn closer_share(samples: &[f64], held_out: &[f64]) -> f64 {
     let mut sorted = held_out.to_vec();
     sorted.sort_by(f64::total_cmp);
-    let h = sorted.len();
-    let median = if h % 2 == 1 {
-        sorted[h / 2]
-    } else {
-        0.5 * (sorted[h / 2 - 1] + sorted[h / 2])
-    };
+    let median = crate::stats::median_of_sorted(&sorted);
     samples.iter().filter(|&&v| v < median).count() as f64 / samples.len() as f64
 }
 

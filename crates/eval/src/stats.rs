@@ -49,6 +49,17 @@ pub fn summarize(values: &[f64]) -> SeedSummary {
     }
 }
 
+/// The median of values sorted in ascending order (at least one): the middle one, or the mean of
+/// the middle two.
+pub fn median_of_sorted(sorted: &[f64]) -> f64 {
+    let h = sorted.len();
+    if h % 2 == 1 {
+        sorted[h / 2]
+    } else {
+        0.5 * (sorted[h / 2 - 1] + sorted[h / 2])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,8 @@
 //! One file per subcommand: its arguments (clap) and `run`, which does the job and returns the
 //! exit code. `main` only parses and dispatches.
 
+pub mod bench;
+pub mod bench_file;
 pub mod data_args;
 pub mod eval;
 pub mod export_split;

@@ -5,6 +5,7 @@
 
 pub mod bars;
 pub mod curves;
+pub mod ratios;
 pub mod scatter;
 pub mod toy2d;
 
