@@ -4,7 +4,7 @@
 
 Each replica is the architecture of the genbench family with the same config: the same layers
 and widths (its parameter count is asserted equal to the count `genbench bench --list` prints for
-that workload), the same optimiser (Adam; the same per-parameter gradient-norm clipping where the
+that workload), the same optimiser (Adam; the same global gradient-norm clipping where the
 family clips; the EMA of the diffusion family), the same batch size and the same per-step work
 (the diffusion family's sinusoidal time features, the flow's dequantization and logit, the
 GAN's one D and one G update, PixelCNN's receptive-field crop when sampling, the VAE's IWAE in

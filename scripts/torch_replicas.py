@@ -26,15 +26,6 @@ def adam(params, lr, betas=(0.9, 0.999)):
     return torch.optim.Adam(params, lr=lr, betas=betas, eps=1e-5)
 
 
-def clip_each(params, max_norm):
-    """burn's GradientClippingConfig::Norm: each parameter's gradient clipped to the norm."""
-    for p in params:
-        if p.grad is not None:
-            norm = p.grad.norm()
-            if norm > max_norm:
-                p.grad.mul_(max_norm / (norm + 1e-6))
-
-
 def signed(x, levels):
     return x * (2.0 / (levels - 1)) - 1.0
 
@@ -248,7 +239,7 @@ class Diffusion(nn.Module):
         loss = (self.eps(xt, t) - e).pow(2).mean(1).mean()
         self.opt.zero_grad()
         loss.backward()
-        clip_each(self.net_params, self.clip)
+        torch.nn.utils.clip_grad_norm_(self.net_params, self.clip)
         self.opt.step()
         decay = min(self.decay, (1 + self.step) / (10 + self.step))
         with torch.no_grad():
@@ -474,7 +465,7 @@ def unsqueeze(x):
 
 class Flow(nn.Module):
     """image.rs: per scale [act-norm, checkerboard coupling] x k, squeeze, [act-norm, channel
-    coupling] x k, factor out half; dequantized logit inputs; Adam with per-parameter clipping."""
+    coupling] x k, factor out half; dequantized logit inputs; Adam after global-norm clipping."""
 
     def __init__(self, w, train):
         super().__init__()
@@ -526,7 +517,7 @@ class Flow(nn.Module):
         loss = -self.forward(y).mean() / y[0].numel()
         self.opt.zero_grad()
         loss.backward()
-        clip_each(self.parameters(), self.clip)
+        torch.nn.utils.clip_grad_norm_(self.parameters(), self.clip)
         self.opt.step()
 
     def log_likelihood(self, k):
