@@ -53,8 +53,8 @@ def main():
     env = dict(os.environ, RAYON_NUM_THREADS=str(args.threads))
     torch_env = dict(env) if args.omp_active else dict(env, OMP_WAIT_POLICY="PASSIVE")
     sides = {
-        "genbench": ([args.genbench, "bench", args.file, "--no-header"], env),
-        "torch": ([sys.executable, "scripts/torch_reference.py", args.file, "--no-header",
+        "genbench": ([args.genbench, "bench", args.file], env),
+        "torch": ([sys.executable, "scripts/torch_reference.py", args.file,
                    "--threads", str(args.threads), "--genbench", args.genbench], torch_env),
     }
     os.makedirs(args.out, exist_ok=True)
