@@ -18,7 +18,7 @@ struct Case {
     text: String,
 }
 
-/// The committed manifests, with Fashion-MNIST pointed at a small fake IDX folder.
+/// The committed run manifests, with Fashion-MNIST pointed at a small fake IDX folder.
 fn bases(fake_data: &Path) -> Vec<(String, Table)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments");
     let mut out = Vec::new();
@@ -30,6 +30,9 @@ fn bases(fake_data: &Path) -> Vec<(String, Table)> {
     files.sort();
     for path in files {
         let mut table: Table = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        if !table.contains_key("models") {
+            continue; // not a run manifest (bench.toml lists `genbench bench` workloads)
+        }
         if let Some(Value::Array(datasets)) = table.get_mut("datasets") {
             for d in datasets {
                 let d = d.as_table_mut().unwrap();
