@@ -125,8 +125,12 @@ fn a_resume_after_training_keeps_the_loss_and_the_evaluation_history() {
     let metrics = csv_rows(&run.join("metrics.csv"));
     assert_eq!(
         metrics.len(),
-        4,
-        "evaluations at 10, 20, 30 and the final row"
+        5,
+        "validation evaluations at 10, 20, 30 and the last step (40), and the final test row"
+    );
+    assert_eq!(
+        get(&first, "selected_step"),
+        get(&metrics[4], "selected_step")
     );
     std::fs::remove_file(run.join("result.json")).unwrap();
     std::fs::remove_file(run.join("metrics.csv")).unwrap();

@@ -256,6 +256,7 @@ pub fn score(req: &ScoreRequest, checked: Checked) -> anyhow::Result<RunResult> 
         diverged_at: None,
         divergence: None,
         steps: None,
+        selected_step: None,
         train_seconds: card.train_seconds,
         provenance: provenance.clone(),
         fingerprint: String::new(),

@@ -1,5 +1,6 @@
 //! Commands on a finished run: rebuild its model from RUN_DIR/config.json (optionally with
-//! `--set KEY=VALUE` overrides of the family's config), load RUN_DIR/checkpoint, then score it
+//! `--set KEY=VALUE` overrides of the family's config), load the weights the run scored
+//! (RUN_DIR/best, the validation-best ones, else RUN_DIR/checkpoint), then score it
 //! again (`genbench eval`) or draw samples (`genbench sample`).
 
 use crate::usage::UsageError;
@@ -124,6 +125,13 @@ pub fn open(
             .into()
         }
     })?;
+    // The weights the run scored: the validation-best ones when the run kept them.
+    let best = genbench_core::selection::best_dir(run_dir);
+    let checkpoint = if best.join(genbench_core::checkpoint::STATE_FILE).is_file() {
+        best
+    } else {
+        checkpoint
+    };
     if let Err(e) = model.load(&checkpoint) {
         let context = format!("loading {}", checkpoint.display());
         if overrides.is_empty() {

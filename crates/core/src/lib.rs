@@ -22,6 +22,7 @@ pub mod model;
 pub mod preprocess;
 pub mod results;
 pub mod seed;
+pub mod selection;
 pub mod settings;
 pub mod train;
 

@@ -7,10 +7,11 @@
 //! "diverged at step s"; a checkpoint every N steps and exact resume from it: the checkpoint
 //! holds the weights, the loss window of the next train.csv row, the last logged loss and every
 //! periodic evaluation so far, so a resumed run writes the same train.csv and metrics.csv as an
-//! uninterrupted one.
+//! uninterrupted one. With `select_by`, the weights of the best periodic evaluation are the
+//! ones returned (see [`crate::selection`]).
 
 use crate::results::Row;
-use crate::{Batch, GenerativeModel, checkpoint, fsutil, seed};
+use crate::{Batch, GenerativeModel, checkpoint, fsutil, seed, selection};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::{Deserialize, Serialize};
@@ -50,6 +51,11 @@ pub struct TrainPlan {
     /// The fingerprint of the run's settings (see [`crate::settings`]), stored in every
     /// checkpoint; a checkpoint with another one is refused.
     pub fingerprint: String,
+    /// Choose the weights to return by the evaluations (lower is better): an evaluation row's
+    /// score is the first of these columns it holds as a finite number. Empty: no choice, the
+    /// last weights. With columns (and `eval_every` > 0) the loop also evaluates the last step,
+    /// keeps the best weights in `run_dir/best/` and loads them into the model at the end.
+    pub select_by: Vec<&'static str>,
 }
 
 impl TrainPlan {
@@ -68,6 +74,7 @@ impl TrainPlan {
             label: "train".into(),
             show_progress: false,
             fingerprint: String::new(),
+            select_by: Vec::new(),
         }
     }
 }
@@ -89,6 +96,9 @@ pub struct TrainOutcome {
     pub final_loss: f64,
     /// The rows the evaluation callback returned, in step order (before a resume included).
     pub evaluations: Vec<Row>,
+    /// The step of the weights the model holds on return: the best evaluation's with
+    /// `select_by`, else the last step.
+    pub selected_step: u64,
 }
 
 /// What the evaluation callback gives back: nothing, or a row the loop keeps (in the
@@ -120,6 +130,9 @@ struct CheckpointState {
     /// Mean loss of the last train.csv row (none before the first).
     last_loss: Option<f64>,
     evaluations: Vec<Row>,
+    /// The step of each evaluation (for the choice of the best; empty in older checkpoints).
+    #[serde(default)]
+    evaluation_steps: Vec<u64>,
 }
 
 /// The settings fingerprint of the complete checkpoint in `run_dir`, if there is one.
@@ -209,9 +222,11 @@ pub fn train<E: Evaluation>(
                 )));
             }
             rows = read_log(&train_csv, state.step)?;
+            selection::restore_from_checkpoint(&plan.run_dir, &ckpt_dir)?;
             state
         }
         None => {
+            selection::discard(&plan.run_dir);
             model
                 .begin(train_set)
                 .context("data-dependent initialisation")?;
@@ -222,10 +237,13 @@ pub fn train<E: Evaluation>(
                 window: (0.0, 0),
                 last_loss: None,
                 evaluations: Vec::new(),
+                evaluation_steps: Vec::new(),
             }
         }
     };
     let resumed_from = (state.step > 0).then_some(state.step);
+    let selecting = plan.eval_every > 0 && !plan.select_by.is_empty();
+    let mut best = selection::best_of(&state.evaluations, &state.evaluation_steps, &plan.select_by);
 
     let mut batches = Batches::new(train_set, plan.batch_size, plan.shuffle_seed);
     let progress = progress_bar(plan, state.step, state.train_seconds);
@@ -271,24 +289,39 @@ pub fn train<E: Evaluation>(
             ));
         }
         advance(&progress, plan.budget, step, state.train_seconds);
-        if plan.eval_every > 0
-            && step % plan.eval_every == 0
-            && !budget_spent(plan.budget, step, state.train_seconds)
+        let last = budget_spent(plan.budget, step, state.train_seconds);
+        let due = plan.eval_every > 0 && step % plan.eval_every == 0;
+        if ((due && !last) || (selecting && last))
             && let Some(row) = on_eval(model, step, state.train_seconds)?.into_row()
         {
+            if let Some(score) = selection::score_of(&row, &plan.select_by)
+                && selecting
+                && best.is_none_or(|b| score < b.score)
+            {
+                selection::save_best(model, &plan.run_dir, step)?;
+                best = Some(selection::Best { step, score });
+            }
             state.evaluations.push(row);
+            state.evaluation_steps.push(step);
         }
         if plan.checkpoint_every > 0 && step % plan.checkpoint_every == 0 {
             write_log(&train_csv, &rows)?;
-            checkpoint::write_folder(&ckpt_dir, |d| model.save(d), &state)?;
+            write_checkpoint(model, plan, &state)?;
         }
     }
     progress.finish_and_clear();
     write_log(&train_csv, &rows)?;
     let saved = plan.checkpoint_every > 0 && state.step % plan.checkpoint_every == 0;
     if diverged_at.is_none() && checkpoints && !saved {
-        checkpoint::write_folder(&ckpt_dir, |d| model.save(d), &state)?;
+        write_checkpoint(model, plan, &state)?;
     }
+    let selected_step = match best.filter(|_| selecting && diverged_at.is_none()) {
+        Some(b) if b.step != state.step => {
+            selection::load_best(model, &plan.run_dir, b.step)?;
+            b.step
+        }
+        _ => state.step,
+    };
     Ok(TrainOutcome {
         steps: state.step,
         train_seconds: state.train_seconds,
@@ -297,7 +330,22 @@ pub fn train<E: Evaluation>(
         resumed_from,
         final_loss: state.last_loss.unwrap_or(f64::NAN),
         evaluations: state.evaluations,
+        selected_step,
     })
+}
+
+/// The checkpoint of `state`: the model, and a copy of the best weights so far.
+fn write_checkpoint(
+    model: &dyn GenerativeModel,
+    plan: &TrainPlan,
+    state: &CheckpointState,
+) -> anyhow::Result<()> {
+    let dir = plan.run_dir.join("checkpoint");
+    let save = |d: &Path| {
+        model.save(d)?;
+        selection::copy_into_checkpoint(&plan.run_dir, d)
+    };
+    checkpoint::write_folder(&dir, save, state)
 }
 
 fn budget_spent(budget: Budget, step: u64, seconds: f64) -> bool {

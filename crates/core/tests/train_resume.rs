@@ -143,3 +143,84 @@ fn an_absurd_loss_is_divergence_at_its_step() {
     assert!(out.divergence.unwrap().contains("loss 3e10"));
     assert_eq!(out.steps, 7);
 }
+
+/// Evaluations scored by |step − 8| (best at step 8 of 4, 8, 12, 16, 20), with the model's `w`.
+fn scored_eval(m: &mut dyn GenerativeModel, step: u64, s: f64) -> anyhow::Result<Row> {
+    let mut r = eval(m, step, s)?;
+    r.set("score", (step as f64 - 8.0).abs());
+    Ok(r)
+}
+
+fn selecting(dir: &Path) -> TrainPlan {
+    let mut plan = plan(dir);
+    plan.select_by = vec!["missing", "score"];
+    plan
+}
+
+/// The value of `column` in the evaluation of `step`.
+fn at(out: &genbench_core::TrainOutcome, step: u64, column: &str) -> String {
+    out.evaluations
+        .iter()
+        .find(|r| r.get("step") == Some(&step.to_string()))
+        .and_then(|r| r.get(column))
+        .unwrap()
+        .to_string()
+}
+
+/// With `select_by` the last step is evaluated too, and the model comes back holding the weights
+/// of the best evaluation (step 8), not the last ones (step 20).
+#[test]
+fn selection_returns_the_best_evaluations_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut toy = Toy::new();
+    let out = train(&mut toy, &data(), &selecting(dir.path()), &mut scored_eval).unwrap();
+    assert_eq!(
+        out.evaluations.len(),
+        5,
+        "steps 4, 8, 12, 16 and the last, 20"
+    );
+    assert_eq!(out.selected_step, 8);
+    assert_eq!(out.steps, 20);
+    assert_eq!((toy.w as f32).to_string(), at(&out, 8, "w"));
+    assert_ne!(at(&out, 8, "w"), at(&out, 20, "w"));
+
+    // Without columns to choose by: the last weights.
+    let plain = tempfile::tempdir().unwrap();
+    let mut last = Toy::new();
+    let out = train(&mut last, &data(), &plan(plain.path()), &mut scored_eval).unwrap();
+    assert_eq!(out.selected_step, 20);
+    assert_eq!(last.steps, 20);
+}
+
+/// The best weights travel in the checkpoint: killed at step 12 (checkpoint of step 10, best at
+/// step 8) with the run's best/ folder lost, the resumed run still returns step 8's weights and
+/// the evaluations of an uninterrupted run.
+#[test]
+fn the_best_weights_survive_a_kill() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut straight_toy = Toy::new();
+    let straight = train(
+        &mut straight_toy,
+        &data(),
+        &selecting(a.path()),
+        &mut scored_eval,
+    )
+    .unwrap();
+
+    let mut first = Toy::new();
+    first.fail_at = Some(12);
+    assert!(train(&mut first, &data(), &selecting(b.path()), &mut scored_eval).is_err());
+    std::fs::remove_dir_all(b.path().join("best")).unwrap();
+    let mut resumed_toy = Toy::new();
+    let resumed = train(
+        &mut resumed_toy,
+        &data(),
+        &selecting(b.path()),
+        &mut scored_eval,
+    )
+    .unwrap();
+    assert_eq!(resumed.resumed_from, Some(10));
+    assert_eq!(resumed.selected_step, 8);
+    assert_eq!(resumed.evaluations, straight.evaluations);
+    assert_eq!(resumed_toy.w.to_bits(), straight_toy.w.to_bits());
+}

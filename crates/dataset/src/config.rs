@@ -37,6 +37,16 @@ pub struct DataConfig {
     /// Seed of the split, the 2-D draws and the binarization.
     #[serde(default)]
     pub split_seed: u64,
+    /// Share of the training set held out as the validation split, in [0, 1) (0: none), drawn
+    /// stratified by label where there are labels. Periodic evaluations and the choice of the
+    /// reported checkpoint use it; the model never trains on it, and the test set is scored
+    /// once, at the end.
+    #[serde(default = "default_validation_fraction")]
+    pub validation_fraction: f64,
+    /// Seed of the validation split (independent of `split_seed`: the test set stays the same
+    /// whatever validation split is drawn).
+    #[serde(default)]
+    pub validation_seed: u64,
 }
 
 /// Points drawn for training when a 2-D dataset's `train_size` is not set.
@@ -48,6 +58,13 @@ pub const DEFAULT_TEST_FRACTION: f64 = 0.2;
 
 fn default_test_fraction() -> f64 {
     DEFAULT_TEST_FRACTION
+}
+
+/// `validation_fraction` when not set.
+pub const DEFAULT_VALIDATION_FRACTION: f64 = 0.1;
+
+fn default_validation_fraction() -> f64 {
+    DEFAULT_VALIDATION_FRACTION
 }
 
 impl DataConfig {
@@ -62,6 +79,8 @@ impl DataConfig {
             test_size: None,
             test_fraction: DEFAULT_TEST_FRACTION,
             split_seed: 0,
+            validation_fraction: DEFAULT_VALIDATION_FRACTION,
+            validation_seed: 0,
         }
     }
 }
@@ -82,6 +101,10 @@ impl DataConfig {
         })?;
         require(self.test_size != Some(0), "test_size", || {
             "must be at least 1, got 0".into()
+        })?;
+        let v = self.validation_fraction;
+        require((0.0..1.0).contains(&v), "validation_fraction", || {
+            format!("must lie in [0, 1) (0: no validation split), got {v}")
         })?;
         let Some(native) = native_levels(name) else {
             for (key, set) in [

@@ -7,9 +7,14 @@ use genbench_core::Batch;
 use sha2::{Digest, Sha256};
 
 impl Dataset {
-    /// The splits in a fixed order, by name: `train`, then `test`.
-    pub fn splits(&self) -> [(&'static str, &Batch); 2] {
-        [("train", &self.train), ("test", &self.test)]
+    /// The splits in a fixed order, by name: `train`, `validation` (carved from the training
+    /// examples; empty when `validation_fraction` is 0), then `test`.
+    pub fn splits(&self) -> [(&'static str, &Batch); 3] {
+        [
+            ("train", &self.train),
+            ("validation", &self.validation),
+            ("test", &self.test),
+        ]
     }
 
     /// The first 16 hex digits of SHA-256 over the data spec (name, shape, levels, classes) and,
@@ -18,7 +23,7 @@ impl Dataset {
     /// splits have the same fingerprint; moving one example between splits changes it.
     pub fn split_fingerprint(&self) -> String {
         let mut h = Sha256::new();
-        h.update(b"genbench split v1\n");
+        h.update(b"genbench split v2\n");
         let spec = &self.spec;
         h.update(
             format!(

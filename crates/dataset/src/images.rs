@@ -171,6 +171,7 @@ fn finish(
             num_classes,
         },
         train: train_images.batch(train),
+        validation: train_images.batch(&[]),
         test: test_images.batch(test),
         preprocessing: format!("{levels_note}, {split}"),
         density: None,

@@ -21,13 +21,18 @@ mod split;
 #[cfg(test)]
 mod tests;
 pub mod toy2d;
+#[cfg(test)]
+mod validation_tests;
 
 pub use catalogue::{DatasetInfo, catalogue};
-pub use config::{DEFAULT_TEST_FRACTION, DEFAULT_TEST_POINTS, DEFAULT_TRAIN_POINTS, DataConfig};
+pub use config::{
+    DEFAULT_TEST_FRACTION, DEFAULT_TEST_POINTS, DEFAULT_TRAIN_POINTS, DEFAULT_VALIDATION_FRACTION,
+    DataConfig,
+};
 pub use error::DataError;
 pub use idx::{IdxArray, read_idx, write_idx};
 pub use images::FASHION_MNIST_DIR;
-pub use split::{shuffled_head, stratified};
+pub use split::{holdout, shuffled_head, stratified};
 pub use toy2d::{DENSITY_NAMES, Density2d, Entropy, density};
 
 use genbench_core::{Batch, DataSpec};
@@ -46,11 +51,14 @@ pub const DATASET_NAMES: &[&str] = &[
     "swiss-roll",
 ];
 
-/// A loaded dataset: `train` and `test` are `[n, spec.dim()]` with labels when
-/// `spec.num_classes > 0`; `density` is the exact density of 2-D datasets.
+/// A loaded dataset: `train`, `validation` and `test` are `[n, spec.dim()]` with labels when
+/// `spec.num_classes > 0`; `density` is the exact density of 2-D datasets. `validation` is
+/// carved from the training examples (`validation_fraction`; empty when 0) and shares none with
+/// `train` or `test`.
 pub struct Dataset {
     pub spec: DataSpec,
     pub train: Batch,
+    pub validation: Batch,
     pub test: Batch,
     /// One human-readable line: levels, binarization, split sizes and seed.
     pub preprocessing: String,
@@ -62,6 +70,10 @@ impl std::fmt::Debug for Dataset {
         f.debug_struct("Dataset")
             .field("spec", &self.spec)
             .field("train", &format_args!("{} examples", self.train.len()))
+            .field(
+                "validation",
+                &format_args!("{} examples", self.validation.len()),
+            )
             .field("test", &format_args!("{} examples", self.test.len()))
             .field("preprocessing", &self.preprocessing)
             .field(
@@ -84,10 +96,39 @@ pub fn load(config: &DataConfig) -> Result<Dataset, DataError> {
         },
         _ => DataError::Invalid(e.to_string()),
     })?;
-    let data = load_checked(config)?;
+    let data = carve_validation(config, load_checked(config)?);
     check_sizes(config, &data)?;
     Ok(data)
 }
+
+/// `validation_fraction` of the training set moved to `validation`: stratified by label where
+/// there are labels ([`stratified`]), else a seeded draw ([`split::holdout`]), from
+/// `validation_seed`. With 0 the training set is left as loaded.
+fn carve_validation(config: &DataConfig, mut data: Dataset) -> Dataset {
+    let fraction = config.validation_fraction;
+    if fraction <= 0.0 {
+        return data;
+    }
+    let seed = genbench_core::seed::derive(config.validation_seed, VALIDATION_STREAM);
+    let (train, validation) = if data.train.has_labels() {
+        stratified(&data.train.labels, fraction, seed)
+    } else {
+        holdout(data.train.len(), fraction, seed)
+    };
+    data.preprocessing = format!(
+        "{}, validation {} of the {} training examples (fraction {fraction}, seed {})",
+        data.preprocessing,
+        validation.len(),
+        data.train.len(),
+        config.validation_seed
+    );
+    data.validation = data.train.select(&validation);
+    data.train = data.train.select(&train);
+    data
+}
+
+/// The stream of `validation_seed` the validation split is drawn from.
+const VALIDATION_STREAM: u64 = 0x7661_6c69;
 
 fn load_checked(config: &DataConfig) -> Result<Dataset, DataError> {
     match config.name.as_str() {

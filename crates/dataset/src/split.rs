@@ -50,6 +50,15 @@ pub fn stratified(labels: &[usize], test_fraction: f64, seed: u64) -> (Vec<usize
     (train, test)
 }
 
+/// Indices of `0..n` split into `(kept, held_out)`, both in a seeded random order:
+/// `held_out` has `ceil(fraction * n)` of them. For data without labels.
+pub fn holdout(n: usize, fraction: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
+    let n_held = ((fraction * n as f64).ceil() as usize).min(n);
+    let mut p = Rng::new(seed).permutation(n);
+    let kept = p.split_off(n_held);
+    (kept, p)
+}
+
 /// The first `cap` (default all) of a seeded permutation of `0..n`.
 pub fn shuffled_head(n: usize, cap: Option<usize>, seed: u64) -> Vec<usize> {
     let mut p = Rng::new(seed).permutation(n);
@@ -85,6 +94,22 @@ mod tests {
         let first: std::collections::BTreeSet<usize> =
             train[..50].iter().map(|&i| labels[i]).collect();
         assert!(first.len() >= 8, "{first:?}");
+    }
+
+    #[test]
+    fn holdout_is_a_partition_of_the_asked_size() {
+        let (kept, held) = holdout(101, 0.1, 7);
+        assert_eq!(
+            (kept.len(), held.len()),
+            (90, 11),
+            "ceil(10.1) = 11 held out"
+        );
+        let mut all: Vec<usize> = kept.iter().chain(&held).copied().collect();
+        all.sort();
+        assert_eq!(all, (0..101).collect::<Vec<_>>());
+        assert_eq!(holdout(101, 0.1, 7), (kept, held.clone()));
+        assert_ne!(holdout(101, 0.1, 8).1, held);
+        assert_eq!(holdout(10, 0.0, 1).1, Vec::<usize>::new());
     }
 
     #[test]

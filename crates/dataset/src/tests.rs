@@ -1,8 +1,13 @@
 use super::*;
 use std::path::Path;
 
-fn config(name: &str) -> DataConfig {
-    DataConfig::new(name)
+/// The table of `name` without a validation split: the sets as the loaders make them
+/// (`validation_tests` tests the split carved from them).
+pub(crate) fn config(name: &str) -> DataConfig {
+    DataConfig {
+        validation_fraction: 0.0,
+        ..DataConfig::new(name)
+    }
 }
 
 fn values(b: &Batch) -> std::collections::BTreeSet<u32> {

@@ -75,6 +75,38 @@ pub fn nll_columns(ll: &Likelihood, spec: &DataSpec, row: &mut Row) {
     );
 }
 
+/// The features FD compares in for `batch`: the reference's feature space, or the coordinates
+/// themselves on 2-D data; `None` for images without a feature space.
+pub fn fd_features(reference: &Reference, batch: &Batch) -> Option<FeatureSet> {
+    match (reference.features, &reference.data.density) {
+        (Some(net), _) => Some(net.features(batch)),
+        (None, Some(_)) => Some(FeatureSet::from_f32(&batch.x, batch.dim)),
+        (None, None) => None,
+    }
+}
+
+/// FD between `real` (features of held-out examples, see [`fd_features`]) and as many samples
+/// of the model's default sampler (the classes in turn when conditional), drawn from `seed`:
+/// the FD of a periodic evaluation. `None` without a feature space, or when the samples are
+/// not finite (a model between two evaluations may be).
+pub fn fd_of_samples(
+    model: &mut dyn GenerativeModel,
+    reference: &Reference,
+    real: &FeatureSet,
+    seed: u64,
+) -> anyhow::Result<Option<f64>> {
+    let n = real.rows;
+    let labels = cycled_labels(model, reference.data, n);
+    let fake = model.sample(n, labels.as_deref(), seed)?;
+    if fake.x.iter().any(|v| !v.is_finite()) {
+        return Ok(None);
+    }
+    Ok(match fd_features(reference, &fake) {
+        Some(fake) => Some(crate::frechet_distance(real, &fake)?),
+        None => None,
+    })
+}
+
 /// Labels for `n` samples of a conditional model: the classes in turn.
 pub fn cycled_labels(model: &dyn GenerativeModel, data: &Dataset, n: usize) -> Option<Vec<usize>> {
     model

@@ -12,7 +12,7 @@ use genbench_core::results::{
 };
 use genbench_core::{
     Batch, Budget, BuildContext, GenerativeModel, LikelihoodKind, Seeds, TrainOutcome, TrainPlan,
-    fsutil, train,
+    fsutil, selection, train,
 };
 use genbench_dataset::Dataset;
 use genbench_eval::{Reference, score};
@@ -41,7 +41,16 @@ pub fn execute(
     let identity = identity(plan, run, model.as_ref());
     write_config(dir, plan, run, &ctx, &identity, config_json, prov, settings)?;
 
-    let outcome = train_run(model.as_mut(), plan, run, data, seeds, dir, opts, settings)?;
+    let outcome = train_run(
+        model.as_mut(),
+        plan,
+        run,
+        reference,
+        seeds,
+        dir,
+        opts,
+        settings,
+    )?;
     let mut result = RunResult {
         identity,
         conditional: model.is_conditional(),
@@ -53,6 +62,10 @@ pub fn execute(
         diverged_at: outcome.diverged_at,
         divergence: outcome.divergence.clone(),
         steps: Some(outcome.steps),
+        selected_step: outcome
+            .diverged_at
+            .is_none()
+            .then_some(outcome.selected_step),
         train_seconds: Some(outcome.train_seconds),
         provenance: prov.clone(),
         fingerprint: settings.fingerprint.clone(),
@@ -84,6 +97,7 @@ pub fn execute(
     // After result.json: a kill before this line leaves a finished run with its checkpoint.
     if !plan.eval.keep_checkpoint {
         fsutil::remove_any(&dir.join("checkpoint"));
+        selection::discard(dir);
     }
     Ok(result)
 }
@@ -151,24 +165,46 @@ fn write_config(
     )
 }
 
-/// Train through the one loop; the periodic test NLL (every `eval_every` steps) comes back in
-/// the outcome's `evaluations` (kept in the checkpoint, so a resumed run has them all). With
-/// `checkpoint_every` or `keep_checkpoint` the loop leaves the final weights in `dir/checkpoint`,
-/// marked with the settings' fingerprint.
+/// Train through the one loop on the training split. Every `eval_every` steps the model is
+/// evaluated on the validation split (on the test set when `validation_fraction` is 0): NLL,
+/// and FD where the likelihood is unavailable; the rows come back in the outcome's
+/// `evaluations` (kept in the checkpoint, so a resumed run has them all). With a validation
+/// split the model returns holding the weights of the lowest validation NLL (FD), the last step
+/// included. With `checkpoint_every` or `keep_checkpoint` the loop leaves the final weights in
+/// `dir/checkpoint`, marked with the settings' fingerprint.
 #[allow(clippy::too_many_arguments)]
 fn train_run(
     model: &mut dyn GenerativeModel,
     plan: &Plan,
     run: &RunSpec,
-    data: &Dataset,
+    reference: &Reference,
     seeds: Seeds,
     dir: &Path,
     opts: &RunOptions,
     settings: &RunSettings,
 ) -> anyhow::Result<TrainOutcome> {
-    let eval_set = data.test.head(plan.eval.eval_examples);
+    let data = reference.data;
+    let validating = !data.validation.is_empty();
+    let (eval_set, split) = if validating {
+        (&data.validation, schema::SPLIT_VALIDATION)
+    } else {
+        (&data.test, schema::SPLIT_TEST)
+    };
+    let eval_set = eval_set.head(plan.eval.eval_examples);
+    let mut real_features = None;
     let mut on_eval = |m: &mut dyn GenerativeModel, step: u64, secs: f64| {
-        periodic_nll(m, &eval_set, data, seeds.stream("eval"), step, secs)
+        let mut row = periodic_nll(m, &eval_set, data, seeds.stream("eval"), step, secs)?;
+        row.set(col::SPLIT, split);
+        if row.get(col::NLL_NATS).is_none_or(str::is_empty) {
+            let real =
+                real_features.get_or_insert_with(|| score::fd_features(reference, &eval_set));
+            if let Some(real) = real {
+                let fd = score::fd_of_samples(m, reference, real, seeds.stream("eval"))?;
+                row.set_f(col::FD, fd);
+                row.set(col::FD_N, format!("{}/{}", real.rows, real.rows));
+            }
+        }
+        Ok(row)
     };
     let train_plan = TrainPlan {
         budget: run.budget,
@@ -185,11 +221,16 @@ fn train_run(
         label: run.id.clone(),
         show_progress: opts.show_progress,
         fingerprint: settings.fingerprint.clone(),
+        select_by: if validating {
+            vec![col::NLL_NATS, col::FD]
+        } else {
+            Vec::new()
+        },
     };
     train(model, &data.train, &train_plan, &mut on_eval)
 }
 
-/// A metrics.csv row during training: the test NLL on `eval_set` at `step`.
+/// A metrics.csv row during training: the NLL on `eval_set` at `step`.
 fn periodic_nll(
     model: &mut dyn GenerativeModel,
     eval_set: &Batch,
@@ -259,6 +300,7 @@ fn final_metrics(result: &RunResult) -> anyhow::Result<Row> {
     let mut last = Row::default();
     last.set(col::STEP, result.steps.unwrap_or_default());
     last.set_f(col::TRAIN_SECONDS, result.train_seconds);
+    last.set(col::SPLIT, schema::SPLIT_TEST);
     last.extend(result.row()?.without(&skip));
     Ok(last)
 }

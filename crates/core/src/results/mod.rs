@@ -70,6 +70,11 @@ pub struct RunResult {
     /// Training steps completed (empty for a model genbench did not train: `genbench score`).
     #[serde(with = "text_opt")]
     pub steps: Option<u64>,
+    /// The step whose weights were scored on the test set: the one with the best validation
+    /// score among the periodic evaluations, else the last (empty in results made before the
+    /// validation split, and for external runs).
+    #[serde(with = "text_opt", default)]
+    pub selected_step: Option<u64>,
     /// Seconds spent in `train_step` (an external model's as its user states them, or empty).
     #[serde(with = "text_opt")]
     pub train_seconds: Option<f64>,

@@ -61,6 +61,10 @@ pub mod col {
     pub const STEPS: &str = "steps";
     /// A metrics.csv row's step.
     pub const STEP: &str = "step";
+    /// The step whose weights were scored on the test set (the validation-best one).
+    pub const SELECTED_STEP: &str = "selected_step";
+    /// Which examples a metrics.csv row was measured on: `validation` or `test`.
+    pub const SPLIT: &str = "split";
     /// Seconds in `train_step`.
     pub const TRAIN_SECONDS: &str = "train_seconds";
     /// Seconds for the whole run.
@@ -158,6 +162,11 @@ pub mod col {
 /// The `family` of a model scored by `genbench score` unless the user names another.
 pub const FAMILY_EXTERNAL: &str = "external";
 
+/// The `split` of a metrics.csv row measured on the validation split.
+pub const SPLIT_VALIDATION: &str = "validation";
+/// The `split` of a metrics.csv row measured on the test set.
+pub const SPLIT_TEST: &str = "test";
+
 /// The `nll_kind` of a run that diverged (it has no likelihood of any kind).
 pub const NLL_KIND_DIVERGED: &str = "diverged";
 
@@ -176,6 +185,7 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     col::STATUS,
     col::DIVERGED_AT,
     col::STEPS,
+    col::SELECTED_STEP,
     col::TRAIN_SECONDS,
     col::WALL_SECONDS,
     col::BACKEND,
@@ -350,6 +360,12 @@ pub const METRICS: &[Metric] = {
             "test accuracy of the feature classifier",
         ),
         metric(col::PARAMS, "", Neither, "trainable parameters"),
+        metric(
+            col::SELECTED_STEP,
+            "",
+            Neither,
+            "the step whose weights were scored on the test set: the lowest validation NLL (FD without a likelihood) among the periodic evaluations, else the last step",
+        ),
         metric(
             col::TRAIN_SECONDS,
             "s",

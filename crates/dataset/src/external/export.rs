@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 /// The description written beside the arrays.
 pub const SPLIT_FILE: &str = "split.json";
 
-/// Write every split of `data` into `dir`: `<split>.npy` (images `uint8` levels
+/// Write every split of `data` that has examples (a validation split of fraction 0 has none)
+/// into `dir`: `<split>.npy` (images `uint8` levels
 /// `[n, C, H, W]`, vectors `float32` `[n, d]`), `<split>_labels.npy` (`int64`, when the data has
 /// labels) and [`SPLIT_FILE`] (the data table, shape, levels, sizes and the fingerprint).
 /// Returns the files written.
@@ -19,6 +20,9 @@ pub fn export_split(
     let mut written = Vec::new();
     let mut splits = serde_json::Map::new();
     for (name, batch) in data.splits() {
+        if batch.is_empty() {
+            continue;
+        }
         let x = dir.join(format!("{name}.npy"));
         super::write_values_npy(&x, batch, &data.spec)?;
         written.push(x);

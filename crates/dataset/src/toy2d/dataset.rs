@@ -37,6 +37,7 @@ pub(crate) fn load(config: &DataConfig, density: Box<dyn Density2d>) -> Result<D
             num_classes: density.num_classes(),
         },
         train: draw(n_train, 0),
+        validation: draw(0, 2),
         test: draw(n_test, 1),
         preprocessing: format!(
             "continuous 2-D, {n_train} train / {n_test} test points drawn from the exact density, seed {}",

@@ -1,0 +1,177 @@
+//! The validation split end to end: periodic evaluations and the choice of the reported
+//! checkpoint read the validation split only (poisoning the test set changes nothing before the
+//! final test row), a rerun writes the same metric columns, and export-split writes the split.
+
+#![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
+
+mod common;
+
+use common::{csv_rows, genbench, get, idx_bytes, result_row, stderr, timeless, write};
+use genbench_dataset::{DataConfig, load};
+use std::path::{Path, PathBuf};
+
+/// An IDX folder of 8x8 images from the embedded digits (levels 0..16 times 15): its first
+/// 400 training images, and as test images its first 200 test images, or with `poisoned`
+/// uniform noise (same labels) in their place.
+fn digits_idx_folder(dir: &Path, poisoned: bool) -> PathBuf {
+    let digits = load(&DataConfig {
+        validation_fraction: 0.0,
+        ..DataConfig::new("digits")
+    })
+    .unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    let mut noise = 0x9e37_79b9_7f4a_7c15u64;
+    for (prefix, set, n) in [("train", &digits.train, 400), ("t10k", &digits.test, 200)] {
+        let pixels: Vec<u8> = set.x[..n * 64]
+            .iter()
+            .map(|&v| {
+                if poisoned && prefix == "t10k" {
+                    noise ^= noise << 13;
+                    noise ^= noise >> 7;
+                    noise ^= noise << 17;
+                    (noise >> 56) as u8
+                } else {
+                    v as u8 * 15
+                }
+            })
+            .collect();
+        let labels: Vec<u8> = set.labels[..n].iter().map(|&l| l as u8).collect();
+        let write_idx = |kind: &str, bytes: Vec<u8>| {
+            std::fs::write(dir.join(format!("{prefix}-{kind}")), bytes).unwrap();
+        };
+        write_idx("images-idx3-ubyte", idx_bytes(&[n as u32, 8, 8], &pixels));
+        write_idx("labels-idx1-ubyte", idx_bytes(&[n as u32], &labels));
+    }
+    dir.to_path_buf()
+}
+
+/// A MADE trained 300 steps on the folder's 360 training images (40 held out for validation),
+/// evaluated every 25 steps.
+fn manifest(output: &str, data_dir: &Path) -> String {
+    format!(
+        "name = \"v\"\noutput = \"{output}\"\nseeds = [0]\n\n\
+         [eval]\nsamples = 200\nkid_subsets = 10\nkid_subset_size = 100\n\
+         eval_every = 25\neval_examples = 40\n\n\
+         [[datasets]]\nname = \"mnist\"\ndata_dir = \"{}\"\n\n\
+         [[models]]\nname = \"made\"\nfamily = \"autoregressive\"\nsteps = 300\nbatch_size = 32\n\
+         learning_rate = 3e-3\n\
+         [models.config]\narch = \"made\"\nhidden = [128, 128]\n",
+        data_dir.display()
+    )
+}
+
+/// Run `m.toml` written from `manifest(output, data_dir)` in `dir`; the run folder.
+fn run(dir: &Path, output: &str, data_dir: &Path) -> PathBuf {
+    let name = format!("{output}.toml");
+    write(dir, &name, &manifest(output, data_dir));
+    let out = genbench(&["run", &name], dir);
+    assert!(out.status.success(), "{}", stderr(&out));
+    dir.join(output).join("runs").join("made--mnist--s0")
+}
+
+/// metrics.csv rows with the columns no clock moves.
+fn metrics(run: &Path) -> Vec<Vec<(String, String)>> {
+    csv_rows(&run.join("metrics.csv"))
+        .iter()
+        .map(|r| timeless(r))
+        .collect()
+}
+
+#[test]
+fn selection_reads_validation_only_and_a_rerun_writes_the_same_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let clean = run(
+        dir.path(),
+        "clean",
+        &digits_idx_folder(&dir.path().join("clean-data"), false),
+    );
+    let rows = metrics(&clean);
+    let (periodic, last) = rows.split_at(rows.len() - 1);
+    assert_eq!(periodic.len(), 12, "steps 25, 50, …, 300");
+    assert!(periodic.iter().all(|r| get(r, "split") == "validation"));
+    assert!(periodic.iter().all(|r| get(r, "nll_n") == "40"));
+    assert_eq!(get(&last[0], "split"), "test");
+
+    // The reported step is the one of the lowest validation NLL, and the result says so.
+    let nll = |r: &Vec<(String, String)>| get(r, "nll_nats").parse::<f64>().unwrap();
+    let best = periodic
+        .iter()
+        .min_by(|a, b| nll(a).total_cmp(&nll(b)))
+        .unwrap();
+    let result = result_row(&clean.join("result.json"));
+    let selected = get(&result, "selected_step").to_string();
+    assert_eq!(selected, get(best, "step"));
+    assert_eq!(get(&last[0], "selected_step"), selected);
+    assert_eq!(get(&result, "steps"), "300");
+    eprintln!("selected step {selected} of 300");
+
+    // The test set replaced by noise: every periodic row, the selected step and train.csv stay
+    // byte for byte; only the final test row moves.
+    let poisoned = run(
+        dir.path(),
+        "poisoned",
+        &digits_idx_folder(&dir.path().join("poisoned-data"), true),
+    );
+    let poisoned_rows = metrics(&poisoned);
+    assert_eq!(&poisoned_rows[..periodic.len()], periodic);
+    let poisoned_result = result_row(&poisoned.join("result.json"));
+    assert_eq!(get(&poisoned_result, "selected_step"), selected);
+    assert_ne!(
+        get(&poisoned_result, "nll_nats"),
+        get(&result, "nll_nats"),
+        "the test row reads the (poisoned) test set"
+    );
+    let train_log = |run: &Path| {
+        csv_rows(&run.join("train.csv"))
+            .iter()
+            .map(|r| timeless(r))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(train_log(&poisoned), train_log(&clean));
+
+    // A rerun of the same manifest elsewhere: the same metric columns, byte for byte.
+    let again = run(
+        dir.path(),
+        "again",
+        &digits_idx_folder(&dir.path().join("clean-data"), false),
+    );
+    let rerun_rows = metrics(&again);
+    let without_run_names = |rows: &[Vec<(String, String)>]| -> Vec<Vec<(String, String)>> {
+        rows.iter()
+            .map(|r| {
+                r.iter()
+                    .filter(|(k, _)| k != "experiment" && k != "run_id")
+                    .cloned()
+                    .collect()
+            })
+            .collect()
+    };
+    assert_eq!(without_run_names(&rerun_rows), without_run_names(&rows));
+}
+
+/// export-split writes the validation split beside train and test, and split.json counts it.
+#[test]
+fn export_split_writes_the_validation_split() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = genbench(
+        &["export-split", "--dataset", "digits", "--out", "split"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let split = dir.path().join("split");
+    for file in [
+        "train.npy",
+        "validation.npy",
+        "validation_labels.npy",
+        "test.npy",
+    ] {
+        assert!(split.join(file).is_file(), "{file}");
+    }
+    let info: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(split.join("split.json")).unwrap()).unwrap();
+    let examples = |s: &str| info["splits"][s]["examples"].as_u64().unwrap();
+    assert_eq!(
+        (examples("train"), examples("validation"), examples("test")),
+        (1293, 144, 360)
+    );
+}
