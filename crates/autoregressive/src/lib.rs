@@ -28,6 +28,7 @@ pub use masks::Ordering;
 pub use model::ArModel;
 
 use burn::optim::AdamConfig;
+use genbench_core::init;
 use genbench_core::{BuildContext, ConfigError, DataSpec, Family, Footprint, GenerativeModel};
 use heads::Head;
 use made::MadeConfig;
@@ -73,7 +74,7 @@ pub fn build_model(config: AutoregressiveConfig, ctx: &BuildContext) -> anyhow::
         },
     };
     let train_device = ctx.device.clone().autodiff();
-    train_device.seed(ctx.seeds.stream("init"));
+    init::seed(&train_device, ctx.seeds.stream("init"));
     let (net, order) = match config.arch {
         Arch::Made => {
             let made = MadeConfig::new(spec.dim(), config.hidden.clone(), head.per_dim())
@@ -86,7 +87,10 @@ pub fn build_model(config: AutoregressiveConfig, ctx: &BuildContext) -> anyhow::
                     0
                 });
             let order = made.degrees().order();
-            (Net::Made(made.init(&train_device)), order)
+            (
+                Net::Made(init::on_host(&train_device, |d| made.init(d))),
+                order,
+            )
         }
         Arch::Pixelcnn => {
             let [_, height, width] = spec.image_shape();
@@ -99,7 +103,7 @@ pub fn build_model(config: AutoregressiveConfig, ctx: &BuildContext) -> anyhow::
                 .with_gated(config.gated)
                 .with_num_classes(classes);
             let net = Net::PixelCnn {
-                net: pcnn.init(&train_device),
+                net: init::on_host(&train_device, |d| pcnn.init(d)),
                 height,
                 width,
                 crop: config.crop,

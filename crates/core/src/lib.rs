@@ -16,6 +16,7 @@ pub mod device;
 pub mod fsutil;
 pub mod grad_clip;
 pub mod grid;
+pub mod init;
 pub mod likelihood;
 pub mod lock;
 pub mod model;

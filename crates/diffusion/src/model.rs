@@ -17,6 +17,7 @@ use crate::schedule::Schedule;
 use burn::module::Module;
 use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::prelude::*;
+use genbench_core::init;
 use genbench_core::preprocess::{level_to_signed, signed_to_level};
 use genbench_core::seed::Rng;
 use genbench_core::{Batch, BuildContext, DataSpec, checkpoint, fsutil};
@@ -117,8 +118,8 @@ impl DiffusionModel {
         let conditioning =
             ConditioningConfig::new(config.time_features, config.embed).with_classes(classes);
         let ad = ctx.device.clone().autodiff();
-        ad.seed(ctx.seeds.stream("init"));
-        let net = Denoiser::new(&conditioning, &backbone, &ad);
+        init::seed(&ad, ctx.seeds.stream("init"));
+        let net = init::on_host(&ad, |d| Denoiser::new(&conditioning, &backbone, d));
         let ema = net.valid();
         Ok(Self {
             schedule: Schedule::new(config.schedule, config.timesteps)?,

@@ -23,7 +23,7 @@ use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
-use genbench_core::{Batch, DataSpec, Seeds};
+use genbench_core::{Batch, DataSpec, Seeds, init};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -343,8 +343,8 @@ fn images(
 fn fit(spec: &DataSpec, levels: u32, train: &Batch, seed: u64, device: &Device) -> (Cnn, usize) {
     let seeds = Seeds::new(seed);
     let ad = device.clone().autodiff();
-    ad.seed(seeds.stream("init"));
-    let mut net = Cnn::new(spec, &ad);
+    init::seed(&ad, seeds.stream("init"));
+    let mut net = init::on_host(&ad, |d| Cnn::new(spec, d));
     let mut optim = AdamConfig::new().init();
     let loss_fn = CrossEntropyLossConfig::new().init(&ad);
     let mut shuffle = seeds.rng("shuffle");

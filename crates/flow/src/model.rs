@@ -14,6 +14,7 @@ use crate::mlp::VectorFlowConfig;
 use crate::net::FlowNet;
 use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::prelude::*;
+use genbench_core::init;
 use genbench_core::likelihood::{Likelihood, LikelihoodKind};
 use genbench_core::preprocess::{dequantization_log_jacobian, dequantize};
 use genbench_core::seed::{Rng, derive};
@@ -79,7 +80,7 @@ impl FlowModel {
         let spec = ctx.spec.clone();
         let classes = ctx.condition_classes()?;
         let train_device = ctx.device.clone().autodiff();
-        train_device.seed(ctx.seeds.stream("init"));
+        init::seed(&train_device, ctx.seeds.stream("init"));
         let net = if spec.is_image() {
             let image = ImageFlowConfig::new(
                 spec.image_shape(),
@@ -90,7 +91,7 @@ impl FlowModel {
                 config.scale_clamp,
             );
             image.check()?;
-            FlowNet::Image(image.init(&train_device))
+            FlowNet::Image(init::on_host(&train_device, |d| image.init(d)))
         } else {
             anyhow::ensure!(
                 spec.shape.len() == 1 && spec.dim() >= 2,
@@ -106,7 +107,7 @@ impl FlowModel {
                 config.scale_clamp,
                 config.mixing,
             );
-            FlowNet::Vector(vector.init(&train_device))
+            FlowNet::Vector(init::on_host(&train_device, |d| vector.init(d)))
         };
         Ok(Self {
             optim: new_optim(),

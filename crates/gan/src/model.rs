@@ -8,6 +8,7 @@ use crate::nets::{Critic, Generator, Trunk};
 use burn::module::{ModuleVisitor, Param};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
+use genbench_core::init;
 use genbench_core::likelihood::Likelihood;
 use genbench_core::preprocess::{level_to_signed, signed_to_level};
 use genbench_core::seed::{self, Rng};
@@ -50,37 +51,41 @@ impl GanModel {
         let resolved = config.resolve(spec.is_image(), ctx.learning_rate)?;
         let classes = ctx.condition_classes()?;
         let device = ctx.device.clone().autodiff();
-        device.seed(ctx.seeds.stream("init"));
+        init::seed(&device, ctx.seeds.stream("init"));
         let g_input = config.latent_dim + classes;
         let dim = spec.dim();
         let slope = config.leaky_slope;
-        let (generator, trunk) = match resolved.arch {
-            Arch::Conv => {
-                let [c, h, w] = spec.image_shape();
-                anyhow::ensure!(
-                    h % 4 == 0 && w % 4 == 0 && h >= 4 && w >= 4,
-                    "the DCGAN nets need height and width divisible by 4, got {h}x{w}"
-                );
-                let image = [c, h, w];
-                let g = ConvGeneratorConfig::new(g_input, image, config.channels)
-                    .with_batch_norm(config.g_batch_norm)
-                    .init(&device);
-                let t = ConvTrunkConfig::new(image, config.channels)
-                    .with_slope(slope)
-                    .with_batch_norm(resolved.d_batch_norm)
-                    .init(&device);
-                (Generator::Conv(g), Trunk::Conv(t))
-            }
-            _ => {
-                let g = MlpGeneratorConfig::new(g_input, dim, config.hidden, config.layers)
-                    .init(&device);
-                let t = MlpTrunkConfig::new(dim, config.hidden, config.layers)
-                    .with_slope(slope)
-                    .init(&device);
-                (Generator::Mlp(g), Trunk::Mlp(t))
-            }
-        };
-        let critic = Critic::new(trunk, classes, &device);
+        if resolved.arch == Arch::Conv {
+            let [_, h, w] = spec.image_shape();
+            anyhow::ensure!(
+                h % 4 == 0 && w % 4 == 0 && h >= 4 && w >= 4,
+                "the DCGAN nets need height and width divisible by 4, got {h}x{w}"
+            );
+        }
+        let (generator, critic) = init::on_host(&device, |device| {
+            let (generator, trunk) = match resolved.arch {
+                Arch::Conv => {
+                    let image = spec.image_shape();
+                    let g = ConvGeneratorConfig::new(g_input, image, config.channels)
+                        .with_batch_norm(config.g_batch_norm)
+                        .init(device);
+                    let t = ConvTrunkConfig::new(image, config.channels)
+                        .with_slope(slope)
+                        .with_batch_norm(resolved.d_batch_norm)
+                        .init(device);
+                    (Generator::Conv(g), Trunk::Conv(t))
+                }
+                _ => {
+                    let g = MlpGeneratorConfig::new(g_input, dim, config.hidden, config.layers)
+                        .init(device);
+                    let t = MlpTrunkConfig::new(dim, config.hidden, config.layers)
+                        .with_slope(slope)
+                        .init(device);
+                    (Generator::Mlp(g), Trunk::Mlp(t))
+                }
+            };
+            (generator, Critic::new(trunk, classes, device))
+        });
         Ok(Self {
             g_optim: adam(resolved.g),
             d_optim: adam(resolved.d),

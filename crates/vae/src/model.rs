@@ -8,6 +8,7 @@ use crate::observation::Observation;
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
+use genbench_core::init;
 use genbench_core::likelihood::{Likelihood, LikelihoodKind};
 use genbench_core::{
     Batch, BuildContext, DataSpec, GenerativeModel, ModelInfo, Rng, StepMetrics, checkpoint,
@@ -55,8 +56,10 @@ impl VaeModel {
         );
         let classes = ctx.condition_classes()?;
         let train_device = ctx.device.clone().autodiff();
-        train_device.seed(ctx.seeds.stream("init"));
-        let net = VaeNet::new(&config, &ctx.spec, obs, classes, &train_device);
+        init::seed(&train_device, ctx.seeds.stream("init"));
+        let net = init::on_host(&train_device, |d| {
+            VaeNet::new(&config, &ctx.spec, obs, classes, d)
+        });
         let d = ctx.spec.dim();
         Ok(Self {
             config,

@@ -111,7 +111,7 @@ fn build_context(
     seeds: Seeds,
 ) -> anyhow::Result<BuildContext> {
     let device = plan.device.device()?;
-    device.seed(seeds.stream("init"));
+    genbench_core::init::seed(&device, seeds.stream("init"));
     Ok(BuildContext {
         spec: data.spec.clone(),
         device,

@@ -27,6 +27,7 @@ use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use genbench_core::grad_clip::clip_global_norm;
+use genbench_core::init;
 use genbench_core::seed::{self, Rng};
 use genbench_core::{Batch, BuildContext, DataSpec, checkpoint, fsutil};
 use serde::{Deserialize, Serialize};
@@ -99,14 +100,14 @@ impl VdmModel {
             )
         };
         let ad = ctx.device.clone().autodiff();
-        ad.seed(ctx.seeds.stream("init"));
+        init::seed(&ad, ctx.seeds.stream("init"));
         let conditioning = ConditioningConfig::new(config.time_features, config.embed);
-        let net = VdmNet {
+        let net = init::on_host(&ad, |d| VdmNet {
             gamma: GammaConfig::new(config.gamma_min, config.gamma_max)
                 .with_hidden(config.gamma_hidden)
-                .init(&ad),
-            denoiser: Denoiser::new(&conditioning, &backbone, &ad),
-        };
+                .init(d),
+            denoiser: Denoiser::new(&conditioning, &backbone, d),
+        });
         let ema = net.valid();
         Ok(Self {
             optim: new_optim(),
