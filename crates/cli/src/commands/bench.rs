@@ -157,7 +157,7 @@ fn build(
 ) -> anyhow::Result<Box<dyn GenerativeModel>> {
     let seeds = Seeds::new(0);
     let device = device.device()?;
-    device.seed(seeds.stream("init"));
+    genbench_core::init::seed(&device, seeds.stream("init"));
     let ctx = BuildContext {
         spec: data.spec.clone(),
         device,
