@@ -175,3 +175,38 @@ fn export_split_writes_the_validation_split() {
         (1293, 144, 360)
     );
 }
+
+/// `anytime = true`: a 100-step MADE on 8gaussians is evaluated on validation at steps 1, 2, 5,
+/// 10, 20, 50 and 100, each row with its budget fraction, steps, seconds, NLL and FD (200
+/// samples against the 200 validation points of 2,000), and result.json says whether it
+/// converged.
+#[test]
+fn anytime_rows_hold_nll_and_fd_at_each_fraction() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = common::tiny_2d_manifest(
+        "out",
+        "[0]",
+        "anytime = true\neval_examples = 300",
+        &[common::made(100)],
+    );
+    write(dir.path(), "m.toml", &text);
+    let out = genbench(&["run", "m.toml"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let run = dir.path().join("out/runs/made--8gaussians--s0");
+    let rows = csv_rows(&run.join("metrics.csv"));
+    let anytime: Vec<_> = rows
+        .iter()
+        .filter(|r| !get(r, "budget_fraction").is_empty())
+        .collect();
+    let steps: Vec<&str> = anytime.iter().map(|r| get(r, "step")).collect();
+    assert_eq!(steps, ["1", "2", "5", "10", "20", "50", "100"]);
+    for r in &anytime {
+        assert_eq!(get(r, "split"), "validation");
+        assert!(get(r, "nll_nats").parse::<f64>().unwrap().is_finite());
+        assert!(get(r, "fd").parse::<f64>().unwrap() >= 0.0);
+        assert_eq!(get(r, "fd_n"), "200/200", "the 200 validation points");
+        assert!(get(r, "train_seconds").parse::<f64>().unwrap() > 0.0);
+    }
+    let result = result_row(&run.join("result.json"));
+    assert!(["true", "false"].contains(&get(&result, "converged")));
+}

@@ -257,6 +257,7 @@ pub fn score(req: &ScoreRequest, checked: Checked) -> anyhow::Result<RunResult> 
         divergence: None,
         steps: None,
         selected_step: None,
+        converged: None,
         train_seconds: card.train_seconds,
         provenance: provenance.clone(),
         fingerprint: String::new(),

@@ -124,7 +124,7 @@ pub fn check_eval(src: &Source, eval: &genbench_eval::EvalOptions) -> Result<(),
             ),
         );
     }
-    if eval.eval_every > 0 && eval.eval_examples < 1 {
+    if (eval.eval_every > 0 || eval.anytime) && eval.eval_examples < 1 {
         return fail(
             "eval_examples",
             "must be at least 1 when eval_every is set".into(),

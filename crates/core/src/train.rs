@@ -19,6 +19,12 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+/// Fractions of the budget at which an anytime evaluation is made (log-spaced): 1, 2, 5, 10,
+/// 20, 50 and 100 %. With a budget of N steps, fraction f falls on step max(1, ceil(f·N));
+/// with S seconds, on the first step whose training seconds reach f·S. Fractions that fall on
+/// one step make one evaluation, marked with the largest.
+pub const ANYTIME_FRACTIONS: [f64; 7] = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0];
+
 /// How long to train.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -56,6 +62,9 @@ pub struct TrainPlan {
     /// last weights. With columns (and `eval_every` > 0) the loop also evaluates the last step,
     /// keeps the best weights in `run_dir/best/` and loads them into the model at the end.
     pub select_by: Vec<&'static str>,
+    /// Evaluate also at each of [`ANYTIME_FRACTIONS`] of the budget; the row gets the fraction
+    /// in `budget_fraction`.
+    pub anytime: bool,
 }
 
 impl TrainPlan {
@@ -75,6 +84,7 @@ impl TrainPlan {
             show_progress: false,
             fingerprint: String::new(),
             select_by: Vec::new(),
+            anytime: false,
         }
     }
 }
@@ -133,6 +143,9 @@ struct CheckpointState {
     /// The step of each evaluation (for the choice of the best; empty in older checkpoints).
     #[serde(default)]
     evaluation_steps: Vec<u64>,
+    /// Anytime fractions evaluated so far.
+    #[serde(default)]
+    anytime_done: usize,
 }
 
 /// The settings fingerprint of the complete checkpoint in `run_dir`, if there is one.
@@ -238,6 +251,7 @@ pub fn train<E: Evaluation>(
                 last_loss: None,
                 evaluations: Vec::new(),
                 evaluation_steps: Vec::new(),
+                anytime_done: 0,
             }
         }
     };
@@ -291,9 +305,20 @@ pub fn train<E: Evaluation>(
         advance(&progress, plan.budget, step, state.train_seconds);
         let last = budget_spent(plan.budget, step, state.train_seconds);
         let due = plan.eval_every > 0 && step % plan.eval_every == 0;
-        if ((due && !last) || (selecting && last))
-            && let Some(row) = on_eval(model, step, state.train_seconds)?.into_row()
+        let mut fraction = None;
+        while plan.anytime
+            && let Some(&f) = ANYTIME_FRACTIONS.get(state.anytime_done)
+            && fraction_reached(plan.budget, f, step, state.train_seconds)
         {
+            fraction = Some(f);
+            state.anytime_done += 1;
+        }
+        if ((due && !last) || (selecting && last) || fraction.is_some())
+            && let Some(mut row) = on_eval(model, step, state.train_seconds)?.into_row()
+        {
+            if let Some(f) = fraction {
+                row.set(crate::results::schema::col::BUDGET_FRACTION, f);
+            }
             if let Some(score) = selection::score_of(&row, &plan.select_by)
                 && selecting
                 && best.is_none_or(|b| score < b.score)
@@ -346,6 +371,14 @@ fn write_checkpoint(
         selection::copy_into_checkpoint(&plan.run_dir, d)
     };
     checkpoint::write_folder(&dir, save, state)
+}
+
+/// Whether `step` (after `seconds` of training) is at or past fraction `f` of the budget.
+fn fraction_reached(budget: Budget, f: f64, step: u64, seconds: f64) -> bool {
+    match budget {
+        Budget::Steps(n) => step >= ((f * n as f64 - 1e-9).ceil() as u64).max(1),
+        Budget::Seconds(s) => seconds >= f * s,
+    }
 }
 
 fn budget_spent(budget: Budget, step: u64, seconds: f64) -> bool {

@@ -224,3 +224,89 @@ fn the_best_weights_survive_a_kill() {
     assert_eq!(resumed.evaluations, straight.evaluations);
     assert_eq!(resumed_toy.w.to_bits(), straight_toy.w.to_bits());
 }
+
+/// Anytime evaluations of a 200-step budget land on steps 2, 4, 10, 20, 40, 100 and 200
+/// (1, 2, 5, 10, 20, 50, 100 %), beside the periodic ones, each marked with its fraction; a run
+/// killed at step 27 and resumed makes the same ones. With 20 steps, 1, 2 and 5 % all fall on
+/// step 1: one evaluation, marked 0.05.
+#[test]
+fn anytime_points_land_at_the_promised_steps() {
+    let anytime = |dir: &Path, steps: u64| {
+        let mut plan = TrainPlan::steps(steps, 4, dir);
+        plan.eval_every = 30;
+        plan.checkpoint_every = 25;
+        plan.anytime = true;
+        plan
+    };
+    let marks = |out: &genbench_core::TrainOutcome| -> Vec<(String, String)> {
+        out.evaluations
+            .iter()
+            .map(|r| {
+                let f = r.get("budget_fraction").unwrap_or("-");
+                (r.get("step").unwrap().to_string(), f.to_string())
+            })
+            .collect()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = train(
+        &mut Toy::new(),
+        &data(),
+        &anytime(dir.path(), 200),
+        &mut eval,
+    )
+    .unwrap();
+    let want: Vec<(String, String)> = [
+        (2, "0.01"),
+        (4, "0.02"),
+        (10, "0.05"),
+        (20, "0.1"),
+        (30, "-"),
+        (40, "0.2"),
+        (60, "-"),
+        (90, "-"),
+        (100, "0.5"),
+        (120, "-"),
+        (150, "-"),
+        (180, "-"),
+        (200, "1"),
+    ]
+    .iter()
+    .map(|(s, f)| (s.to_string(), f.to_string()))
+    .collect();
+    assert_eq!(marks(&out), want);
+
+    let killed = tempfile::tempdir().unwrap();
+    let mut first = Toy::new();
+    first.fail_at = Some(27);
+    assert!(train(&mut first, &data(), &anytime(killed.path(), 200), &mut eval).is_err());
+    let resumed = train(
+        &mut Toy::new(),
+        &data(),
+        &anytime(killed.path(), 200),
+        &mut eval,
+    )
+    .unwrap();
+    assert_eq!(resumed.resumed_from, Some(25));
+    assert_eq!(marks(&resumed), want);
+
+    let short = tempfile::tempdir().unwrap();
+    let out = train(
+        &mut Toy::new(),
+        &data(),
+        &anytime(short.path(), 20),
+        &mut eval,
+    )
+    .unwrap();
+    let fractions: Vec<(String, String)> = marks(&out);
+    assert_eq!(
+        fractions[..5],
+        [
+            ("1", "0.05"),
+            ("2", "0.1"),
+            ("4", "0.2"),
+            ("10", "0.5"),
+            ("20", "1")
+        ]
+        .map(|(s, f)| (s.to_string(), f.to_string()))
+    );
+}

@@ -14,10 +14,14 @@ pub struct EvalOptions {
     pub kid_subsets: usize,
     /// KID: size of each subset (capped at the sample count).
     pub kid_subset_size: usize,
-    /// Test-set likelihood every this many training steps into metrics.csv (0 = only at the end).
+    /// Validation likelihood (FD without one) every this many training steps into metrics.csv;
+    /// the run reports the best evaluation's weights (0 = none during training: the last).
     pub eval_every: u64,
-    /// Test examples for the periodic evaluation.
+    /// Validation examples for the periodic evaluation (and samples for its FD).
     pub eval_examples: usize,
+    /// Anytime curve: evaluate also at 1, 2, 5, 10, 20, 50 and 100 % of the budget, each
+    /// evaluation with its FD on `eval_examples` samples, and say whether the run converged.
+    pub anytime: bool,
     /// Checkpoint every this many steps (0 = only at the end).
     pub checkpoint_every: u64,
     /// Keep the final checkpoint in the run folder.
@@ -33,6 +37,7 @@ impl Default for EvalOptions {
             kid_subset_size: 1000,
             eval_every: 0,
             eval_examples: 500,
+            anytime: false,
             checkpoint_every: 0,
             keep_checkpoint: false,
         }

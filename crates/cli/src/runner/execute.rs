@@ -66,6 +66,7 @@ pub fn execute(
             .diverged_at
             .is_none()
             .then_some(outcome.selected_step),
+        converged: converged(&outcome, plan.eval.anytime),
         train_seconds: Some(outcome.train_seconds),
         provenance: prov.clone(),
         fingerprint: settings.fingerprint.clone(),
@@ -195,7 +196,7 @@ fn train_run(
     let mut on_eval = |m: &mut dyn GenerativeModel, step: u64, secs: f64| {
         let mut row = periodic_nll(m, &eval_set, data, seeds.stream("eval"), step, secs)?;
         row.set(col::SPLIT, split);
-        if row.get(col::NLL_NATS).is_none_or(str::is_empty) {
+        if plan.eval.anytime || row.get(col::NLL_NATS).is_none_or(str::is_empty) {
             let real =
                 real_features.get_or_insert_with(|| score::fd_features(reference, &eval_set));
             if let Some(real) = real {
@@ -222,12 +223,30 @@ fn train_run(
         show_progress: opts.show_progress,
         fingerprint: settings.fingerprint.clone(),
         select_by: if validating {
-            vec![col::NLL_NATS, col::FD]
+            SELECT_BY.to_vec()
         } else {
             Vec::new()
         },
+        anytime: plan.eval.anytime,
     };
     train(model, &data.train, &train_plan, &mut on_eval)
+}
+
+/// What scores an evaluation (lower is better): the NLL, else FD.
+const SELECT_BY: [&str; 2] = [col::NLL_NATS, col::FD];
+
+/// Anytime runs: whether the validation score at 50 % of the budget and at 100 % differ by less
+/// than the tolerance ([`schema::converged`]); `None` otherwise or without both scores.
+fn converged(outcome: &TrainOutcome, anytime: bool) -> Option<bool> {
+    let at = |f: &str| {
+        outcome
+            .evaluations
+            .iter()
+            .find(|r| r.get(col::BUDGET_FRACTION) == Some(f))
+            .and_then(|r| selection::score_of(r, &SELECT_BY))
+    };
+    let (half, end) = (at("0.5")?, at("1")?);
+    (anytime && outcome.diverged_at.is_none()).then(|| schema::converged(half, end))
 }
 
 /// A metrics.csv row during training: the NLL on `eval_set` at `step`.

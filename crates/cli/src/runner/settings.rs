@@ -17,13 +17,14 @@ use serde_json::{Value, json};
 use std::path::Path;
 
 /// The `[eval]` keys that change a run's numbers.
-const EVAL_KEYS: [&str; 6] = [
+const EVAL_KEYS: [&str; 7] = [
     "samples",
     "likelihood_examples",
     "kid_subsets",
     "kid_subset_size",
     "eval_every",
     "eval_examples",
+    "anytime",
 ];
 
 /// A run's settings and their fingerprint.

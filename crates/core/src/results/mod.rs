@@ -75,6 +75,10 @@ pub struct RunResult {
     /// validation split, and for external runs).
     #[serde(with = "text_opt", default)]
     pub selected_step: Option<u64>,
+    /// Anytime runs: whether the validation score improved by less than
+    /// [`schema::CONVERGED_TOLERANCE`] over the last half of the budget (empty otherwise).
+    #[serde(with = "text_opt", default)]
+    pub converged: Option<bool>,
     /// Seconds spent in `train_step` (an external model's as its user states them, or empty).
     #[serde(with = "text_opt")]
     pub train_seconds: Option<f64>,

@@ -63,6 +63,11 @@ pub mod col {
     pub const STEP: &str = "step";
     /// The step whose weights were scored on the test set (the validation-best one).
     pub const SELECTED_STEP: &str = "selected_step";
+    /// The share of the budget at which an anytime evaluation was made (metrics.csv).
+    pub const BUDGET_FRACTION: &str = "budget_fraction";
+    /// Whether the validation score improved by less than the tolerance over the last half of
+    /// the budget (anytime runs).
+    pub const CONVERGED: &str = "converged";
     /// Which examples a metrics.csv row was measured on: `validation` or `test`.
     pub const SPLIT: &str = "split";
     /// Seconds in `train_step`.
@@ -162,6 +167,17 @@ pub mod col {
 /// The `family` of a model scored by `genbench score` unless the user names another.
 pub const FAMILY_EXTERNAL: &str = "external";
 
+/// `converged`: the validation score improved by less than this share of max(1, |final|)
+/// from half the budget to its end.
+pub const CONVERGED_TOLERANCE: f64 = 0.01;
+
+/// Whether a run converged: its validation scores at half the budget (`half`) and at the end
+/// (`end`), lower is better, differ by less than [`CONVERGED_TOLERANCE`] × max(1, |end|) in
+/// the end's favour.
+pub fn converged(half: f64, end: f64) -> bool {
+    half - end < CONVERGED_TOLERANCE * end.abs().max(1.0)
+}
+
 /// The `split` of a metrics.csv row measured on the validation split.
 pub const SPLIT_VALIDATION: &str = "validation";
 /// The `split` of a metrics.csv row measured on the test set.
@@ -186,6 +202,7 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     col::DIVERGED_AT,
     col::STEPS,
     col::SELECTED_STEP,
+    col::CONVERGED,
     col::TRAIN_SECONDS,
     col::WALL_SECONDS,
     col::BACKEND,
@@ -365,6 +382,12 @@ pub const METRICS: &[Metric] = {
             "",
             Neither,
             "the step whose weights were scored on the test set: the lowest validation NLL (FD without a likelihood) among the periodic evaluations, else the last step",
+        ),
+        metric(
+            col::CONVERGED,
+            "",
+            Neither,
+            "anytime runs: true when the validation NLL (FD without a likelihood) improved by less than 1 % of max(1, |its final value|) from 50 % to 100 % of the budget",
         ),
         metric(
             col::TRAIN_SECONDS,
