@@ -26,6 +26,7 @@ pub mod seed;
 pub mod selection;
 pub mod settings;
 pub mod train;
+mod train_log;
 
 pub use check::{ConfigError, Footprint};
 pub use data::{Batch, DataSpec};

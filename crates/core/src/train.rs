@@ -11,11 +11,11 @@
 //! ones returned (see [`crate::selection`]).
 
 use crate::results::Row;
+use crate::train_log::{LogRow, read_log, write_log};
 use crate::{Batch, GenerativeModel, checkpoint, fsutil, seed, selection};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -151,15 +151,6 @@ struct CheckpointState {
 /// The settings fingerprint of the complete checkpoint in `run_dir`, if there is one.
 pub fn checkpoint_fingerprint(run_dir: &Path) -> Option<String> {
     checkpoint::peek_folder::<CheckpointState>(&run_dir.join("checkpoint")).map(|s| s.fingerprint)
-}
-
-/// One train.csv row.
-#[derive(Clone, Debug)]
-struct LogRow {
-    step: u64,
-    seconds: f64,
-    loss: f64,
-    extras: Vec<(String, f64)>,
 }
 
 /// Yields the training batch of each step: epochs of a seeded permutation, last partial batch
@@ -417,65 +408,6 @@ fn advance(bar: &ProgressBar, budget: Budget, step: u64, seconds: f64) {
         Budget::Steps(_) => bar.set_position(step),
         Budget::Seconds(_) => bar.set_position((seconds * 10.0) as u64),
     }
-}
-
-fn write_log(path: &Path, rows: &[LogRow]) -> anyhow::Result<()> {
-    let names: BTreeSet<&str> = rows
-        .iter()
-        .flat_map(|r| r.extras.iter().map(|(k, _)| k.as_str()))
-        .collect();
-    let mut header: Vec<String> = ["step", "seconds", "loss"].map(String::from).to_vec();
-    header.extend(names.iter().map(ToString::to_string));
-    let body: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            let mut out = vec![
-                r.step.to_string(),
-                format!("{:.4}", r.seconds),
-                r.loss.to_string(),
-            ];
-            for name in &names {
-                out.push(
-                    r.extras
-                        .iter()
-                        .find(|(k, _)| k == name)
-                        .map(|(_, v)| v.to_string())
-                        .unwrap_or_default(),
-                );
-            }
-            out
-        })
-        .collect();
-    fsutil::write_csv(path, &header, &body)
-}
-
-/// The rows of an earlier train.csv up to `max_step` (a resumed run continues the curve).
-fn read_log(path: &Path, max_step: u64) -> anyhow::Result<Vec<LogRow>> {
-    if !path.exists() {
-        return Ok(Vec::new());
-    }
-    let mut reader =
-        csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
-    let header: Vec<String> = reader.headers()?.iter().map(String::from).collect();
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record?;
-        let num = |i: usize| record.get(i).and_then(|v| v.parse::<f64>().ok());
-        let step = num(0).unwrap_or(0.0) as u64;
-        if step > max_step {
-            break;
-        }
-        let extras = (3..header.len())
-            .filter_map(|i| num(i).map(|v| (header[i].clone(), v)))
-            .collect();
-        rows.push(LogRow {
-            step,
-            seconds: num(1).unwrap_or(0.0),
-            loss: num(2).unwrap_or(f64::NAN),
-            extras,
-        });
-    }
-    Ok(rows)
 }
 
 #[cfg(test)]
