@@ -1,8 +1,8 @@
 //! ar_completions.png: the top half of test images given, the bottom half drawn by the model.
 
 use crate::model::ArModel;
+use genbench_core::Batch;
 use genbench_core::grid::save_image_grid;
-use genbench_core::{Batch, GenerativeModel};
 use std::path::Path;
 
 /// Test images shown side by side (columns of the grid).
@@ -15,20 +15,20 @@ const COLUMNS: usize = 8;
 /// exactly; with a random MADE order a pixel is drawn given only the given pixels that precede
 /// it in that order, so the completion is not the exact conditional.
 pub fn write_completions(
-    model: &mut ArModel,
+    model: &ArModel,
     test: &Batch,
     path: &Path,
     seed: u64,
 ) -> anyhow::Result<()> {
-    let spec = model.spec.clone();
+    let spec = model.spec().clone();
     let [_, h, w] = spec.image_shape();
     let d = spec.dim();
     let originals = test.head(COLUMNS);
     let k = originals.len();
     anyhow::ensure!(k > 0, "no test images to complete");
     let given: Vec<bool> = (0..d).map(|p| (p % (h * w)) / w < h / 2).collect();
-    let reps = model.config.completions;
-    let cond = model.is_conditional();
+    let reps = model.config().completions;
+    let cond = model.classes() > 0;
     anyhow::ensure!(
         !cond || originals.has_labels(),
         "a conditional model needs labelled test images"

@@ -27,13 +27,12 @@ pub use config::{Arch, AutoregressiveConfig};
 pub use masks::Ordering;
 pub use model::ArModel;
 
-use burn::optim::AdamConfig;
-use genbench_core::init;
-use genbench_core::{BuildContext, ConfigError, DataSpec, Family, Footprint, GenerativeModel};
-use heads::Head;
-use made::MadeConfig;
-use net::Net;
-use pixelcnn::PixelCnnConfig;
+use genbench_core::likelihood::Likelihood;
+use genbench_core::{
+    Batch, BuildContext, ConfigError, DataSpec, Family, Footprint, GenerativeModel, ModelInfo,
+    StepMetrics,
+};
+use std::path::Path;
 
 /// The manifest's `family = "autoregressive"`.
 pub const NAME: &str = "autoregressive";
@@ -57,70 +56,74 @@ impl Family for Autoregressive {
         config: AutoregressiveConfig,
         ctx: &BuildContext,
     ) -> anyhow::Result<Box<dyn GenerativeModel>> {
-        Ok(Box::new(build_model(config, ctx)?))
+        Ok(Box::new(ArModel::new(config, ctx)?))
     }
 }
 
-/// The model itself (tests reach its network through it).
-pub fn build_model(config: AutoregressiveConfig, ctx: &BuildContext) -> anyhow::Result<ArModel> {
-    let spec = &ctx.spec;
-    config.validate(spec)?;
-    let classes = ctx.condition_classes()?;
-    anyhow::ensure!(ctx.learning_rate > 0.0, "learning_rate must be positive");
-    let head = match spec.levels {
-        Some(l) => Head::Categorical { levels: l as usize },
-        None => Head::Gaussians {
-            components: config.components,
-        },
-    };
-    let train_device = ctx.device.clone().autodiff();
-    init::seed(&train_device, ctx.seeds.stream("init"));
-    let (net, order) = match config.arch {
-        Arch::Made => {
-            let made = MadeConfig::new(spec.dim(), config.hidden.clone(), head.per_dim())
-                .with_random_order(config.order == Ordering::Random)
-                .with_mask_seed(config.mask_seed)
-                .with_num_classes(classes)
-                .with_logit_rank(if spec.levels.is_some() {
-                    config.logit_rank
-                } else {
-                    0
-                });
-            let order = made.degrees().order();
-            (
-                Net::Made(init::on_host(&train_device, |d| made.init(d))),
-                order,
-            )
+impl GenerativeModel for ArModel {
+    fn info(&self) -> ModelInfo {
+        let (arch, paper, year) = match self.config().arch {
+            Arch::Made => ("MADE", "Germain et al. 2015", 2015),
+            Arch::Pixelcnn if self.config().gated => {
+                ("PixelCNN (gated)", "van den Oord et al. 2016", 2016)
+            }
+            Arch::Pixelcnn => ("PixelCNN", "van den Oord et al. 2016", 2016),
+        };
+        ModelInfo {
+            family: NAME,
+            arch: arch.into(),
+            paper,
+            year,
         }
-        Arch::Pixelcnn => {
-            let [_, height, width] = spec.image_shape();
-            let pcnn = PixelCnnConfig::new(head.per_dim())
-                .with_channels(config.channels)
-                .with_blocks(config.blocks)
-                .with_first_kernel(config.first_kernel)
-                .with_kernel(config.kernel)
-                .with_head_channels(config.head_channels)
-                .with_gated(config.gated)
-                .with_num_classes(classes);
-            let net = Net::PixelCnn {
-                net: init::on_host(&train_device, |d| pcnn.init(d)),
-                height,
-                width,
-                crop: config.crop,
-            };
-            (net, (0..spec.dim()).collect())
+    }
+
+    /// Mixture heads: spread each dimension's K component means over the training data's
+    /// quantiles (j + 1/2)/K, with scales of half the spacing of the central 98%.
+    fn begin(&mut self, train: &Batch) -> anyhow::Result<()> {
+        self.initialise_mixtures(train)
+    }
+
+    /// One Adam step on the mean NLL (nats per example).
+    fn train_step(&mut self, batch: &Batch) -> anyhow::Result<StepMetrics> {
+        self.train_on(batch)
+    }
+
+    /// D network passes, one dimension each in the model's order, batched over the samples.
+    fn sample(&mut self, n: usize, labels: Option<&[usize]>, seed: u64) -> anyhow::Result<Batch> {
+        self.draw(n, labels, seed)
+    }
+
+    /// Exact log p(x) in nats: the sum of the D conditionals' log-probabilities (discrete levels
+    /// for images, a density for vectors).
+    fn log_likelihood(&mut self, batch: &Batch, _seed: u64) -> anyhow::Result<Likelihood> {
+        self.likelihood(batch)
+    }
+
+    fn evals_per_sample(&self) -> f64 {
+        self.spec().dim() as f64
+    }
+
+    fn num_params(&self) -> usize {
+        ArModel::num_params(self)
+    }
+
+    fn is_conditional(&self) -> bool {
+        self.classes() > 0
+    }
+
+    fn save(&self, dir: &Path) -> anyhow::Result<()> {
+        self.save_to(dir)
+    }
+
+    fn load(&mut self, dir: &Path) -> anyhow::Result<()> {
+        self.load_from(dir)
+    }
+
+    /// Images: completions of the bottom half of test images given the top ([`completion`]).
+    fn write_artifacts(&mut self, test: &Batch, dir: &Path, seed: u64) -> anyhow::Result<()> {
+        if self.spec().is_image() {
+            completion::write_completions(self, test, &dir.join("ar_completions.png"), seed)?;
         }
-    };
-    Ok(ArModel {
-        config,
-        spec: spec.clone(),
-        head,
-        net,
-        optim: AdamConfig::new().init(),
-        train_device,
-        device: ctx.device.clone(),
-        learning_rate: ctx.learning_rate,
-        classes,
-        order,
-    })
+        Ok(())
+    }
 }

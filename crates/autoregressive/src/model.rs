@@ -3,33 +3,102 @@
 
 use crate::config::{Arch, AutoregressiveConfig};
 use crate::heads::Head;
+use crate::made::MadeConfig;
+use crate::masks::Ordering;
 use crate::net::{Condition, Net};
-use burn::optim::{GradientsParams, ModuleOptimizer};
+use crate::pixelcnn::PixelCnnConfig;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
+use genbench_core::init;
 use genbench_core::likelihood::{Likelihood, LikelihoodKind};
 use genbench_core::preprocess::{level_to_signed, level_to_unit};
 use genbench_core::seed::Rng;
-use genbench_core::{Batch, DataSpec, GenerativeModel, ModelInfo, StepMetrics, checkpoint};
+use genbench_core::{Batch, BuildContext, DataSpec, StepMetrics, checkpoint};
 use std::path::Path;
 
 pub struct ArModel {
-    pub(crate) config: AutoregressiveConfig,
-    pub(crate) spec: DataSpec,
-    pub(crate) head: Head,
+    config: AutoregressiveConfig,
+    spec: DataSpec,
+    head: Head,
     /// The network on the autodiff device (training); `net.valid()` scores and samples.
-    pub(crate) net: Net,
-    pub(crate) optim: ModuleOptimizer,
+    net: Net,
+    optim: ModuleOptimizer,
     /// Autodiff device (training) and plain device (scoring, sampling).
-    pub(crate) train_device: Device,
-    pub(crate) device: Device,
-    pub(crate) learning_rate: f64,
+    train_device: Device,
+    device: Device,
+    learning_rate: f64,
     /// Classes of the label (0 when unconditional).
-    pub(crate) classes: usize,
+    classes: usize,
     /// The dimensions in generation order.
-    pub(crate) order: Vec<usize>,
+    order: Vec<usize>,
 }
 
 impl ArModel {
+    /// MADE or PixelCNN for `ctx.spec`, with a categorical head on levels and a mixture of
+    /// Gaussians per dimension on coordinates.
+    pub fn new(config: AutoregressiveConfig, ctx: &BuildContext) -> anyhow::Result<Self> {
+        let spec = &ctx.spec;
+        config.validate(spec)?;
+        let classes = ctx.condition_classes()?;
+        anyhow::ensure!(ctx.learning_rate > 0.0, "learning_rate must be positive");
+        let head = match spec.levels {
+            Some(l) => Head::Categorical { levels: l as usize },
+            None => Head::Gaussians {
+                components: config.components,
+            },
+        };
+        let train_device = ctx.device.clone().autodiff();
+        init::seed(&train_device, ctx.seeds.stream("init"));
+        let (net, order) = match config.arch {
+            Arch::Made => {
+                let made = MadeConfig::new(spec.dim(), config.hidden.clone(), head.per_dim())
+                    .with_random_order(config.order == Ordering::Random)
+                    .with_mask_seed(config.mask_seed)
+                    .with_num_classes(classes)
+                    .with_logit_rank(if spec.levels.is_some() {
+                        config.logit_rank
+                    } else {
+                        0
+                    });
+                let order = made.degrees().order();
+                (
+                    Net::Made(init::on_host(&train_device, |d| made.init(d))),
+                    order,
+                )
+            }
+            Arch::Pixelcnn => {
+                let [_, height, width] = spec.image_shape();
+                let pcnn = PixelCnnConfig::new(head.per_dim())
+                    .with_channels(config.channels)
+                    .with_blocks(config.blocks)
+                    .with_first_kernel(config.first_kernel)
+                    .with_kernel(config.kernel)
+                    .with_head_channels(config.head_channels)
+                    .with_gated(config.gated)
+                    .with_num_classes(classes);
+                let net = Net::PixelCnn {
+                    net: init::on_host(&train_device, |d| pcnn.init(d)),
+                    height,
+                    width,
+                    crop: config.crop,
+                };
+                (net, (0..spec.dim()).collect())
+            }
+        };
+        Ok(Self {
+            config,
+            spec: spec.clone(),
+            head,
+            net,
+            optim: AdamConfig::new().init(),
+            train_device,
+            device: ctx.device.clone(),
+            learning_rate: ctx.learning_rate,
+            classes,
+            order,
+        })
+    }
+
     /// Data values -> network inputs: levels to [0, 1] (MADE) or [-1, 1] (PixelCNN); coordinates as they are.
     fn encode(&self, x: &[f32]) -> Vec<f32> {
         match (self.spec.levels, self.config.arch) {
@@ -180,33 +249,30 @@ impl ArModel {
             None => Ok((0..n).map(|i| i % self.classes).collect()),
         }
     }
-}
 
-impl GenerativeModel for ArModel {
-    fn info(&self) -> ModelInfo {
-        match self.config.arch {
-            Arch::Made => ModelInfo {
-                family: crate::NAME,
-                arch: "MADE".into(),
-                paper: "Germain et al. 2015",
-                year: 2015,
-            },
-            Arch::Pixelcnn => ModelInfo {
-                family: crate::NAME,
-                arch: if self.config.gated {
-                    "PixelCNN (gated)".into()
-                } else {
-                    "PixelCNN".into()
-                },
-                paper: "van den Oord et al. 2016",
-                year: 2016,
-            },
-        }
+    /// Classes of the label (0 when unconditional).
+    pub fn classes(&self) -> usize {
+        self.classes
+    }
+
+    /// What the model was built for.
+    pub fn spec(&self) -> &DataSpec {
+        &self.spec
+    }
+
+    /// The config it was built from.
+    pub fn config(&self) -> &AutoregressiveConfig {
+        &self.config
+    }
+
+    /// Trainable parameters.
+    pub fn num_params(&self) -> usize {
+        self.net.num_params()
     }
 
     /// Mixture heads: spread each dimension's K component means over the training data's
     /// quantiles (j + 1/2)/K, with scales of half the spacing of the central 98%.
-    fn begin(&mut self, train: &Batch) -> anyhow::Result<()> {
+    pub(crate) fn initialise_mixtures(&mut self, train: &Batch) -> anyhow::Result<()> {
         let (Head::Gaussians { components: k }, Net::Made(made)) = (self.head, &self.net) else {
             return Ok(());
         };
@@ -226,7 +292,7 @@ impl GenerativeModel for ArModel {
     }
 
     /// One Adam step on the mean NLL (nats per example).
-    fn train_step(&mut self, batch: &Batch) -> anyhow::Result<StepMetrics> {
+    pub(crate) fn train_on(&mut self, batch: &Batch) -> anyhow::Result<StepMetrics> {
         let logp = self.log_prob(&self.net, batch, &self.train_device)?; // [batch]
         let loss = logp.mean().neg();
         let value = loss.clone().into_scalar::<f32>() as f64;
@@ -255,7 +321,13 @@ impl GenerativeModel for ArModel {
         Ok(StepMetrics::new(value))
     }
 
-    fn sample(&mut self, n: usize, labels: Option<&[usize]>, seed: u64) -> anyhow::Result<Batch> {
+    /// `n` samples, one dimension per network pass in the model's order.
+    pub(crate) fn draw(
+        &self,
+        n: usize,
+        labels: Option<&[usize]>,
+        seed: u64,
+    ) -> anyhow::Result<Batch> {
         let labels = self.labels_for(n, labels)?;
         let d = self.spec.dim();
         let x = self.generate(
@@ -269,7 +341,7 @@ impl GenerativeModel for ArModel {
 
     /// Exact log p(x) in nats: the sum of the D conditionals' log-probabilities (discrete levels
     /// for images, a density for vectors).
-    fn log_likelihood(&mut self, batch: &Batch, _seed: u64) -> anyhow::Result<Likelihood> {
+    pub(crate) fn likelihood(&self, batch: &Batch) -> anyhow::Result<Likelihood> {
         let net = self.net.valid();
         let mut out = Vec::with_capacity(batch.len());
         let idx: Vec<usize> = (0..batch.len()).collect();
@@ -285,39 +357,17 @@ impl GenerativeModel for ArModel {
         Ok(Likelihood::new(LikelihoodKind::Exact, out))
     }
 
-    fn evals_per_sample(&self) -> f64 {
-        self.spec.dim() as f64
-    }
-
-    fn num_params(&self) -> usize {
-        self.net.num_params()
-    }
-
-    fn is_conditional(&self) -> bool {
-        self.classes > 0
-    }
-
-    fn save(&self, dir: &Path) -> anyhow::Result<()> {
+    /// Weights and Adam state into `dir`.
+    pub(crate) fn save_to(&self, dir: &Path) -> anyhow::Result<()> {
         self.net.save(&dir.join("net"))?;
         checkpoint::save_optimizer(&self.optim, &dir.join("optim"))
     }
 
-    fn load(&mut self, dir: &Path) -> anyhow::Result<()> {
+    /// What [`Self::save_to`] wrote.
+    pub(crate) fn load_from(&mut self, dir: &Path) -> anyhow::Result<()> {
         self.net = self.net.clone().load(&dir.join("net"))?;
         let optim = std::mem::replace(&mut self.optim, burn::optim::AdamConfig::new().init());
         self.optim = checkpoint::load_optimizer(optim, &dir.join("optim"))?;
-        Ok(())
-    }
-
-    fn write_artifacts(&mut self, test: &Batch, dir: &Path, seed: u64) -> anyhow::Result<()> {
-        if self.spec.is_image() {
-            crate::completion::write_completions(
-                self,
-                test,
-                &dir.join("ar_completions.png"),
-                seed,
-            )?;
-        }
         Ok(())
     }
 }

@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use genbench_autoregressive::{Arch, AutoregressiveConfig, build_model};
+use genbench_autoregressive::{ArModel, Arch, AutoregressiveConfig};
 use genbench_core::{GenerativeModel, TrainPlan, train};
 use genbench_dataset::{DataConfig, load};
 
@@ -24,7 +24,8 @@ fn made_on_two_moons_gets_within_half_a_nat_of_the_true_entropy() {
     let data = load(&DataConfig::new("two-moons")).unwrap();
     let density = data.density.as_ref().unwrap();
     let entropy = density.entropy().nats;
-    let mut model = build_model(two_moons_made(), &ctx(data.spec.clone(), 0, false, 3e-3)).unwrap();
+    let mut model =
+        ArModel::new(two_moons_made(), &ctx(data.spec.clone(), 0, false, 3e-3)).unwrap();
     let dir = tempfile::tempdir().unwrap();
     train(
         &mut model,
@@ -57,7 +58,8 @@ fn made_on_two_moons_gets_within_half_a_nat_of_the_true_entropy() {
 
     // A checkpoint restores the exact likelihood into a fresh model.
     model.save(dir.path()).unwrap();
-    let mut fresh = build_model(two_moons_made(), &ctx(data.spec.clone(), 7, false, 3e-3)).unwrap();
+    let mut fresh =
+        ArModel::new(two_moons_made(), &ctx(data.spec.clone(), 7, false, 3e-3)).unwrap();
     fresh.load(dir.path()).unwrap();
     let a = model.log_likelihood(&data.test.head(100), 0).unwrap();
     let b = fresh.log_likelihood(&data.test.head(100), 0).unwrap();
@@ -75,7 +77,7 @@ fn conditional_pixelcnn_samples_its_labels_and_writes_completions() {
         completions: 2,
         ..Default::default()
     };
-    let mut model = build_model(config, &ctx(spec.clone(), 1, true, 1e-3)).unwrap();
+    let mut model = ArModel::new(config, &ctx(spec.clone(), 1, true, 1e-3)).unwrap();
     let labels = [2, 0, 1, 2];
     let s = model.sample(4, Some(&labels), 3).unwrap();
     assert_eq!(s.labels, labels);

@@ -2,7 +2,7 @@
 
 use crate::model::FlowModel;
 use genbench_core::seed::Rng;
-use genbench_core::{Batch, GenerativeModel, fsutil, grid};
+use genbench_core::{Batch, fsutil, grid};
 use std::path::Path;
 
 /// Sampling temperatures of `flow_temperatures.png`, one row each.
@@ -11,11 +11,11 @@ pub const TEMPERATURES: [f64; 4] = [0.0, 0.5, 0.7, 1.0];
 /// 2-D: `flow_latents.csv`, each test point x beside z = f(x) and log|det df/dx| (a Gaussianized
 /// copy of the data shows how far the flow got). Images: `flow_temperatures.png`, a row of
 /// samples x = f^{-1}(T z) per temperature T in [`TEMPERATURES`], the same z in every row.
-pub fn write(model: &mut FlowModel, test: &Batch, dir: &Path, seed: u64) -> anyhow::Result<()> {
+pub fn write(model: &FlowModel, test: &Batch, dir: &Path, seed: u64) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)?;
     let spec = model.spec().clone();
     if !spec.is_image() {
-        let labels = if model.is_conditional() {
+        let labels = if model.classes() > 0 {
             test.labels.clone()
         } else {
             Vec::new()
@@ -39,7 +39,7 @@ pub fn write(model: &mut FlowModel, test: &Batch, dir: &Path, seed: u64) -> anyh
     let d = spec.dim();
     let mut rng = Rng::new(seed);
     let z: Vec<f32> = (0..cols * d).map(|_| rng.normal() as f32).collect();
-    let labels: Vec<usize> = if model.is_conditional() {
+    let labels: Vec<usize> = if model.classes() > 0 {
         (0..cols).map(|i| i % spec.num_classes).collect()
     } else {
         Vec::new()

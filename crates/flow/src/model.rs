@@ -18,9 +18,7 @@ use genbench_core::init;
 use genbench_core::likelihood::{Likelihood, LikelihoodKind};
 use genbench_core::preprocess::{dequantization_log_jacobian, dequantize};
 use genbench_core::seed::{Rng, derive};
-use genbench_core::{
-    Batch, BuildContext, DataSpec, GenerativeModel, ModelInfo, StepMetrics, checkpoint, fsutil,
-};
+use genbench_core::{Batch, BuildContext, DataSpec, StepMetrics, checkpoint, fsutil};
 use std::f64::consts::{LN_2, PI};
 use std::path::Path;
 
@@ -266,25 +264,28 @@ impl FlowModel {
             .map(|l| dequantization_log_jacobian(self.spec.dim(), l))
             .unwrap_or(0.0)
     }
-}
 
-impl GenerativeModel for FlowModel {
-    fn info(&self) -> ModelInfo {
-        let arch = match self.net {
+    /// Classes of the label (0 when unconditional).
+    pub fn classes(&self) -> usize {
+        self.classes
+    }
+
+    /// The architecture, for tables.
+    pub(crate) fn arch(&self) -> String {
+        match self.net {
             FlowNet::Vector(_) => format!("RealNVP ({} MLP couplings)", self.config.couplings),
             FlowNet::Image(_) => format!("RealNVP (multi-scale, {} scales)", self.config.scales),
-        };
-        ModelInfo {
-            family: crate::NAME,
-            arch,
-            paper: "Dinh et al. 2017",
-            year: 2017,
         }
+    }
+
+    /// Trainable parameters.
+    pub fn num_params(&self) -> usize {
+        self.net.num_params()
     }
 
     /// Act-norm data-dependent initialisation from up to `init_examples` training examples
     /// (a seeded subset), each norm from the outputs of the layers before it.
-    fn begin(&mut self, train: &Batch) -> anyhow::Result<()> {
+    pub(crate) fn initialise_actnorm(&mut self, train: &Batch) -> anyhow::Result<()> {
         let mut rng = Rng::new(derive(self.init_seed, 1));
         let mut idx = rng.permutation(train.len());
         idx.truncate(self.config.init_examples);
@@ -306,7 +307,7 @@ impl GenerativeModel for FlowModel {
 
     /// One Adam step on the mean NLL per dimension; the reported loss is the NLL per example in
     /// nats (for images, of the discrete data through the dequantization bound), with `bpd`.
-    fn train_step(&mut self, batch: &Batch) -> anyhow::Result<StepMetrics> {
+    pub(crate) fn train_on(&mut self, batch: &Batch) -> anyhow::Result<StepMetrics> {
         let (y, pre_log_det) = self.preprocess(
             batch,
             &mut Rng::new(derive(self.noise_seed, self.steps_done)),
@@ -336,7 +337,12 @@ impl GenerativeModel for FlowModel {
     }
 
     /// z ~ N(0, temperature^2 I) drawn on the host from `seed`, then x = f^{-1}(z).
-    fn sample(&mut self, n: usize, labels: Option<&[usize]>, seed: u64) -> anyhow::Result<Batch> {
+    pub(crate) fn draw(
+        &self,
+        n: usize,
+        labels: Option<&[usize]>,
+        seed: u64,
+    ) -> anyhow::Result<Batch> {
         let labels = self.labels_for(n, labels)?;
         let d = self.spec.dim();
         let mut rng = Rng::new(seed);
@@ -358,7 +364,7 @@ impl GenerativeModel for FlowModel {
 
     /// Exact log p(x) on vectors (kind `Exact`); on images the dequantized bound on log P(k)
     /// with one u ~ U[0,1)^D per example drawn from `seed` (kind `Dequantized`).
-    fn log_likelihood(&mut self, batch: &Batch, seed: u64) -> anyhow::Result<Likelihood> {
+    pub(crate) fn likelihood(&self, batch: &Batch, seed: u64) -> anyhow::Result<Likelihood> {
         let net = self.net.valid();
         let mut rng = Rng::new(seed);
         let mut out = Vec::with_capacity(batch.len());
@@ -386,19 +392,7 @@ impl GenerativeModel for FlowModel {
         Ok(Likelihood::new(kind, out))
     }
 
-    fn evals_per_sample(&self) -> f64 {
-        1.0
-    }
-
-    fn num_params(&self) -> usize {
-        self.net.num_params()
-    }
-
-    fn is_conditional(&self) -> bool {
-        self.classes > 0
-    }
-
-    fn save(&self, dir: &Path) -> anyhow::Result<()> {
+    pub(crate) fn save_to(&self, dir: &Path) -> anyhow::Result<()> {
         self.net.save(&dir.join("flow.bpk"))?;
         checkpoint::save_optimizer(&self.optim, &dir.join("optimizer.bpk"))?;
         fsutil::write_json(
@@ -409,15 +403,11 @@ impl GenerativeModel for FlowModel {
         )
     }
 
-    fn load(&mut self, dir: &Path) -> anyhow::Result<()> {
+    pub(crate) fn load_from(&mut self, dir: &Path) -> anyhow::Result<()> {
         self.net = self.net.clone().load(&dir.join("flow.bpk"))?;
         self.optim = checkpoint::load_optimizer(new_optim(), &dir.join("optimizer.bpk"))?;
         let state: SavedState = fsutil::read_json(&dir.join("flow.json"))?;
         self.steps_done = state.steps_done;
         Ok(())
-    }
-
-    fn write_artifacts(&mut self, test: &Batch, dir: &Path, seed: u64) -> anyhow::Result<()> {
-        crate::artifacts::write(self, test, dir, seed)
     }
 }

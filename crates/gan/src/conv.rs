@@ -2,7 +2,7 @@
 //! a `[2c, H/4, W/4]` map and doubles it twice with transposed convolutions, and a critic trunk
 //! of two stride-2 convolutions. Works for any `H, W` divisible by 4 (8x8 digits, 28x28 MNIST).
 
-use crate::leaky_relu_slope_mask;
+use crate::activation::leaky_relu_slope_mask;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;

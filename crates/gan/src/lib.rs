@@ -11,6 +11,7 @@
 // documented yet. Remove this line once `cargo clippy -p genbench-gan` passes without it.
 #![allow(missing_docs)]
 
+pub mod activation;
 pub mod config;
 pub mod conv;
 pub mod footprint;
@@ -24,17 +25,12 @@ mod tests;
 pub use config::{Arch, GanConfig, Loss};
 pub use model::GanModel;
 
-use burn::prelude::*;
-use genbench_core::{BuildContext, ConfigError, DataSpec, Family, Footprint, GenerativeModel};
-
-/// σ'(a) of LeakyReLU with negative slope `slope`: 1 where a > 0, `slope` elsewhere. Piecewise
-/// constant, so it carries no gradient (the bool mask is detached by construction).
-pub(crate) fn leaky_relu_slope_mask<const D: usize>(a: Tensor<D>, slope: f64) -> Tensor<D> {
-    a.greater_elem(0.0)
-        .float()
-        .mul_scalar(1.0 - slope)
-        .add_scalar(slope)
-}
+use genbench_core::likelihood::Likelihood;
+use genbench_core::{
+    Batch, BuildContext, ConfigError, DataSpec, Family, Footprint, GenerativeModel, ModelInfo,
+    StepMetrics,
+};
+use std::path::Path;
 
 pub struct Gan;
 
@@ -57,5 +53,69 @@ impl Family for Gan {
 
     fn build(config: GanConfig, ctx: &BuildContext) -> anyhow::Result<Box<dyn GenerativeModel>> {
         Ok(Box::new(GanModel::new(config, ctx)?))
+    }
+}
+
+impl GenerativeModel for GanModel {
+    fn info(&self) -> ModelInfo {
+        let net = match self.arch() {
+            Arch::Conv => "DCGAN",
+            _ => "MLP",
+        };
+        let cond = if self.classes() > 0 {
+            "conditional "
+        } else {
+            ""
+        };
+        let (loss, paper, year) = match self.config().loss {
+            Loss::NonSaturating => ("NS-GAN", "Goodfellow et al. 2014", 2014),
+            Loss::WganGp => ("WGAN-GP", "Gulrajani et al. 2017", 2017),
+        };
+        ModelInfo {
+            family: Gan::NAME,
+            arch: format!("{cond}{loss} ({net})"),
+            paper,
+            year,
+        }
+    }
+
+    /// `n_critic` critic updates on `batch` (fresh fakes each), then one generator update.
+    /// `loss` is G's loss; extras: `d_loss` (mean over the critic updates, penalty included),
+    /// `g_loss`, and for WGAN-GP `gp` and `w_gap` (mean D(x) - mean D(G(z)), the critic's
+    /// Wasserstein estimate).
+    fn train_step(&mut self, batch: &Batch) -> anyhow::Result<StepMetrics> {
+        self.train_on(batch)
+    }
+
+    /// `n` samples G(z, y), one network pass each; z drawn on the host from `seed`.
+    fn sample(&mut self, n: usize, labels: Option<&[usize]>, seed: u64) -> anyhow::Result<Batch> {
+        self.draw(n, labels, seed)
+    }
+
+    /// A GAN defines no density: the kind says so and there is no number (never 0).
+    fn log_likelihood(&mut self, _batch: &Batch, _seed: u64) -> anyhow::Result<Likelihood> {
+        Ok(Likelihood::unavailable())
+    }
+
+    fn evals_per_sample(&self) -> f64 {
+        1.0
+    }
+
+    /// Trainable parameters of both networks (G alone draws the samples); batch norm's running
+    /// statistics are buffers and not counted.
+    fn num_params(&self) -> usize {
+        GanModel::num_params(self)
+    }
+
+    fn is_conditional(&self) -> bool {
+        self.classes() > 0
+    }
+
+    fn save(&self, dir: &Path) -> anyhow::Result<()> {
+        self.save_to(dir)
+    }
+
+    fn load(&mut self, dir: &Path) -> anyhow::Result<()> {
+        self.load_from(dir)
     }
 }

@@ -1,6 +1,6 @@
 //! MLP generator and critic trunk for vector data (the 2-D densities).
 
-use crate::leaky_relu_slope_mask;
+use crate::activation::leaky_relu_slope_mask;
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::{leaky_relu, relu};

@@ -1,4 +1,4 @@
-//! [`GanModel`]: the two networks, their optimisers and the contract's methods.
+//! [`GanModel`]: the two networks, their optimisers, the D and G updates and sampling.
 
 use crate::config::{AdamSettings, Arch, GanConfig, Loss, Resolved};
 use crate::conv::{ConvGeneratorConfig, ConvTrunkConfig};
@@ -9,12 +9,9 @@ use burn::module::{ModuleVisitor, Param};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use genbench_core::init;
-use genbench_core::likelihood::Likelihood;
 use genbench_core::preprocess::{level_to_signed, signed_to_level};
 use genbench_core::seed::{self, Rng};
-use genbench_core::{
-    Batch, BuildContext, DataSpec, GenerativeModel, ModelInfo, StepMetrics, checkpoint, fsutil,
-};
+use genbench_core::{Batch, BuildContext, DataSpec, StepMetrics, checkpoint, fsutil};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -28,9 +25,9 @@ pub struct GanModel {
     /// Number of classes when conditional, 0 otherwise.
     classes: usize,
     /// The autodiff device the networks train on.
-    pub(crate) device: Device,
-    pub(crate) generator: Generator,
-    pub(crate) critic: Critic,
+    device: Device,
+    generator: Generator,
+    critic: Critic,
     g_optim: ModuleOptimizer,
     d_optim: ModuleOptimizer,
     /// Noise of step s is drawn from `derive(noise_seed, s)`, so a resumed run draws the same.
@@ -210,59 +207,43 @@ impl GanModel {
             .step(self.resolved.g.lr, self.generator.clone(), grads);
         value
     }
-}
 
-/// Number of values in the parameters that require grad (not burn's `num_params`, which also
-/// counts running statistics).
-fn trainable_params<M: Module>(module: &M) -> usize {
-    struct Count(usize);
-    impl ModuleVisitor for Count {
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            let t = param.val();
-            if t.is_require_grad() {
-                self.0 += t.shape().num_elements();
-            }
-        }
+    /// The config it was built from.
+    pub fn config(&self) -> &GanConfig {
+        &self.config
     }
-    let mut count = Count(0);
-    module.visit(&mut count);
-    count.0
-}
 
-#[derive(Serialize, Deserialize)]
-struct SavedState {
-    steps_done: u64,
-    noise_seed: u64,
-}
+    /// The networks' kind after `arch = "auto"` is resolved for the data.
+    pub fn arch(&self) -> Arch {
+        self.resolved.arch
+    }
 
-impl GenerativeModel for GanModel {
-    fn info(&self) -> ModelInfo {
-        let net = match self.resolved.arch {
-            Arch::Conv => "DCGAN",
-            _ => "MLP",
-        };
-        let cond = if self.classes > 0 { "conditional " } else { "" };
-        match self.config.loss {
-            Loss::NonSaturating => ModelInfo {
-                family: "gan",
-                arch: format!("{cond}NS-GAN ({net})"),
-                paper: "Goodfellow et al. 2014",
-                year: 2014,
-            },
-            Loss::WganGp => ModelInfo {
-                family: "gan",
-                arch: format!("{cond}WGAN-GP ({net})"),
-                paper: "Gulrajani et al. 2017",
-                year: 2017,
-            },
-        }
+    /// Number of classes when conditional, 0 otherwise.
+    pub fn classes(&self) -> usize {
+        self.classes
+    }
+
+    /// The autodiff device the networks train on (for the unit tests).
+    #[cfg(test)]
+    pub(crate) fn device(&self) -> &Device {
+        &self.device
+    }
+
+    #[cfg(test)]
+    pub(crate) fn generator(&self) -> &Generator {
+        &self.generator
+    }
+
+    #[cfg(test)]
+    pub(crate) fn critic(&self) -> &Critic {
+        &self.critic
     }
 
     /// `n_critic` critic updates on `batch` (fresh fakes each), then one generator update.
     /// `loss` is G's loss; extras: `d_loss` (mean over the critic updates, penalty included),
     /// `g_loss`, and for WGAN-GP `gp` and `w_gap` (mean D(x) - mean D(G(z)), the critic's
     /// Wasserstein estimate).
-    fn train_step(&mut self, batch: &Batch) -> anyhow::Result<StepMetrics> {
+    pub(crate) fn train_on(&mut self, batch: &Batch) -> anyhow::Result<StepMetrics> {
         let mut rng = Rng::new(seed::derive(self.noise_seed, self.steps_done));
         let real = self.to_model_space(batch);
         let onehot = self.onehot(&batch.labels, &self.device)?;
@@ -285,7 +266,13 @@ impl GenerativeModel for GanModel {
         })
     }
 
-    fn sample(&mut self, n: usize, labels: Option<&[usize]>, seed: u64) -> anyhow::Result<Batch> {
+    /// `n` samples G(z, y), z drawn on the host from `seed`; labels as given or cycled.
+    pub(crate) fn draw(
+        &self,
+        n: usize,
+        labels: Option<&[usize]>,
+        seed: u64,
+    ) -> anyhow::Result<Batch> {
         let labels: Vec<usize> = match (self.classes > 0, labels) {
             (true, Some(l)) => {
                 anyhow::ensure!(l.len() == n, "{} labels for {n} samples", l.len());
@@ -320,26 +307,14 @@ impl GenerativeModel for GanModel {
         Ok(Batch::new(x, labels, self.spec.dim()))
     }
 
-    /// A GAN defines no density: the kind says so and there is no number (never 0).
-    fn log_likelihood(&mut self, _batch: &Batch, _seed: u64) -> anyhow::Result<Likelihood> {
-        Ok(Likelihood::unavailable())
-    }
-
-    fn evals_per_sample(&self) -> f64 {
-        1.0
-    }
-
     /// Trainable parameters of both networks (G alone draws the samples); batch norm's running
     /// statistics are buffers and not counted.
-    fn num_params(&self) -> usize {
+    pub fn num_params(&self) -> usize {
         trainable_params(&self.generator) + trainable_params(&self.critic)
     }
 
-    fn is_conditional(&self) -> bool {
-        self.classes > 0
-    }
-
-    fn save(&self, dir: &Path) -> anyhow::Result<()> {
+    /// Both networks, both Adam states and the step into `dir`.
+    pub(crate) fn save_to(&self, dir: &Path) -> anyhow::Result<()> {
         checkpoint::save_module(&self.generator, &dir.join("generator.bpk"))?;
         checkpoint::save_module(&self.critic, &dir.join("critic.bpk"))?;
         checkpoint::save_optimizer(&self.g_optim, &dir.join("g_optim.bpk"))?;
@@ -353,7 +328,8 @@ impl GenerativeModel for GanModel {
         )
     }
 
-    fn load(&mut self, dir: &Path) -> anyhow::Result<()> {
+    /// What [`Self::save_to`] wrote.
+    pub(crate) fn load_from(&mut self, dir: &Path) -> anyhow::Result<()> {
         self.generator =
             checkpoint::load_module(self.generator.clone(), &dir.join("generator.bpk"))?;
         self.critic = checkpoint::load_module(self.critic.clone(), &dir.join("critic.bpk"))?;
@@ -364,4 +340,27 @@ impl GenerativeModel for GanModel {
         self.noise_seed = state.noise_seed;
         Ok(())
     }
+}
+
+/// Number of values in the parameters that require grad (not burn's `num_params`, which also
+/// counts running statistics).
+fn trainable_params<M: Module>(module: &M) -> usize {
+    struct Count(usize);
+    impl ModuleVisitor for Count {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let t = param.val();
+            if t.is_require_grad() {
+                self.0 += t.shape().num_elements();
+            }
+        }
+    }
+    let mut count = Count(0);
+    module.visit(&mut count);
+    count.0
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedState {
+    steps_done: u64,
+    noise_seed: u64,
 }

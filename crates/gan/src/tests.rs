@@ -1,11 +1,12 @@
 //! Unit tests that need the crate's internals: the hand-written input gradient against
 //! autodiff, the per-sample gradient penalty, and which network each update moves.
 
+use crate::config::{GanConfig, Loss};
 use crate::conv::ConvTrunkConfig;
 use crate::losses::{gradient_penalty, interpolate, per_sample_penalty};
 use crate::mlp::MlpTrunkConfig;
+use crate::model::GanModel;
 use crate::nets::{Critic, Trunk};
-use crate::{GanConfig, GanModel, Loss};
 use burn::module::{ModuleVisitor, Param};
 use burn::prelude::*;
 use genbench_core::seed::Rng;
@@ -225,9 +226,9 @@ fn each_update_moves_only_its_own_network() {
         let mut model =
             GanModel::new(config, &context(spec.clone(), 1e-2, 0, conditional)).unwrap();
         let mut rng = Rng::new(9);
-        let real = random(&mut rng, [8, spec.dim()], &model.device).clamp(-1.0, 1.0);
-        let y = conditional.then(|| onehot(&[0, 1, 2, 3, 4, 5, 6, 7], 10, &model.device));
-        let (g0, d0) = (params(&model.generator), params(&model.critic));
+        let real = random(&mut rng, [8, spec.dim()], model.device()).clamp(-1.0, 1.0);
+        let y = conditional.then(|| onehot(&[0, 1, 2, 3, 4, 5, 6, 7], 10, model.device()));
+        let (g0, d0) = (params(model.generator()), params(model.critic()));
         assert_eq!(
             g0.len() + d0.len(),
             model.num_params(),
@@ -235,12 +236,12 @@ fn each_update_moves_only_its_own_network() {
         );
 
         model.critic_step(real, y.clone(), &mut rng);
-        let (g1, d1) = (params(&model.generator), params(&model.critic));
+        let (g1, d1) = (params(model.generator()), params(model.critic()));
         assert_eq!(g0, g1, "{loss:?}: a D step changed G");
         assert_ne!(d0, d1, "{loss:?}: a D step left D unchanged");
 
         model.generator_step(8, y, &mut rng);
-        let (g2, d2) = (params(&model.generator), params(&model.critic));
+        let (g2, d2) = (params(model.generator()), params(model.critic()));
         assert_eq!(d1, d2, "{loss:?}: a G step changed D");
         assert_ne!(g1, g2, "{loss:?}: a G step left G unchanged");
     }

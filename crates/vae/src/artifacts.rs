@@ -25,8 +25,8 @@ pub const INTERPOLATION_STEPS: usize = 8;
 pub fn write(model: &VaeModel, test: &Batch, dir: &Path, seed: u64) -> anyhow::Result<()> {
     anyhow::ensure!(!test.is_empty(), "no test examples for the VAE artifacts");
     std::fs::create_dir_all(dir)?;
-    let spec = &model.spec;
-    let latent = model.config.latent_dim;
+    let spec = model.spec();
+    let latent = model.config().latent_dim;
     let d = spec.dim();
     let image = spec.is_image();
     let fmt = |v: f64| format!("{v:.6}");
@@ -87,7 +87,7 @@ pub fn write(model: &VaeModel, test: &Batch, dir: &Path, seed: u64) -> anyhow::R
                 a.iter().zip(b).map(move |(&a, &b)| (1.0 - t) * a + t * b)
             })
             .collect();
-        let labels = if model.classes > 0 {
+        let labels = if model.classes() > 0 {
             vec![test.labels[0]; INTERPOLATION_STEPS]
         } else {
             Vec::new()
@@ -122,7 +122,7 @@ pub fn write(model: &VaeModel, test: &Batch, dir: &Path, seed: u64) -> anyhow::R
         &rows,
     )?;
 
-    let iwae = model.iwae(test, model.config.iwae_k, seed::derive(seed, 1))?;
+    let iwae = model.iwae(test, model.config().iwae_k, seed::derive(seed, 1))?;
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
     let (rate, distortion) = (mean(&terms.rate), mean(&terms.distortion));
     let bpd = |nats: f64| {

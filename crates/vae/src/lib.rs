@@ -30,7 +30,12 @@ pub use config::{Arch, DecoderKind, DecoderSample, VaeConfig};
 pub use model::VaeModel;
 pub use observation::{Observation, discretized_logistic_log_prob};
 
-use genbench_core::{BuildContext, ConfigError, DataSpec, Family, Footprint, GenerativeModel};
+use genbench_core::likelihood::{Likelihood, LikelihoodKind};
+use genbench_core::{
+    Batch, BuildContext, ConfigError, DataSpec, Family, Footprint, GenerativeModel, ModelInfo,
+    StepMetrics, seed,
+};
+use std::path::Path;
 
 pub struct Vae;
 
@@ -53,5 +58,82 @@ impl Family for Vae {
 
     fn build(config: VaeConfig, ctx: &BuildContext) -> anyhow::Result<Box<dyn GenerativeModel>> {
         Ok(Box::new(VaeModel::new(config, ctx)?))
+    }
+}
+
+impl GenerativeModel for VaeModel {
+    fn info(&self) -> ModelInfo {
+        let arch = match self.config().arch {
+            Arch::Mlp => "MLP",
+            Arch::Conv => "conv",
+        };
+        let cond = if self.classes() > 0 { "CVAE" } else { "VAE" };
+        ModelInfo {
+            family: Vae::NAME,
+            arch: format!(
+                "{cond} ({arch}, {}, z={})",
+                self.observation().name(),
+                self.config().latent_dim
+            ),
+            paper: "Kingma & Welling 2014",
+            year: 2014,
+        }
+    }
+
+    /// Continuous data: the per-dimension mean and standard deviation of the training set
+    /// become the standardization (its Jacobian is added back to every likelihood).
+    fn begin(&mut self, train: &Batch) -> anyhow::Result<()> {
+        self.standardize_from(train);
+        Ok(())
+    }
+
+    /// One Adam step on distortion + w_t * rate, the negative ELBO per example with the KL weight
+    /// w_t (β after the warm-up); extras `rate` and `distortion` in nats per example.
+    fn train_step(&mut self, batch: &Batch) -> anyhow::Result<StepMetrics> {
+        self.train_on(batch)
+    }
+
+    /// z ~ N(0, I), then a draw from p(x|z) (`decoder_sample = "sample"`) or its mode.
+    fn sample(&mut self, n: usize, labels: Option<&[usize]>, seed: u64) -> anyhow::Result<Batch> {
+        self.draw(n, labels, seed)
+    }
+
+    /// IWAE_k per example (k = `iwae_k`), with the mean ELBO, rate and distortion beside it:
+    /// extras `elbo_nats` (a log-likelihood bound: negative), `rate_nats`, `distortion_nats`.
+    fn log_likelihood(&mut self, batch: &Batch, seed: u64) -> anyhow::Result<Likelihood> {
+        let k = self.config().iwae_k;
+        let terms = self.elbo_terms(batch, seed::derive(seed, 0))?;
+        let iwae = self.iwae(batch, k, seed::derive(seed, 1))?;
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+        Ok(Likelihood::new(LikelihoodKind::Iwae { k }, iwae)
+            .with_extra("elbo_nats", mean(&terms.elbo()))
+            .with_extra("rate_nats", mean(&terms.rate))
+            .with_extra("distortion_nats", mean(&terms.distortion)))
+    }
+
+    fn evals_per_sample(&self) -> f64 {
+        1.0
+    }
+
+    fn num_params(&self) -> usize {
+        VaeModel::num_params(self)
+    }
+
+    fn is_conditional(&self) -> bool {
+        self.classes() > 0
+    }
+
+    fn save(&self, dir: &Path) -> anyhow::Result<()> {
+        self.save_to(dir)
+    }
+
+    fn load(&mut self, dir: &Path) -> anyhow::Result<()> {
+        self.load_from(dir)
+    }
+
+    /// Reconstructions, prior samples, an interpolation, the rate per latent dimension and the
+    /// bound's terms ([`artifacts`]).
+    fn write_artifacts(&mut self, test: &Batch, dir: &Path, seed: u64) -> anyhow::Result<()> {
+        artifacts::write(self, test, dir, seed)
     }
 }

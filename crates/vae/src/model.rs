@@ -2,33 +2,29 @@
 //! the IWAE bound as the reported likelihood, sampling from the prior, save and load.
 
 use crate::bound::{self, ElboTerms, Inputs, host, kl_per_dim};
-use crate::config::{Arch, DecoderSample, VaeConfig};
+use crate::config::{DecoderSample, VaeConfig};
 use crate::nets::VaeNet;
 use crate::observation::Observation;
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use genbench_core::init;
-use genbench_core::likelihood::{Likelihood, LikelihoodKind};
-use genbench_core::{
-    Batch, BuildContext, DataSpec, GenerativeModel, ModelInfo, Rng, StepMetrics, checkpoint,
-    fsutil, seed,
-};
+use genbench_core::{Batch, BuildContext, DataSpec, Rng, StepMetrics, checkpoint, fsutil, seed};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// A VAE: the networks (on the autodiff device), their Adam state, and the affine map that
 /// standardizes continuous data (identity for images).
 pub struct VaeModel {
-    pub(crate) config: VaeConfig,
-    pub(crate) spec: DataSpec,
-    pub(crate) obs: Observation,
+    config: VaeConfig,
+    spec: DataSpec,
+    obs: Observation,
     /// Classes of the one-hot label (0: unconditional).
-    pub(crate) classes: usize,
-    pub(crate) net: VaeNet,
+    classes: usize,
+    net: VaeNet,
     optim: ModuleOptimizer,
     /// The plain device (evaluation, sampling); training runs on its autodiff twin.
-    pub(crate) device: Device,
+    device: Device,
     train_device: Device,
     learning_rate: f64,
     step: u64,
@@ -273,32 +269,27 @@ impl VaeModel {
             .map(|_| rng.normal() as f32)
             .collect()
     }
-}
 
-impl GenerativeModel for VaeModel {
-    fn info(&self) -> ModelInfo {
-        let arch = match self.config.arch {
-            Arch::Mlp => "MLP",
-            Arch::Conv => "conv",
-        };
-        let cond = if self.classes > 0 { "CVAE" } else { "VAE" };
-        ModelInfo {
-            family: <crate::Vae as genbench_core::Family>::NAME,
-            arch: format!(
-                "{cond} ({arch}, {}, z={})",
-                self.obs.name(),
-                self.config.latent_dim
-            ),
-            paper: "Kingma & Welling 2014",
-            year: 2014,
-        }
+    /// Classes of the one-hot label (0: unconditional).
+    pub fn classes(&self) -> usize {
+        self.classes
+    }
+
+    /// What the model was built for.
+    pub fn spec(&self) -> &DataSpec {
+        &self.spec
+    }
+
+    /// Trainable parameters of the encoder, the decoder and the decoder's variance.
+    pub fn num_params(&self) -> usize {
+        self.net.num_params()
     }
 
     /// Continuous data: the per-dimension mean and standard deviation of the training set
     /// become the standardization (its Jacobian is added back to every likelihood).
-    fn begin(&mut self, train: &Batch) -> anyhow::Result<()> {
+    pub(crate) fn standardize_from(&mut self, train: &Batch) {
         if self.obs != Observation::Gaussian || train.is_empty() {
-            return Ok(());
+            return;
         }
         let (d, n) = (self.spec.dim(), train.len() as f64);
         for j in 0..d {
@@ -313,12 +304,11 @@ impl GenerativeModel for VaeModel {
             self.shift[j] = mean as f32;
             self.scale[j] = var.sqrt().max(1e-6) as f32;
         }
-        Ok(())
     }
 
     /// One Adam step on distortion + w_t * rate, the negative ELBO per example with the KL weight
     /// w_t (β after the warm-up); extras `rate` and `distortion` in nats per example.
-    fn train_step(&mut self, batch: &Batch) -> anyhow::Result<StepMetrics> {
+    pub(crate) fn train_on(&mut self, batch: &Batch) -> anyhow::Result<StepMetrics> {
         let inputs = self.inputs(batch)?;
         let n = inputs.len();
         anyhow::ensure!(n > 0, "empty batch");
@@ -350,7 +340,12 @@ impl GenerativeModel for VaeModel {
     }
 
     /// z ~ N(0, I), then a draw from p(x|z) (`decoder_sample = "sample"`) or its mode.
-    fn sample(&mut self, n: usize, labels: Option<&[usize]>, seed: u64) -> anyhow::Result<Batch> {
+    pub(crate) fn draw(
+        &self,
+        n: usize,
+        labels: Option<&[usize]>,
+        seed: u64,
+    ) -> anyhow::Result<Batch> {
         let labels = self.sample_labels(n, labels)?;
         let mut rng = Rng::new(seed);
         let z = self.prior(n, &mut rng);
@@ -376,32 +371,8 @@ impl GenerativeModel for VaeModel {
         Ok(Batch::new(x, labels, d))
     }
 
-    /// IWAE_k per example (k = `iwae_k`), with the mean ELBO, rate and distortion beside it:
-    /// extras `elbo_nats` (a log-likelihood bound: negative), `rate_nats`, `distortion_nats`.
-    fn log_likelihood(&mut self, batch: &Batch, seed: u64) -> anyhow::Result<Likelihood> {
-        let k = self.config.iwae_k;
-        let terms = self.elbo_terms(batch, seed::derive(seed, 0))?;
-        let iwae = self.iwae(batch, k, seed::derive(seed, 1))?;
-        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
-        Ok(Likelihood::new(LikelihoodKind::Iwae { k }, iwae)
-            .with_extra("elbo_nats", mean(&terms.elbo()))
-            .with_extra("rate_nats", mean(&terms.rate))
-            .with_extra("distortion_nats", mean(&terms.distortion)))
-    }
-
-    fn evals_per_sample(&self) -> f64 {
-        1.0
-    }
-
-    fn num_params(&self) -> usize {
-        self.net.num_params()
-    }
-
-    fn is_conditional(&self) -> bool {
-        self.classes > 0
-    }
-
-    fn save(&self, dir: &Path) -> anyhow::Result<()> {
+    /// Weights, Adam state, step and standardization into `dir`.
+    pub(crate) fn save_to(&self, dir: &Path) -> anyhow::Result<()> {
         checkpoint::save_module(&self.net, &dir.join("vae.bpk"))?;
         checkpoint::save_optimizer(&self.optim, &dir.join("vae-adam.bpk"))?;
         let state = SavedState {
@@ -412,7 +383,8 @@ impl GenerativeModel for VaeModel {
         fsutil::write_json(&dir.join("vae.json"), &state)
     }
 
-    fn load(&mut self, dir: &Path) -> anyhow::Result<()> {
+    /// What [`Self::save_to`] wrote.
+    pub(crate) fn load_from(&mut self, dir: &Path) -> anyhow::Result<()> {
         let path = dir.join("vae.json");
         let state: SavedState = fsutil::read_json(&path)?;
         let d = self.spec.dim();
@@ -427,9 +399,5 @@ impl GenerativeModel for VaeModel {
         self.shift = state.shift;
         self.scale = state.scale;
         Ok(())
-    }
-
-    fn write_artifacts(&mut self, test: &Batch, dir: &Path, seed: u64) -> anyhow::Result<()> {
-        crate::artifacts::write(self, test, dir, seed)
     }
 }

@@ -1,7 +1,7 @@
 //! Shared helpers of the integration tests.
 #![allow(dead_code)]
 
-use genbench_autoregressive::{ArModel, AutoregressiveConfig, build_model};
+use genbench_autoregressive::{ArModel, AutoregressiveConfig};
 use genbench_core::seed::Rng;
 use genbench_core::{Batch, BuildContext, DataSpec, DeviceChoice, Seeds};
 
@@ -39,7 +39,7 @@ pub fn model(
     seed: u64,
     conditional: bool,
 ) -> ArModel {
-    build_model(config, &ctx(spec, seed, conditional, 1e-3)).unwrap()
+    ArModel::new(config, &ctx(spec, seed, conditional, 1e-3)).unwrap()
 }
 
 /// `n` random examples of `spec` (levels uniform, or coordinates N(0, 2^2)), labels `i % classes`.
