@@ -1,13 +1,15 @@
 //! Atomic file writes: write to a temporary file beside the target, then rename over it, so a
 //! reader never sees half a file and an interrupted run leaves no partial results.
 //!
-//! Temporary names carry the host and the process id (`.NAME.HOST-PID.tmp`), so two processes —
+//! Temporary names carry the host, the process id and a per-process call count
+//! (`.NAME.HOST-PID-N.tmp`), so two processes or two threads —
 //! on one machine or on several sharing a file system — never write the same temporary file.
 //! A write that fails (a full disk, a closed file system) removes its temporary file before it
 //! returns the error.
 
 use anyhow::Context;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Write `bytes` to `path` atomically, creating parent folders.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
@@ -80,14 +82,18 @@ pub fn host_name() -> String {
         .collect()
 }
 
-/// `.NAME.HOST-PID.KIND` beside `path`: a name no other process uses.
+/// `.NAME.HOST-PID-N.KIND` beside `path`: a name no other process uses, and no other call in
+/// this process either (`N` counts the calls), so two threads that write the same file — tests
+/// that train the same cached feature network side by side — never share a temporary.
 pub fn temp_sibling(path: &Path, kind: &str) -> PathBuf {
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    let call = CALLS.fetch_add(1, Ordering::Relaxed);
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     path.with_file_name(format!(
-        ".{name}.{}-{}.{kind}",
+        ".{name}.{}-{}-{call}.{kind}",
         host_name(),
         std::process::id()
     ))
@@ -187,9 +193,11 @@ mod tests {
         let name = t.file_name().unwrap().to_string_lossy().into_owned();
         assert!(name.starts_with(".checkpoint."), "{name}");
         assert!(
-            name.ends_with(&format!("-{}.tmp", std::process::id())),
+            name.contains(&format!("-{}-", std::process::id())) && name.ends_with(".tmp"),
             "{name}"
         );
         assert!(name.contains(&host_name()), "{name}");
+        let again = temp_sibling(Path::new("/a/checkpoint"), "tmp");
+        assert_ne!(t, again, "two calls in one process share a temporary");
     }
 }

@@ -25,7 +25,7 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 use genbench_core::{Batch, DataSpec, Seeds, init};
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use crate::FeatureSet;
@@ -212,7 +212,7 @@ impl FeatureNet {
     }
 
     fn save(&self, dir: &Path) -> anyhow::Result<()> {
-        let tmp = PathBuf::from(format!("{}.tmp{}", dir.display(), std::process::id()));
+        let tmp = genbench_core::fsutil::temp_sibling(dir, "tmp");
         std::fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
         self.net
             .clone()
