@@ -10,7 +10,7 @@
 //! `sqrt(S1) S2 sqrt(S1)`, which has the same spectrum as `S1 S2` (torch-fidelity's form; equal
 //! to pytorch-fid's `scipy.linalg.sqrtm(S1 @ S2)` trace up to rounding).
 
-use crate::FeatureSet;
+use crate::featureset::FeatureSet;
 use anyhow::{bail, ensure};
 use nalgebra::{DMatrix, DVector, SymmetricEigen};
 

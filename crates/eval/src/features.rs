@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Instant;
 
-use crate::FeatureSet;
+use crate::featureset::FeatureSet;
 
 /// Names the architecture and training recipe in cache folder names; change it with either.
 pub const ARCH: &str = "lenet-c32c32-f64-v2";
@@ -92,18 +92,29 @@ impl Cnn {
 /// What `featurenet.json` beside the weights records.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct FeatureNetInfo {
+    /// The dataset's name.
     pub dataset: String,
+    /// Hash of the dataset's `preprocessing` line (levels, split sizes, seed): names the cache.
     pub split_key: String,
+    /// The network's architecture id ([`ARCH`]).
     pub arch: String,
+    /// The seed of its initialisation and shuffling.
     pub seed: u64,
+    /// Image shape `[C, H, W]` it reads.
     pub shape: Vec<usize>,
+    /// Pixel levels `L` of its input (values `0..L`).
     pub levels: u32,
+    /// Classes it predicts.
     pub num_classes: usize,
+    /// Training images it was fitted on.
     pub train_examples: usize,
+    /// Test images its accuracy is measured on.
     pub test_examples: usize,
+    /// Passes over the training images.
     pub epochs: usize,
     /// Share of test images classified correctly.
     pub test_accuracy: f64,
+    /// Wall-clock seconds of its training.
     pub train_seconds: f64,
 }
 
@@ -259,7 +270,8 @@ impl FeatureNet {
 
 /// A learned feature space for images: the penultimate layer of a classifier trained on the
 /// dataset (FID-approx is the Fréchet distance there) and the classifier itself. The scoring
-/// reads images only through it ([`crate::score::Reference`]), so another extractor plugs in here.
+/// reads images only through it ([`crate::reference::Reference`]), so another extractor plugs
+/// in here.
 pub trait FeatureSpace {
     /// Share of the held-out test images the classifier gets right.
     fn test_accuracy(&self) -> f64;

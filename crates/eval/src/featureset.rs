@@ -6,8 +6,11 @@ use std::path::Path;
 /// `rows` samples of `dim` features, row-major: sample `i` is `values[i*dim .. (i+1)*dim]`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FeatureSet {
+    /// Number of samples `n`.
     pub rows: usize,
+    /// Features per sample `d`.
     pub dim: usize,
+    /// The `n · d` values, row-major.
     pub values: Vec<f64>,
 }
 

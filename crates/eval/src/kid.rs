@@ -1,7 +1,7 @@
 //! Kernel Inception Distance: the unbiased MMD^2 with a cubic polynomial kernel, averaged
 //! over random subsets (Bińkowski et al. 2018; torch-fidelity's `kid`).
 
-use crate::FeatureSet;
+use crate::featureset::FeatureSet;
 use anyhow::ensure;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -19,6 +19,7 @@ pub struct Kid {
     pub mean: f64,
     /// Population standard deviation (divisor `subsets`, like `numpy.std`) of the MMD^2 values.
     pub std: f64,
+    /// Subset pairs drawn.
     pub subsets: usize,
     /// Samples per subset actually used: `min(requested, a.rows, b.rows)`.
     pub subset_size: usize,

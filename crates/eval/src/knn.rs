@@ -9,7 +9,7 @@
 //! A sample with a non-finite feature (a diverged model's output) lies in no ball, and its own
 //! ball holds nothing: it counts against precision and recall rather than for them.
 
-use crate::FeatureSet;
+use crate::featureset::FeatureSet;
 use rayon::prelude::*;
 use std::ops::Range;
 
@@ -23,6 +23,7 @@ pub struct PrecisionRecall {
     pub precision: f64,
     /// Share of real samples inside at least one fake ball.
     pub recall: f64,
+    /// Neighbours per ball: the radius is the distance to the k-th nearest.
     pub k: usize,
 }
 
@@ -34,6 +35,7 @@ pub struct DensityCoverage {
     pub density: f64,
     /// Share of real samples whose ball holds at least one fake sample.
     pub coverage: f64,
+    /// Neighbours per ball: the radius is the distance to the k-th nearest real sample.
     pub k: usize,
 }
 

@@ -11,9 +11,6 @@
 //! [`score`] is the orchestration every run goes through — the likelihood with its kind, the
 //! samples and every metric on them, the sampler variants — against a [`Reference`]
 //! (the test data and its feature space), with the knobs of [`EvalOptions`].
-// Issue #17: the workspace denies missing_docs; this crate's public items are not all
-// documented yet. Remove this line once `cargo clippy -p genbench-eval` passes without it.
-#![allow(missing_docs)]
 
 pub mod fd;
 pub mod features;

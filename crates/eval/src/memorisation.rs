@@ -26,7 +26,7 @@
 //! Beside it, the plainer reading: the share of samples closer to the training set than the
 //! median held-out example is (½ for held-out-like samples, 1 for copies).
 
-use crate::FeatureSet;
+use crate::featureset::FeatureSet;
 use crate::knn::scan_rows;
 use genbench_core::seed::Rng;
 use statrs::distribution::{ContinuousCDF, Normal};
@@ -69,12 +69,15 @@ pub struct Memorisation {
     /// Whether z < Φ⁻¹(FLAG_ALPHA): the samples are significantly closer to the training set
     /// than held-out data is.
     pub flagged: bool,
-    /// m, n and l.
+    /// m: generated samples tested.
     pub samples: usize,
+    /// n: held-out (test) examples.
     pub held_out: usize,
+    /// l: training examples.
     pub train: usize,
-    /// Cells of the partition, and those in Π_τ.
+    /// Cells of the partition.
     pub cells: usize,
+    /// Cells in Π_τ, those the score averages over.
     pub cells_used: usize,
 }
 

@@ -2,7 +2,7 @@
 //! classifier as the feature space, trained once per dataset and split, cached under
 //! `<results>/feature-nets/`, and used by every run on that data.
 
-use crate::{FeatureNet, FeatureSpace};
+use crate::features::{FeatureNet, FeatureSpace};
 use burn::prelude::Device;
 use genbench_dataset::Dataset;
 use std::path::Path;

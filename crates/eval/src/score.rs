@@ -1,8 +1,11 @@
 //! The final evaluation of a run: one function per question, the same for every family. The
 //! runner (`genbench run`) and the rescoring of a saved run (`genbench eval`) both call these.
 
+use crate::featureset::FeatureSet;
+use crate::memorisation::MemorisationOptions;
+use crate::options::EvalOptions;
 use crate::reference::Reference;
-use crate::{EvalOptions, FeatureSet, MemorisationOptions, toy2d};
+use crate::toy2d;
 use genbench_core::results::Row;
 use genbench_core::results::schema::col;
 use genbench_core::{
@@ -102,7 +105,7 @@ pub fn fd_of_samples(
         return Ok(None);
     }
     Ok(match fd_features(reference, &fake) {
-        Some(fake) => Some(crate::frechet_distance(real, &fake)?),
+        Some(fake) => Some(crate::fd::frechet_distance(real, &fake)?),
         None => None,
     })
 }
@@ -231,7 +234,7 @@ pub const COPYING_CELLS_SEED: u64 = 0;
 /// the memorisation flag (no flag when no cell holds enough samples for a statistic).
 pub fn data_copying(train: &FeatureSet, real: &FeatureSet, fake: &FeatureSet, row: &mut Row) {
     let opts = MemorisationOptions::for_held_out(real.rows, COPYING_CELLS_SEED);
-    let m = crate::memorisation(train, real, fake, &opts);
+    let m = crate::memorisation::memorisation(train, real, fake, &opts);
     row.set_f(col::MEM_CT, Some(m.c_t));
     row.set_f(col::MEM_Z, Some(m.z));
     row.set_f(col::MEM_CLOSER, Some(m.closer_share));
@@ -256,18 +259,18 @@ pub fn sample_metrics(
     row: &mut Row,
 ) -> anyhow::Result<()> {
     let n = real.rows.min(fake.rows);
-    row.set_f(col::FD, Some(crate::frechet_distance(real, fake)?));
+    row.set_f(col::FD, Some(crate::fd::frechet_distance(real, fake)?));
     row.set(col::FD_N, format!("{}/{}", real.rows, fake.rows));
     let m = opts.kid_subset_size.min(n);
-    let kid = crate::kid(real, fake, opts.kid_subsets, m, seeds.stream("eval"))?;
+    let kid = crate::kid::kid(real, fake, opts.kid_subsets, m, seeds.stream("eval"))?;
     row.set_f(col::KID, Some(kid.mean));
     row.set_f(col::KID_STD, Some(kid.std));
     row.set(col::KID_N, format!("{}x{}", kid.subsets, kid.subset_size));
-    let pr = crate::precision_recall(real, fake, 3);
+    let pr = crate::knn::precision_recall(real, fake, 3);
     row.set_f(col::PRECISION, Some(pr.precision));
     row.set_f(col::RECALL, Some(pr.recall));
     row.set(col::PR_N, format!("{}/{} k={}", real.rows, fake.rows, pr.k));
-    let dc = crate::density_coverage(real, fake, 5);
+    let dc = crate::knn::density_coverage(real, fake, 5);
     row.set_f(col::DENSITY, Some(dc.density));
     row.set_f(col::COVERAGE, Some(dc.coverage));
     row.set(col::DC_N, format!("{}/{} k={}", real.rows, fake.rows, dc.k));

@@ -7,6 +7,7 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 pub struct SeedSummary {
     /// Finite values used; non-finite values (diverged runs, NaN metrics) are skipped.
     pub n: usize,
+    /// Mean of the finite values.
     pub mean: f64,
     /// Sample standard deviation (divisor `n - 1`).
     pub std: f64,
