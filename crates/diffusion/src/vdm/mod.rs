@@ -13,6 +13,7 @@
 pub mod bound;
 pub mod field;
 pub mod loss;
+mod train;
 
 use crate::config::{DenoiserKind, DiffusionConfig};
 use crate::denoiser::embedding::{ConditioningConfig, sinusoidal_features_at};
@@ -20,18 +21,14 @@ use crate::denoiser::gamma::{Gamma, GammaConfig};
 use crate::denoiser::mlp::MlpDenoiserConfig;
 use crate::denoiser::unet::UNetConfig;
 use crate::denoiser::{BackboneConfig, Denoiser, fourier};
-use crate::ema;
 use crate::model::{new_optim, to_data_space, to_model_space};
-use anyhow::Context;
 use burn::module::Module;
-use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::optim::ModuleOptimizer;
 use burn::prelude::*;
-use genbench_core::grad_clip::clip_global_norm;
 use genbench_core::init;
-use genbench_core::seed::{self, Rng};
+use genbench_core::seed::Rng;
 use genbench_core::{Batch, BuildContext, DataSpec, checkpoint, fsutil};
 use serde::{Deserialize, Serialize};
-use std::f64::consts::LN_2;
 use std::path::Path;
 
 /// The learned schedule and the denoiser, trained (and averaged) together.
@@ -167,35 +164,6 @@ impl VdmModel {
         );
         let input = fourier::append(z, &self.config.fourier_exponents); // [n, G·d]
         net.forward(input, feats, None, &self.spec.shape) // [n, d]
-    }
-
-    /// One Adam step on the bound (bits/dim) over θ and η; returns it.
-    pub(crate) fn train_on(&mut self, batch: &Batch) -> anyhow::Result<f64> {
-        let (n, d) = (batch.len(), self.spec.dim());
-        let mut rng = Rng::new(seed::derive(self.noise_seed, self.step));
-        let x = self.to_model_space(&batch.x);
-        let dev = self
-            .net
-            .devices()
-            .into_iter()
-            .next()
-            .context("the VDM has no device")?;
-        let u0 = rng.uniform();
-        let t: Vec<f64> = (0..n).map(|i| (u0 + i as f64 / n as f64) % 1.0).collect();
-        let noise =
-            |rng: &mut Rng| -> Vec<f32> { (0..n * d).map(|_| rng.normal() as f32).collect() };
-        let (eps, eps0) = (noise(&mut rng), noise(&mut rng));
-        let terms = bound::terms(self, &self.net, &x, &t, eps, eps0, &dev)?;
-        let total = (terms.prior + terms.reconstruction + terms.diffusion).mean(); // [1]
-        let loss = total.div_scalar(d as f64 * LN_2);
-        let value = loss.clone().into_scalar::<f32>() as f64;
-        let grads = GradientsParams::from_grads(loss.backward(), &self.net);
-        let grads = clip_global_norm(grads, &self.net, self.config.grad_clip);
-        self.net = self.optim.step(self.lr, self.net.clone(), grads);
-        let decay = ema::effective_decay(self.config.ema_decay, self.step);
-        self.ema = ema::update(self.ema.clone(), &self.net.valid(), decay);
-        self.step += 1;
-        Ok(value)
     }
 
     /// Sampler steps S: `sample_steps`, else `timesteps`.
