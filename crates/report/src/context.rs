@@ -5,9 +5,13 @@ use crate::plot::{Figure, render};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
+/// The report being built: where it goes, its markdown so far, its figures and its gaps.
 pub struct Context {
+    /// The experiment folder the report reads and writes.
     pub dir: PathBuf,
+    /// `dir/plots`, where the figures go.
     pub plots_dir: PathBuf,
+    /// REPORT.md's text so far.
     pub md: String,
     /// Every figure drawn, as `plots/<stem>.png` (the SVG sits beside it).
     pub plots: Vec<String>,
@@ -16,6 +20,7 @@ pub struct Context {
 }
 
 impl Context {
+    /// An empty report for the experiment folder `dir`.
     pub fn new(dir: &Path) -> Self {
         Self {
             dir: dir.to_path_buf(),
@@ -50,10 +55,12 @@ impl Context {
         Ok(())
     }
 
+    /// Appends `text` and a newline to the markdown.
     pub fn line(&mut self, text: &str) {
         let _ = writeln!(self.md, "{text}");
     }
 
+    /// Lists `what` under "Not available" (once, however often it is reported).
     pub fn missing(&mut self, what: String) {
         if !self.missing.contains(&what) {
             self.missing.push(what);

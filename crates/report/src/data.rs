@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 /// A CSV file: its header and rows of cells (rows padded or cut to the header's length).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Table {
+    /// Column names, trimmed.
     pub header: Vec<String>,
+    /// Cells, trimmed, one row per record, as long as the header.
     pub rows: Vec<Vec<String>>,
 }
 
@@ -40,6 +42,7 @@ impl Table {
         Ok(Some(Table { header, rows }))
     }
 
+    /// Index of column `name`.
     pub fn col(&self, name: &str) -> Option<usize> {
         self.header.iter().position(|h| h == name)
     }
@@ -68,6 +71,7 @@ impl Table {
     }
 }
 
+/// `s` as a finite number (`None` for empty, unparsable, infinite or NaN).
 pub fn parse_finite(s: &str) -> Option<f64> {
     s.trim().parse::<f64>().ok().filter(|v| v.is_finite())
 }
@@ -75,6 +79,7 @@ pub fn parse_finite(s: &str) -> Option<f64> {
 /// One row of summary.csv: a run of one model on one dataset with one seed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Run {
+    /// Column -> cell of its summary.csv row.
     pub fields: BTreeMap<String, String>,
     /// `experiment_dir/runs/<run_id>`.
     pub dir: PathBuf,
@@ -89,20 +94,24 @@ impl Run {
             .filter(|s| !s.is_empty())
     }
 
+    /// The value of column `key`, `""` when empty or absent.
     pub fn s(&self, key: &str) -> &str {
         self.get(key).unwrap_or("")
     }
 
+    /// The value of column `key` as a finite number.
     pub fn num(&self, key: &str) -> Option<f64> {
         self.get(key).and_then(parse_finite)
     }
 
+    /// The run's seed (`u64::MAX` when the column cannot be read, so it sorts last).
     pub fn seed(&self) -> u64 {
         self.get(col::SEED)
             .and_then(|s| s.parse().ok())
             .unwrap_or(u64::MAX)
     }
 
+    /// Whether the run did not diverge (its numbers count in the summaries).
     pub fn ok(&self) -> bool {
         self.s(col::STATUS) != Status::Diverged.as_str()
     }

@@ -109,19 +109,26 @@ pub fn nll_class(kind: &str, conditional: bool) -> Option<&'static str> {
 /// The runs of one model on one dataset, every seed.
 #[derive(Clone, Debug)]
 pub struct ModelRuns {
+    /// The dataset's name.
     pub dataset: String,
+    /// The model's name in the manifest.
     pub model: String,
+    /// Its family (`gmm`, `vae`, `diffusion`, ...).
     pub family: String,
     /// The family's place in the order the report was given ([`family_rank`]).
     pub family_rank: usize,
+    /// Its architecture in one line, as the run recorded it (first finished seed).
     pub arch: String,
+    /// The paper it reproduces.
     pub paper: String,
+    /// That paper's year, when recorded.
     pub year: Option<u32>,
     /// Sorted by seed.
     pub runs: Vec<Run>,
 }
 
 impl ModelRuns {
+    /// The runs that did not diverge, by seed.
     pub fn ok_runs(&self) -> impl Iterator<Item = &Run> {
         self.runs.iter().filter(|r| r.ok())
     }
@@ -173,6 +180,7 @@ impl ModelRuns {
             .flatten()
     }
 
+    /// The paper's year, `?` when unknown.
     pub fn year_label(&self) -> String {
         self.year
             .map(|y| y.to_string())
@@ -243,6 +251,26 @@ pub fn group(runs: &[Run], family_order: &[&str]) -> BTreeMap<String, Vec<ModelR
 /// Whether `dataset` is an image dataset (no exact 2-D density by that name).
 pub fn is_images(dataset: &str) -> bool {
     genbench_dataset::density(dataset).is_none()
+}
+
+/// The first non-empty value of `key` over the models' runs.
+pub fn first<'a>(models: &'a [ModelRuns], key: &str) -> Option<&'a str> {
+    models
+        .iter()
+        .flat_map(|m| m.runs.iter())
+        .find_map(|r| r.get(key))
+}
+
+/// Models of one family share its colour in shades: the k-th of its family gets shade k.
+pub fn shades(models: &[ModelRuns]) -> Vec<usize> {
+    (0..models.len())
+        .map(|i| {
+            models[..i]
+                .iter()
+                .filter(|o| o.family == models[i].family)
+                .count()
+        })
+        .collect()
 }
 
 /// Indices of the models holding the best mean of `metric` (all ties) among at least two that

@@ -9,7 +9,9 @@ use genbench_eval::stats::{SeedSummary, summarize};
 /// One knob setting of one model: the knob's value and each requested column over seeds.
 #[derive(Clone, Debug)]
 pub struct VariantPoint {
+    /// The knob's value.
     pub value: f64,
+    /// Each requested column over the seeds, in the order asked.
     pub columns: Vec<SeedSummary>,
 }
 

@@ -7,21 +7,31 @@ use plotters::prelude::*;
 
 /// A model's bar: name, family and the metric's mean and interval.
 pub struct Bar {
+    /// The text under the bar.
     pub label: String,
+    /// The family whose colour it takes.
     pub family: String,
+    /// The bar's height.
     pub mean: f64,
+    /// Lower end of its error bar (the mean when there is no interval).
     pub low: f64,
+    /// Upper end of its error bar (the mean when there is no interval).
     pub high: f64,
 }
 
+/// One metric's panel: its bars, one per model.
 pub struct Panel {
+    /// The metric drawn (its label and direction).
     pub metric: Metric,
+    /// The bars, left to right.
     pub bars: Vec<Bar>,
 }
 
 /// The metric panels of one dataset.
 pub struct MetricBars {
+    /// The figure's title.
     pub title: String,
+    /// The panels, one per metric.
     pub panels: Vec<Panel>,
     /// The x axis' description (`model`, `term`, `latent dimension`).
     pub x_desc: String,

@@ -13,18 +13,24 @@ const MAX_ROWS: usize = 3;
 
 /// One seed's train.csv.
 pub struct SeedLog {
+    /// The seed, as the legend shows it.
     pub seed: String,
+    /// Its train.csv.
     pub table: Table,
 }
 
+/// Every seed's training curves of one model, loss and extra columns against step and seconds.
 pub struct TrainingCurves {
+    /// The figure's title.
     pub title: String,
+    /// One log per seed.
     pub logs: Vec<SeedLog>,
     /// The columns drawn: `loss` and up to two extras present in some log.
     pub columns: Vec<String>,
 }
 
 impl TrainingCurves {
+    /// The figure of `logs`, drawing `loss` and the first two extra columns found in them.
     pub fn new(title: String, logs: Vec<SeedLog>) -> Self {
         let mut columns = vec!["loss".to_string()];
         for log in &logs {

@@ -41,11 +41,13 @@ pub fn register_font() {
 pub trait Figure {
     /// Width and height in pixels.
     fn size(&self) -> (u32, u32);
+    /// Draws the figure on `root`, which has that size.
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>;
 }
 
 /// Converts a plotters error (generic over the backend) to `anyhow`.
 pub trait PlotResult<T> {
+    /// The value, or the error as `plotting: <its Debug text>`.
     fn p(self) -> anyhow::Result<T>;
 }
 
@@ -139,10 +141,12 @@ pub fn series_color(i: usize) -> RGBColor {
     P[i % P.len()]
 }
 
+/// Font and size (px) of a figure's title.
 pub fn title_font() -> (&'static str, u32) {
     (FONT_NAME, 20)
 }
 
+/// Font and size (px) of a panel's caption.
 pub fn caption_font() -> (&'static str, u32) {
     (FONT_NAME, 15)
 }
@@ -306,8 +310,11 @@ pub fn log_tick(v: f64) -> String {
 /// How a legend strip entry is marked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mark {
+    /// A filled circle: a point series.
     Dot,
+    /// A filled square: an area or a bar.
     Square,
+    /// A short line: a line series.
     Line,
     /// No marker: a note.
     Text,

@@ -7,16 +7,21 @@ use plotters::prelude::*;
 
 /// One workload's ratio (genbench's median samples/s ÷ the reference's).
 pub struct Ratio {
+    /// The workload's name, the bar's label.
     pub workload: String,
     /// `train`, `sample` or `likelihood`: the bar's colour.
     pub kind: String,
+    /// genbench's throughput over the reference's: > 1 is faster.
     pub ratio: f64,
 }
 
+/// The ratio chart: one horizontal bar per workload on a log axis.
 pub struct RatioBars {
+    /// The figure's title.
     pub title: String,
     /// The x axis' description, e.g. `genbench samples/s ÷ PyTorch samples/s`.
     pub x_desc: String,
+    /// The bars, top to bottom.
     pub rows: Vec<Ratio>,
 }
 

@@ -8,13 +8,18 @@ use plotters::prelude::*;
 /// One point with an optional vertical interval and label.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pt {
+    /// Position on the x axis.
     pub x: f64,
+    /// Position on the y axis.
     pub y: f64,
+    /// `(lo, hi)` of its vertical error bar.
     pub interval: Option<(f64, f64)>,
+    /// A label written beside it.
     pub text: Option<String>,
 }
 
 impl Pt {
+    /// The point `(x, y)`, no interval, no label.
     pub fn new(x: f64, y: f64) -> Self {
         Self {
             x,
@@ -23,22 +28,30 @@ impl Pt {
             text: None,
         }
     }
+
+    /// With the interval `lo..hi` (kept only when finite and not empty).
     pub fn interval(mut self, lo: f64, hi: f64) -> Self {
         if lo.is_finite() && hi.is_finite() && hi > lo {
             self.interval = Some((lo, hi));
         }
         self
     }
+
+    /// With the label `t`.
     pub fn text(mut self, t: impl Into<String>) -> Self {
         self.text = Some(t.into());
         self
     }
 }
 
+/// A named, coloured set of points, drawn as dots, a line or both.
 #[derive(Clone, Debug)]
 pub struct Series {
+    /// Its legend entry.
     pub label: String,
+    /// Its colour.
     pub color: RGBColor,
+    /// Its points.
     pub points: Vec<Pt>,
     /// Join the points (sorted by x) with a line.
     pub line: bool,
@@ -46,17 +59,25 @@ pub struct Series {
     pub dots: bool,
 }
 
+/// One x-y panel: captioned axes and the series on them.
 #[derive(Clone, Debug)]
 pub struct XyPanel {
+    /// The panel's caption.
     pub caption: String,
+    /// The x axis' description (with its unit).
     pub x_desc: String,
+    /// The y axis' description (with its unit).
     pub y_desc: String,
+    /// A logarithmic x axis.
     pub log_x: bool,
+    /// A logarithmic y axis.
     pub log_y: bool,
+    /// The series drawn, in legend order.
     pub series: Vec<Series>,
 }
 
 impl XyPanel {
+    /// An empty panel with linear axes.
     pub fn new(
         caption: impl Into<String>,
         x_desc: impl Into<String>,
@@ -80,6 +101,7 @@ impl XyPanel {
             && (!self.log_y || p.y > 0.0)
     }
 
+    /// Whether no series has a point that can be drawn on these axes.
     pub fn is_empty(&self) -> bool {
         self.series
             .iter()
@@ -87,14 +109,20 @@ impl XyPanel {
     }
 }
 
+/// Panels in a grid under one title.
 pub struct XyFigure {
+    /// The figure's title.
     pub title: String,
+    /// The panels, row by row.
     pub panels: Vec<XyPanel>,
+    /// Panels per row.
     pub cols: usize,
+    /// Width and height of each panel in pixels.
     pub panel_size: (u32, u32),
 }
 
 impl XyFigure {
+    /// `panels` in rows of `cols` (at least 1), 560 × 400 px each.
     pub fn new(title: impl Into<String>, panels: Vec<XyPanel>, cols: usize) -> Self {
         Self {
             title: title.into(),

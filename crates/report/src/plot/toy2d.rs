@@ -11,8 +11,11 @@ pub const MAX_SAMPLES: usize = 1000;
 /// A density on a regular grid of cell centres: `values[j * nx + i]` is `log p` at `(xs[i], ys[j])`.
 #[derive(Clone, Debug)]
 pub struct Grid {
+    /// The cell centres' x coordinates, increasing.
     pub xs: Vec<f64>,
+    /// The cell centres' y coordinates, increasing.
     pub ys: Vec<f64>,
+    /// `log p` per cell, row by row (y outer, x inner).
     pub logp: Vec<f64>,
 }
 
@@ -93,19 +96,28 @@ fn band_color(base: RGBColor, band: usize) -> RGBColor {
 
 /// One model's panel content.
 pub struct ModelPanel {
+    /// The panel's caption.
     pub title: String,
+    /// The model's samples (the first [`MAX_SAMPLES`] are drawn).
     pub samples: Vec<[f64; 2]>,
     /// The label each sample was drawn for (conditional models; empty otherwise): the samples
     /// are then coloured by label.
     pub labels: Vec<usize>,
+    /// The model's own density, drawn in a second row when it has an exact one.
     pub density: Option<Grid>,
 }
 
+/// One dataset's 2-D figure: every model's samples over the true density, model densities below.
 pub struct DensityPanels {
+    /// The figure's title.
     pub title: String,
+    /// Lower-left corner of every panel's box.
     pub lo: [f64; 2],
+    /// Upper-right corner of every panel's box.
     pub hi: [f64; 2],
+    /// The true density p* on the box.
     pub truth: Grid,
+    /// One panel per model.
     pub panels: Vec<ModelPanel>,
 }
 
@@ -261,10 +273,13 @@ impl DensityPanels {
 
 /// Scatter panels of point clouds at several times (the diffusion forward or reverse process).
 pub struct Trajectory {
+    /// The figure's title.
     pub title: String,
     /// `(caption, points)` per panel.
     pub panels: Vec<(String, Vec<[f64; 2]>)>,
+    /// Lower-left corner of every panel's box.
     pub lo: [f64; 2],
+    /// Upper-right corner of every panel's box.
     pub hi: [f64; 2],
 }
 

@@ -3,7 +3,7 @@
 
 use crate::context::Context;
 use crate::format::{cell, interval, num};
-use crate::model::{ModelRuns, is_images, metrics, slug};
+use crate::model::{ModelRuns, first, is_images, metrics, shades, slug};
 use crate::plot::bars::MetricBars;
 use crate::plot::curves::{SeedLog, TrainingCurves};
 use crate::plot::model_color;
@@ -11,14 +11,8 @@ use crate::plot::scatter::{Pt, Series, XyFigure, XyPanel};
 use crate::variants;
 use genbench_core::results::schema::col;
 
-/// The first non-empty value of `key` over the models' runs.
-pub fn first<'a>(models: &'a [ModelRuns], key: &str) -> Option<&'a str> {
-    models
-        .iter()
-        .flat_map(|m| m.runs.iter())
-        .find_map(|r| r.get(key))
-}
-
+/// The section of `dataset`: its data, the table, bars, trade-offs, curves, memorisation,
+/// samples and family figures of `models`.
 pub fn write(ctx: &mut Context, dataset: &str, models: &[ModelRuns]) -> anyhow::Result<()> {
     let images = is_images(dataset);
     let ds = slug(dataset);
@@ -118,18 +112,6 @@ pub fn write(ctx: &mut Context, dataset: &str, models: &[ModelRuns]) -> anyhow::
     super::samples::samples(ctx, dataset, models, images)?;
     super::samples::family_figures(ctx, models);
     Ok(())
-}
-
-/// Models of one family share its colour in shades: the k-th of its family gets shade k.
-pub fn shades(models: &[ModelRuns]) -> Vec<usize> {
-    (0..models.len())
-        .map(|i| {
-            models[..i]
-                .iter()
-                .filter(|o| o.family == models[i].family)
-                .count()
-        })
-        .collect()
 }
 
 /// Quality against network evaluations per sample (DDIM sweep as a curve) and against NLL.

@@ -76,6 +76,7 @@ fn vdm_ink_drop(ctx: &mut Context, m: &ModelRuns, run: &crate::data::Run) -> boo
     true
 }
 
+/// "The ink drop": each diffusion model's forward process and its sampler's trajectory back.
 pub fn ink_drop(
     ctx: &mut Context,
     groups: &BTreeMap<String, Vec<ModelRuns>>,
@@ -158,6 +159,7 @@ pub fn ink_drop(
     Ok(())
 }
 
+/// "Conditioning": FD and conditional accuracy against the guidance scale, per dataset.
 pub fn conditioning(
     ctx: &mut Context,
     groups: &BTreeMap<String, Vec<ModelRuns>>,

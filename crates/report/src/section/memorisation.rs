@@ -2,10 +2,9 @@
 //! held-out data does (Meehan et al.'s C_T and its flag, per seed), and sample quality against
 //! it — the plot that shows what copying the training set earns on FD.
 
-use super::dataset::{first, shades};
 use crate::context::Context;
 use crate::format::interval;
-use crate::model::{ModelRuns, slug};
+use crate::model::{ModelRuns, first, shades, slug};
 use crate::plot::model_color;
 use crate::plot::scatter::{Pt, Series, XyFigure, XyPanel};
 use genbench_core::results::schema::col;
@@ -19,6 +18,7 @@ fn flagged(m: &ModelRuns) -> (usize, usize) {
     )
 }
 
+/// The "Memorisation" subsection of `dataset`: C_T and its flag per model, and FD against C_T.
 pub fn write(
     ctx: &mut Context,
     dataset: &str,

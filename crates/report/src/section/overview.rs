@@ -21,6 +21,7 @@ fn distinct(runs: &[Run], key: &str) -> Vec<String> {
     v
 }
 
+/// The report's title and what it covers: runs, commits, backends, threads, seeds, NLL kinds.
 pub fn head(ctx: &mut Context, runs: &[Run], groups: &BTreeMap<String, Vec<ModelRuns>>) {
     let experiment = distinct(runs, col::EXPERIMENT);
     let name = if experiment.is_empty() {

@@ -7,6 +7,7 @@ use crate::model::{ModelRuns, slug};
 use crate::plot::toy2d::{DensityPanels, Grid, ModelPanel};
 use genbench_core::results::schema::col;
 
+/// The "Samples" subsection: image grids, or 2-D samples over the true and model densities.
 pub fn samples(
     ctx: &mut Context,
     dataset: &str,

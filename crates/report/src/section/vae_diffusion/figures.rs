@@ -1,7 +1,7 @@
 //! The bound plots (per-timestep terms with the VAE's two terms; both bounds term by term), the
 //! KL per latent dimension, and the families' own figures side by side.
 
-use super::Pair;
+use super::pair::Pair;
 use crate::context::Context;
 use crate::model::slug;
 use crate::plot::bars::{Bar, MetricBars};

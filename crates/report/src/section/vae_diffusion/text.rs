@@ -1,6 +1,6 @@
 //! The side-by-side table and the paragraphs generated from the measured numbers.
 
-use super::{Pair, Terms, compare, overlap_words};
+use super::pair::{Pair, Terms, compare, overlap_words};
 use crate::context::Context;
 use crate::format::{cell, interval, num};
 use crate::model::ModelRuns;
