@@ -5,6 +5,7 @@ mod commands;
 mod external;
 mod families;
 mod manifest;
+mod manifest_checks;
 mod preflight;
 mod runner;
 mod saved_run;

@@ -1,9 +1,10 @@
 //! Experiment manifests: TOML in, a list of runs out. Every check that needs no data happens
-//! here (the rest, against the loaded data, in [`crate::preflight`]), before anything is written
-//! under results/; every error names the file, the line and the key.
+//! here and in [`crate::manifest_checks`] (the rest, against the loaded data, in
+//! [`crate::preflight`]), before anything is written under results/; every error names the
+//! file, the line and the key.
 
 use crate::families;
-use crate::preflight;
+use crate::manifest_checks;
 use crate::source::{KeyPath, Source};
 use crate::usage::UsageError;
 use genbench_core::{Budget, DeviceChoice};
@@ -127,15 +128,15 @@ pub fn load(path: &Path, device_override: Option<DeviceChoice>) -> Result<Plan, 
     let manifest: Manifest = toml::from_str(&text).map_err(|e| parse_error(&src, &e))?;
     let root = KeyPath::root();
     let device = device(&src, &manifest, device_override)?;
-    preflight::check_device(&src, device, device_override.is_some())?;
+    manifest_checks::check_device(&src, device, device_override.is_some())?;
     if manifest.seeds.is_empty() {
         return Err(src.error(
             &root.key("seeds"),
             "give at least one seed, e.g. seeds = [0]",
         ));
     }
-    preflight::check_names(&src, &manifest.name, manifest.output.as_deref())?;
-    preflight::check_eval(&src, &manifest.eval)?;
+    manifest_checks::check_names(&src, &manifest.name, manifest.output.as_deref())?;
+    manifest_checks::check_eval(&src, &manifest.eval)?;
     let datasets = datasets(&src, &manifest)?;
     let mut runs = Vec::new();
     let mut ids = BTreeSet::new();

@@ -3,9 +3,10 @@
 //! (another process may have finished it meanwhile), clears what a dead writer left, and
 //! trains.
 
-use super::{
-    DONE_BY_ANOTHER, RESULT_INDENT, RunOptions, RunReport, execute, one_line, settings::RunSettings,
-};
+use super::execute;
+use super::outcome::{DONE_ALREADY, DONE_BY_ANOTHER, RESULT_INDENT, RunReport, one_line};
+use super::prepare::RunOptions;
+use super::settings::RunSettings;
 use crate::manifest::{Plan, RunSpec};
 use genbench_core::fsutil;
 use genbench_core::lock::{self, RunLock};
@@ -128,7 +129,7 @@ pub fn hand_over(dir: &Path, force: bool, started: SystemTime) -> anyhow::Result
     if results::finished(dir).is_some() {
         if !force {
             remove_stale_lock(dir);
-            return Ok(Handover::Done(super::DONE_ALREADY));
+            return Ok(Handover::Done(DONE_ALREADY));
         }
         if written_since(dir, started) {
             return Ok(Handover::Done(DONE_BY_ANOTHER));

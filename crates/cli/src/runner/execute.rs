@@ -1,8 +1,8 @@
 //! One run: build the model, train it through the one loop, score it with the one evaluator,
 //! and write its folder (config.json, metrics.csv, samples, artifacts, result.json).
 
-use super::RunOptions;
 use super::files::{samples_file, save_samples, write_density_grid};
+use super::prepare::RunOptions;
 use super::settings::RunSettings;
 use crate::families;
 use crate::manifest::{Plan, RunSpec};

@@ -14,9 +14,8 @@
 //! waits for that process and then finds the run done by it.
 
 use super::claim::{Handover, hand_over};
-use super::{
-    DONE_ALREADY, DONE_BY_ANOTHER, RESULT_INDENT, RunOptions, RunReport, feature_nets, run_dir,
-};
+use super::outcome::{DONE_ALREADY, DONE_BY_ANOTHER, RESULT_INDENT, RunReport};
+use super::prepare::{RunOptions, checked_settings, feature_nets, run_dir, select, write_manifest};
 use crate::manifest::{Plan, RunSpec};
 use anyhow::Context;
 use std::process::{Command, Output, Stdio};
@@ -32,10 +31,10 @@ pub fn threads_per_job(total_threads: usize, jobs: usize) -> usize {
 /// and the others go on. Ends by rebuilding summary.csv.
 pub fn run_plan_parallel(plan: &Plan, opts: &RunOptions, jobs: usize) -> anyhow::Result<RunReport> {
     let started = std::time::SystemTime::now();
-    let runs = super::select(plan, opts)?;
+    let runs = select(plan, opts)?;
     let datasets = crate::preflight::check_plan(plan, &runs, opts.max_memory)?;
-    super::checked_settings(plan, &runs, &datasets, opts)?;
-    super::write_manifest(plan)?;
+    checked_settings(plan, &runs, &datasets, opts)?;
+    write_manifest(plan)?;
     feature_nets(&datasets, &plan.output, &plan.device.device()?)?;
     drop(datasets);
 
