@@ -8,9 +8,11 @@
 //! summary.csv rebuilt) give the same report as one unsharded run. Missing optional files
 //! (a family's figures, variants.csv, train.csv) are listed in the report, never an error.
 
+pub mod anytime;
 pub mod context;
 pub mod data;
 pub mod format;
+pub mod kinds;
 pub mod model;
 pub mod plot;
 pub mod section;
@@ -55,6 +57,7 @@ pub fn write_report(experiment_dir: &Path, family_order: &[&str]) -> anyhow::Res
     }
     let mut ctx = context::Context::new(experiment_dir);
     section::overview::head(&mut ctx, &runs, &groups);
+    section::protocol::write(&mut ctx, &runs);
     section::overview::history(&mut ctx, &groups)?;
     for (dataset, models) in &groups {
         section::dataset::write(&mut ctx, dataset, models)?;

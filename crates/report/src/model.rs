@@ -56,7 +56,10 @@ pub fn metrics(images: bool) -> Vec<Metric> {
     } else {
         m(col::NLL_NATS, "NLL (nats)", true)
     }];
-    if !images {
+    if images {
+        // Per image, the unit the literature reports on binarized MNIST.
+        v.push(m(col::NLL_NATS, "NLL (nats/image)", false));
+    } else {
         v.push(m(col::NLL_MINUS_ENTROPY_NATS, "NLL − H(p*) (nats)", false));
     }
     v.push(m(col::FD, if images { "FID-approx" } else { "FD" }, true));

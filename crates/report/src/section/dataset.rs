@@ -108,6 +108,7 @@ pub fn write(ctx: &mut Context, dataset: &str, models: &[ModelRuns]) -> anyhow::
     }
     tradeoffs(ctx, dataset, models, images)?;
     super::memorisation::write(ctx, dataset, models, images)?;
+    super::anytime::write(ctx, dataset, models)?;
     curves(ctx, dataset, models)?;
     super::samples::samples(ctx, dataset, models, images)?;
     super::samples::family_figures(ctx, models);

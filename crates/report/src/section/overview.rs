@@ -58,7 +58,10 @@ pub fn head(ctx: &mut Context, runs: &[Run], groups: &BTreeMap<String, Vec<Model
     }
     let seeds = distinct(runs, col::SEED);
     ctx.line(&format!("- Seeds: {}\n", seeds.join(", ")));
-    ctx.line("Each number is a mean over seeds ± the half-width of its 95% Student-t interval (n − 1 degrees of freedom). NLL kinds: `exact` (log-likelihood of the test data), `dequantized` (flows: the discrete likelihood through uniform dequantization, a bound), `elbo` (an upper bound on the NLL), `iwae-K` (a tighter upper bound with K importance samples), `vlb-T` (diffusion's variational bound over T steps), `kde` (the template model's kernel density estimate over the training set: exact on 2-D, dequantized on images), `unavailable` (the model has no tractable likelihood; GANs, texture synthesis).\n");
+    ctx.line(&format!(
+        "Each number is a mean over seeds ± the half-width of its 95% Student-t interval (n − 1 degrees of freedom). {}\n",
+        crate::kinds::legend()
+    ));
 }
 
 /// (family rank, family, paper year, model): the order of the families table.
