@@ -283,6 +283,79 @@ fn plan_lists_run_ids_and_shards_partition_them() {
     assert!(a.lines().all(|l| !b.contains(l)));
 }
 
+/// `plan --shards N`: the shards `--shard I/N` runs, each with its runs' estimates and its
+/// minutes; a run of the same id found in the output folder (or a `--from` folder) gives a
+/// recorded estimate, its training seconds scaled to the planned steps plus the rest of its
+/// wall time.
+#[test]
+fn plan_shards_list_estimated_minutes_from_the_model_or_a_recorded_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = TINY.replace("seeds = [0]", "seeds = [0, 1, 2]");
+    write(dir.path(), "m.toml", &m);
+    let plan = |args: &[&str]| {
+        let out = genbench(args, dir.path());
+        assert!(out.status.success(), "{}", stderr(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = plan(&["plan", "m.toml", "--shards", "2"]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("shard 1/2: 2 runs, "), "{text}");
+    assert_eq!(
+        lines[1].split_whitespace().next(),
+        Some("gmm--8gaussians--s0")
+    );
+    assert!(lines[1].ends_with(" model"), "{text}");
+    assert_eq!(
+        lines[2].split_whitespace().next(),
+        Some("gmm--8gaussians--s2")
+    );
+    assert!(lines[3].starts_with("shard 2/2: 1 runs, "), "{text}");
+    assert!(lines[5].starts_with("total: 3 runs, "), "{text}");
+    // The shards' runs are those `--shard 2/2` runs.
+    let shard2 = plan(&["plan", "m.toml", "--shard", "2/2"]);
+    assert_eq!(shard2.trim(), "gmm--8gaussians--s1");
+    // Minutes: the sum of the runs' seconds over 60.
+    let seconds = |line: &str| -> f64 { line.split_whitespace().nth(1).unwrap().parse().unwrap() };
+    let minutes = |line: &str| -> f64 {
+        let after_runs = line.split(", ").nth(1).unwrap(); // "0.3 min (0 recorded"
+        after_runs.split(' ').next().unwrap().parse().unwrap()
+    };
+    let total = (seconds(lines[1]) + seconds(lines[2])) / 60.0;
+    assert!((minutes(lines[0]) - total).abs() <= 0.06, "{text}");
+
+    // Run seed 0 (shard 1/3), then estimate 30 steps where 15 were recorded, reading `out`
+    // through --from under another output folder.
+    let run = genbench(
+        &["run", "m.toml", "--shard", "1/3", "--no-report"],
+        dir.path(),
+    );
+    assert!(run.status.success(), "{}", stderr(&run));
+    let result: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("out/runs/gmm--8gaussians--s0/result.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let num = |k: &str| -> f64 { result[k].as_str().unwrap().parse().unwrap() };
+    let (train, wall) = (num("train_seconds"), num("wall_seconds"));
+    let text = plan(&["plan", "m.toml", "--shards", "1"]);
+    let line = text.lines().find(|l| l.contains("--s0")).unwrap();
+    assert!(line.ends_with(" recorded"), "{text}");
+    assert!((seconds(line) - wall).abs() <= 0.051, "{line} vs {wall}");
+    let m2 = m
+        .replace("output = \"out\"", "output = \"out2\"")
+        .replace("steps = 15", "steps = 30");
+    write(dir.path(), "m2.toml", &m2);
+    let text = plan(&["plan", "m2.toml", "--shards", "1", "--from", "out"]);
+    let line = text.lines().find(|l| l.contains("--s0")).unwrap();
+    assert!(line.ends_with(" recorded"), "{text}");
+    let expected = train * 30.0 / 15.0 + (wall - train);
+    assert!(
+        (seconds(line) - expected).abs() <= 0.051,
+        "{line} vs {expected}"
+    );
+    assert!(text.contains("(1 recorded, 2 model)"), "{text}");
+}
+
 #[test]
 fn eval_rescores_a_saved_run_to_the_same_numbers() {
     let dir = tempfile::tempdir().unwrap();

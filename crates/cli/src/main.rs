@@ -2,6 +2,7 @@
 //! evaluator, and draw the comparison.
 
 mod commands;
+mod estimate;
 mod external;
 mod families;
 mod manifest;
@@ -41,7 +42,8 @@ enum Command {
     /// Results go to the manifest's output folder (default results/<name>/): runs/<run-id>/
     /// holds config.json, train.csv, metrics.csv and samples; summary.csv has one row per run.
     Run(commands::run::RunArgs),
-    /// Print the run ids of a manifest, one per line, without running anything.
+    /// Print the run ids of a manifest, one per line, without running anything; with
+    /// `--shards N`, each shard's runs and estimated minutes (see `genbench plan --help`).
     Plan(commands::plan::PlanArgs),
     /// Score a finished run again (its folder must hold a checkpoint: `keep_checkpoint = true`).
     ///

@@ -1,7 +1,9 @@
 //! `genbench plan`: every check `genbench run` makes before its first write, then the run ids
-//! of a manifest, one per line; nothing runs and nothing is written.
+//! of a manifest, one per line, or with `--shards N` each shard's runs and estimated minutes;
+//! nothing runs and nothing is written.
 
-use crate::{manifest, preflight, runner};
+use crate::estimate::{self, Source};
+use crate::{families, manifest, preflight, runner};
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,6 +13,29 @@ pub struct PlanArgs {
     manifest: PathBuf,
     #[arg(long, value_name = "I/N", value_parser = super::parse_shard)]
     shard: Option<(usize, usize)>,
+    /// List the N shards `--shard I/N` would run (run k of the plan goes to shard k mod N),
+    /// each with its runs and its estimated minutes in one process (`--jobs 1`).
+    ///
+    /// A run's estimate is "recorded" when a finished run of the same id is found (in the
+    /// manifest's output folder, or a --from folder): its training seconds scaled to the
+    /// planned budget (steps: planned ÷ recorded steps; seconds: the budget) plus the rest of
+    /// its wall time as it was. Otherwise "model": a per-family cost model — training
+    /// steps × batch × (parameters + activations per example, the planner's memory footprint)
+    /// × a family constant, plus per evaluation (the final one, every eval_every steps, and the
+    /// anytime ones) samples ÷ 1000 × max(1, dimensions ÷ 64) × a family constant; constants
+    /// fitted to results/quick, results/diffusion and results/vae-vs-diffusion on a 2-core
+    /// CPU, good to a factor of ten (see --model-only). Run one seed or a search first to get
+    /// recorded figures.
+    #[arg(long, value_name = "N", conflicts_with = "shard", value_parser = clap::value_parser!(u64).range(1..))]
+    shards: Option<u64>,
+    /// An experiment folder whose finished runs (same run id) the estimate reads, besides the
+    /// manifest's output folder; repeatable.
+    #[arg(long, value_name = "DIR", requires = "shards")]
+    from: Vec<PathBuf>,
+    /// Estimate every run with the cost model, even where a recorded run exists (to compare
+    /// the model with what was measured).
+    #[arg(long, requires = "shards")]
+    model_only: bool,
     /// Refuse runs whose estimated memory exceeds this (e.g. 8G; default: the machine's memory).
     #[arg(long, value_name = "SIZE", value_parser = preflight::parse_bytes)]
     max_memory: Option<u64>,
@@ -23,9 +48,60 @@ pub fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
         ..Default::default()
     };
     let runs = runner::select(&plan, &opts)?;
-    preflight::check_plan(&plan, &runs, args.max_memory)?;
-    for run in runs {
-        println!("{}", run.id);
+    let datasets = preflight::check_plan(&plan, &runs, args.max_memory)?;
+    let Some(n) = args.shards else {
+        for run in runs {
+            println!("{}", run.id);
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    let n = n as usize;
+    let mut shards: Vec<Vec<(String, estimate::Estimate)>> = vec![Vec::new(); n];
+    for (k, run) in runs.iter().enumerate() {
+        let data = &datasets[&run.data.name];
+        let family = families::find(run.model.family.get_ref()).expect("checked by the manifest");
+        let footprint = (family.check)(
+            run.model.config.get_ref().clone(),
+            &data.spec,
+            run.model.conditional,
+        )
+        .map_err(|e| anyhow::anyhow!("{}: {}", run.id, e.msg))?;
+        let e = if args.model_only {
+            estimate::Estimate {
+                seconds: estimate::modelled(&plan, run, &footprint, data),
+                source: Source::Model,
+            }
+        } else {
+            estimate::estimate(&plan, run, &footprint, data, &args.from)
+        };
+        shards[k % n].push((run.id.clone(), e));
     }
+    let minutes = |runs: &[(String, estimate::Estimate)]| {
+        runs.iter().map(|(_, e)| e.seconds).sum::<f64>() / 60.0
+    };
+    let count = |runs: &[(String, estimate::Estimate)], s: Source| {
+        runs.iter().filter(|(_, e)| e.source == s).count()
+    };
+    for (i, runs) in shards.iter().enumerate() {
+        println!(
+            "shard {}/{n}: {} runs, {:.1} min ({} recorded, {} model)",
+            i + 1,
+            runs.len(),
+            minutes(runs),
+            count(runs, Source::Recorded),
+            count(runs, Source::Model)
+        );
+        for (id, e) in runs {
+            println!("  {id}  {:.1} s  {}", e.seconds, e.source.as_str());
+        }
+    }
+    let all: Vec<(String, estimate::Estimate)> = shards.into_iter().flatten().collect();
+    println!(
+        "total: {} runs, {:.1} min in one process ({} recorded, {} model)",
+        all.len(),
+        minutes(&all),
+        count(&all, Source::Recorded),
+        count(&all, Source::Model)
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,167 @@
+//! How long a run takes, for `genbench plan --shards N`: from a recorded run when one exists,
+//! else from a per-family cost model of the budget.
+//!
+//! - **recorded**: a result.json of the same run id, in the manifest's output folder or in a
+//!   `--from` folder. Training seconds are scaled to the planned budget (steps: by planned ÷
+//!   recorded steps; seconds: the budget itself); the rest of its wall time (evaluation,
+//!   sampling, writing) is taken as it was.
+//! - **model**: training `steps × batch × work × SECONDS_PER_WORK[family]`, where `work` is the
+//!   family's own memory footprint per example (parameters + activations per example, the
+//!   planner's [`Footprint`]) — values touched per example and step, a FLOP proxy; a seconds
+//!   budget is its seconds. Evaluation: `evaluations × samples × dim-factor ×
+//!   EVAL_SECONDS[family]`, one evaluation at the end plus the periodic and anytime ones.
+//!   The constants are the geometric means of recorded ÷ modelled over the seed-0 runs of
+//!   results/quick, results/diffusion and results/vae-vs-diffusion (`genbench plan
+//!   --model-only` on those manifests with their recorded steps, this project's shared 2-core
+//!   machine): recorded ÷ model then spans 0.07–16 per run for diffusion (the likelihood, not
+//!   the samples, dominates its evaluation) and 0.1–12 for the other families. The model is
+//!   good to a factor of ten; the recorded estimate to the machine's noise.
+
+use crate::manifest::{Plan, RunSpec};
+use genbench_core::results::{self, RunResult};
+use genbench_core::train::ANYTIME_FRACTIONS;
+use genbench_core::{Budget, Footprint};
+use genbench_dataset::Dataset;
+use std::path::{Path, PathBuf};
+
+/// Where an estimate comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Recorded,
+    Model,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Recorded => "recorded",
+            Source::Model => "model",
+        }
+    }
+}
+
+/// A run's estimated wall seconds and where the number comes from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Estimate {
+    pub seconds: f64,
+    pub source: Source,
+}
+
+/// Training seconds per unit of work (one example × one value of the footprint) and step, by
+/// family; families not named use [`DEFAULT_SECONDS_PER_WORK`].
+const SECONDS_PER_WORK: [(&str, f64); 8] = [
+    ("gmm", 5.0e-9),
+    ("autoregressive", 1.0e-9),
+    ("vae", 1.6e-9),
+    ("gan", 3.0e-9),
+    ("flow", 2.0e-9),
+    ("diffusion", 2.0e-9),
+    ("template", 0.0),
+    ("texture", 0.0),
+];
+const DEFAULT_SECONDS_PER_WORK: f64 = 2.0e-9;
+
+/// Seconds of one evaluation per 1,000 samples of a 64-dimensional dataset (scaled by the
+/// dataset's dimension over 64, at least 1), by family.
+const EVAL_SECONDS: [(&str, f64); 8] = [
+    ("gmm", 0.9),
+    ("autoregressive", 1.2),
+    ("vae", 6.0),
+    ("gan", 1.1),
+    ("flow", 0.6),
+    ("diffusion", 30.0),
+    ("template", 1.7),
+    ("texture", 2.3),
+];
+const DEFAULT_EVAL_SECONDS: f64 = 2.0;
+
+fn constant(table: &[(&str, f64)], family: &str, default: f64) -> f64 {
+    table
+        .iter()
+        .find(|(f, _)| *f == family)
+        .map_or(default, |(_, v)| *v)
+}
+
+/// Evaluations a run makes: the final one, every `eval_every` steps, and the anytime ones
+/// (fractions that land on one step make one; counted as at most one each).
+pub fn evaluations(plan: &Plan, run: &RunSpec) -> f64 {
+    let periodic = match (run.budget, plan.eval.eval_every) {
+        (Budget::Steps(n), every) if every > 0 => (n / every) as f64,
+        _ => 0.0,
+    };
+    let anytime = if plan.eval.anytime {
+        match run.budget {
+            Budget::Steps(n) => {
+                let mut steps: Vec<u64> = ANYTIME_FRACTIONS
+                    .iter()
+                    .map(|f| ((f * n as f64).ceil() as u64).max(1))
+                    .collect();
+                steps.dedup();
+                steps.len() as f64
+            }
+            Budget::Seconds(_) => ANYTIME_FRACTIONS.len() as f64,
+        }
+    } else {
+        0.0
+    };
+    1.0 + periodic + anytime
+}
+
+/// The cost model's seconds for `run` with `footprint` on `data`.
+pub fn modelled(plan: &Plan, run: &RunSpec, footprint: &Footprint, data: &Dataset) -> f64 {
+    let family = run.model.family.get_ref().as_str();
+    let batch = run.batch_size.min(data.train.len()) as f64;
+    let work = (footprint.params + footprint.activations_per_example) as f64;
+    let train = match run.budget {
+        Budget::Steps(n) => {
+            n as f64 * batch * work * constant(&SECONDS_PER_WORK, family, DEFAULT_SECONDS_PER_WORK)
+        }
+        Budget::Seconds(s) => s,
+    };
+    let dim_factor = (data.spec.dim() as f64 / 64.0).max(1.0);
+    let one_eval = plan.eval.samples as f64 / 1000.0
+        * dim_factor
+        * constant(&EVAL_SECONDS, family, DEFAULT_EVAL_SECONDS);
+    train + evaluations(plan, run) * one_eval
+}
+
+/// The recorded run of `run`'s id in the output folder or one of `from`, scaled to the planned
+/// budget; `None` when none finished with steps and seconds.
+pub fn recorded(plan: &Plan, run: &RunSpec, from: &[PathBuf]) -> Option<f64> {
+    let dirs = std::iter::once(plan.output.as_path()).chain(from.iter().map(PathBuf::as_path));
+    dirs.filter_map(|d| recorded_in(d, run)).next()
+}
+
+fn recorded_in(experiment: &Path, run: &RunSpec) -> Option<f64> {
+    let r: RunResult = results::finished(&experiment.join("runs").join(&run.id))?;
+    let (steps, train, wall) = (r.steps?, r.train_seconds?, r.wall_seconds?);
+    if steps == 0 || !(train.is_finite() && wall.is_finite()) {
+        return None;
+    }
+    let rest = (wall - train).max(0.0);
+    let planned_train = match run.budget {
+        Budget::Steps(n) => train * n as f64 / steps as f64,
+        Budget::Seconds(s) => s,
+    };
+    Some(planned_train + rest)
+}
+
+/// `run`'s estimate: recorded when possible, else the model.
+pub fn estimate(
+    plan: &Plan,
+    run: &RunSpec,
+    footprint: &Footprint,
+    data: &Dataset,
+    from: &[PathBuf],
+) -> Estimate {
+    match recorded(plan, run, from) {
+        Some(seconds) => Estimate {
+            seconds,
+            source: Source::Recorded,
+        },
+        None => Estimate {
+            seconds: modelled(plan, run, footprint, data),
+            source: Source::Model,
+        },
+    }
+}
