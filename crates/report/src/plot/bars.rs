@@ -153,7 +153,8 @@ fn draw_panel<DB: DrawingBackend>(
         .margin(8)
         .x_label_area_size(40)
         .y_label_area_size(62)
-        .build_cartesian_2d((0..n).into_segmented(), lo..hi)
+        // `0..n - 1` holds n values; plotters' segments add one after the last value.
+        .build_cartesian_2d((0..n - 1).into_segmented(), lo..hi)
         .p()?;
     let fmt = |v: &SegmentValue<usize>| match v {
         SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
@@ -164,7 +165,7 @@ fn draw_panel<DB: DrawingBackend>(
         .x_max_light_lines(1)
         .y_max_light_lines(0)
         .disable_x_mesh()
-        .x_labels(n + 1)
+        .x_labels(n)
         .x_label_formatter(&fmt)
         .x_desc(x_desc)
         .y_desc(panel.metric.label)

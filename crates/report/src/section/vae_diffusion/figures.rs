@@ -95,8 +95,9 @@ pub(super) fn write(ctx: &mut Context, p: &Pair) -> anyhow::Result<()> {
             } else {
                 n.as_str()
             };
+            // L_T and L_0 are often far below Σ L_t: the label carries the value.
             bars.push(Bar {
-                label: n.to_string(),
+                label: format!("{n} = {}", crate::plot::tick(*val)),
                 family: "diffusion".into(),
                 mean: *val,
                 low: *val,
@@ -113,8 +114,10 @@ pub(super) fn write(ctx: &mut Context, p: &Pair) -> anyhow::Result<()> {
         });
         let fig = MetricBars::single(
             format!(
-                "{ds}: the two bounds term by term, seeds {} / {} (VAE blue, diffusion purple)",
+                "{ds}: {} (seed {}, blue) vs {} (seed {}, purple), the two bounds term by term",
+                vae.model,
                 vr.s(col::SEED),
+                diff.model,
                 dr.s(col::SEED)
             ),
             if unit == "bits/dim" {
