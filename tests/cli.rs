@@ -237,6 +237,22 @@ fn tiny_run_writes_results_skips_on_rerun_and_is_reproducible() {
             && !get(col::BACKEND).is_empty()
             && !get(col::THREADS).is_empty()
     );
+    // The run happened in a temporary folder outside any checkout: the commit recorded is the
+    // one the binary was built from.
+    let head = Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success());
+    if let Some(head) = head {
+        let head = String::from_utf8_lossy(&head.stdout).trim().to_string();
+        assert!(
+            get(col::COMMIT).starts_with(&head),
+            "commit {} is not the build's {head}",
+            get(col::COMMIT)
+        );
+    }
 
     let again = genbench(&["run", "m.toml"], dir.path());
     assert!(again.status.success());

@@ -12,27 +12,9 @@ pub fn provenance(device: &DeviceChoice) -> Provenance {
     }
 }
 
-/// `git describe`-like id of the checkout: the commit, with `-dirty` when tracked source files
-/// (outside results/) differ from it; `unknown` outside a git checkout.
+/// The commit this binary was built from (build.rs): the short hash, `-dirty` when the sources
+/// compiled into it differed from that commit, `unknown` when it was built outside git. It is the
+/// binary's, not the working directory's: numbers are the code's that computed them.
 fn git_commit() -> String {
-    let git = |args: &[&str]| {
-        std::process::Command::new("git")
-            .args(args)
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-    };
-    let Some(head) = git(&["rev-parse", "--short=12", "HEAD"]) else {
-        return "unknown".into();
-    };
-    let mut commit = String::from_utf8_lossy(&head.stdout).trim().to_string();
-    let clean = std::process::Command::new("git")
-        .args(["diff", "--quiet", "HEAD", "--", ".", ":(exclude)results"])
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(true);
-    if !clean {
-        commit.push_str("-dirty");
-    }
-    commit
+    env!("GENBENCH_BUILD_COMMIT").to_string()
 }
