@@ -1,7 +1,8 @@
 //! What `genbench list` shows about each dataset, without reading any folder.
 
 use crate::config::{DEFAULT_TEST_POINTS, DEFAULT_TRAIN_POINTS};
-use crate::{DATASET_NAMES, Entropy, density};
+use crate::registry::{DATASETS, DatasetEntry};
+use crate::toy2d::Entropy;
 
 /// One dataset as listed: sizes are those of the default configuration, `None` when they depend
 /// on files not yet read; `entropy` is the true entropy of 2-D densities.
@@ -19,48 +20,29 @@ pub struct DatasetInfo {
     pub source: &'static str,
 }
 
-/// Every dataset of [`DATASET_NAMES`], in that order. Computes the Monte Carlo entropies (well
+/// Every dataset of [`DATASETS`], in that order. Computes the Monte Carlo entropies (well
 /// under a second in a release build).
 pub fn catalogue() -> Vec<DatasetInfo> {
-    DATASET_NAMES.iter().map(|&name| info(name)).collect()
+    DATASETS.iter().map(info).collect()
 }
 
-fn info(name: &'static str) -> DatasetInfo {
-    let image = |side, levels, sizes: Option<(usize, usize)>, source| DatasetInfo {
-        name,
-        kind: "image",
-        shape: vec![1, side, side],
-        levels: Some(levels),
-        num_classes: 10,
-        train_size: sizes.map(|s: (usize, usize)| s.0),
-        test_size: sizes.map(|s| s.1),
-        entropy: None,
-        source,
-    };
-    match name {
-        "digits" => image(
-            8,
-            17,
-            Some((1437, 360)),
-            "UCI optical digits (embedded), CC BY 4.0",
-        ),
-        "mnist5k" => image(
-            28,
-            256,
-            Some((4000, 1000)),
-            "5,000 MNIST training images (embedded), CC BY-SA 3.0",
-        ),
-        "fashion-mnist" => image(
-            28,
-            256,
-            Some((60_000, 10_000)),
-            "Zalando Fashion-MNIST, IDX folder (apt-get install dataset-fashion-mnist), MIT",
-        ),
-        "mnist" => image(28, 256, None, "MNIST IDX files from data_dir, CC BY-SA 3.0"),
-        _ => {
-            let d = density(name).expect("every DATASET_NAMES entry is an image or a density");
+fn info(entry: &DatasetEntry) -> DatasetInfo {
+    match (entry.image_listing(), entry.density()) {
+        (Some(image), _) => DatasetInfo {
+            name: entry.name,
+            kind: "image",
+            shape: vec![1, image.side, image.side],
+            levels: Some(image.levels),
+            num_classes: 10,
+            train_size: image.default_sizes.map(|s| s.0),
+            test_size: image.default_sizes.map(|s| s.1),
+            entropy: None,
+            source: entry.origin,
+        },
+        (None, density) => {
+            let d = density.expect("an entry is images or a density");
             DatasetInfo {
-                name,
+                name: entry.name,
                 kind: "2-D density",
                 shape: vec![2],
                 levels: None,
@@ -68,7 +50,7 @@ fn info(name: &'static str) -> DatasetInfo {
                 train_size: Some(DEFAULT_TRAIN_POINTS),
                 test_size: Some(DEFAULT_TEST_POINTS),
                 entropy: Some(d.entropy()),
-                source: "synthetic, exact density",
+                source: entry.origin,
             }
         }
     }

@@ -3,7 +3,7 @@
 //! Layout: magic `00 00 08 n` (type 0x08 = unsigned byte, `n` dimensions), then `n` big-endian
 //! u32 sizes, then `prod(sizes)` bytes in row-major order.
 
-use crate::DataError;
+use crate::error::DataError;
 use flate2::{Compression, read::MultiGzDecoder, write::GzEncoder};
 use std::io::{Read, Write};
 use std::path::Path;

@@ -4,17 +4,77 @@
 //! optional requantization `k' = floor(k L' / L)` or binarization (pixel = 1 with probability
 //! `k / (L - 1)`), then the split; all of it is a function of `split_seed`.
 
+use crate::config::DataConfig;
+use crate::dataset::Dataset;
+use crate::error::DataError;
 use crate::idx::read_idx;
 use crate::split::{shuffled_head, stratified};
-use crate::{DataConfig, DataError, Dataset};
 use flate2::read::GzDecoder;
 use genbench_core::seed::{Rng, derive};
 use genbench_core::{Batch, DataSpec};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-static DIGITS_CSV_GZ: &[u8] = include_bytes!("../data/digits.csv.gz");
-static MNIST5K_CSV_GZ: &[u8] = include_bytes!("../data/mnist_5k.csv.gz");
+/// Images embedded in the binary: a gzipped CSV without header, `side * side` pixels in
+/// `0..levels` then the label on each line.
+#[derive(Debug)]
+pub(crate) struct Embedded {
+    gz: &'static [u8],
+    file: &'static str,
+    pub(crate) side: usize,
+    pub(crate) levels: u32,
+    /// Train and test images at the default `test_fraction`.
+    pub(crate) default_sizes: (usize, usize),
+}
+
+/// UCI optical digits, 8x8, 17 levels.
+pub(crate) static DIGITS: Embedded = Embedded {
+    gz: include_bytes!("../data/digits.csv.gz"),
+    file: "digits.csv.gz",
+    side: 8,
+    levels: 17,
+    default_sizes: (1437, 360),
+};
+
+/// 5,000 MNIST training images, 28x28, 256 levels.
+pub(crate) static MNIST5K: Embedded = Embedded {
+    gz: include_bytes!("../data/mnist_5k.csv.gz"),
+    file: "mnist_5k.csv.gz",
+    side: 28,
+    levels: 256,
+    default_sizes: (4000, 1000),
+};
+
+/// A folder of MNIST-format IDX files with the official train/test split.
+#[derive(Debug)]
+pub(crate) struct IdxFolder {
+    /// Where the files are when `data_dir` is not set (`None`: `data_dir` is required).
+    default_dir: Option<&'static str>,
+    /// What to do when the folder is missing.
+    hint: &'static str,
+    pub(crate) side: usize,
+    pub(crate) levels: u32,
+    /// The official split's sizes, when the files are known.
+    pub(crate) default_sizes: Option<(usize, usize)>,
+}
+
+/// Fashion-MNIST where `apt-get install dataset-fashion-mnist` puts it.
+pub(crate) static FASHION_MNIST: IdxFolder = IdxFolder {
+    default_dir: Some(FASHION_MNIST_DIR),
+    hint: FASHION_HINT,
+    side: 28,
+    levels: 256,
+    default_sizes: Some((60_000, 10_000)),
+};
+
+/// Any MNIST-format folder named by `data_dir`.
+pub(crate) static MNIST: IdxFolder = IdxFolder {
+    default_dir: None,
+    hint: MNIST_HINT,
+    side: 28,
+    levels: 256,
+    default_sizes: None,
+};
 
 /// Where `apt-get install dataset-fashion-mnist` puts Fashion-MNIST.
 pub const FASHION_MNIST_DIR: &str = "/usr/share/datasets/fashion-mnist";
@@ -57,14 +117,14 @@ impl Images {
     }
 }
 
-/// digits or mnist5k: embedded CSV, stratified split by `test_fraction`.
+/// Embedded images (digits, mnist5k): stratified split by `test_fraction`.
 /// The table passed [`DataConfig::check`] (no data_dir, test_fraction in (0, 1)).
-pub(crate) fn load_embedded(config: &DataConfig) -> Result<Dataset, DataError> {
+pub(crate) fn load_embedded(
+    config: &DataConfig,
+    embedded: &Embedded,
+) -> Result<Dataset, DataError> {
     let f = config.test_fraction;
-    let mut images = match config.name.as_str() {
-        "digits" => parse_csv(DIGITS_CSV_GZ, "digits.csv.gz", 8, 17)?,
-        _ => parse_csv(MNIST5K_CSV_GZ, "mnist_5k.csv.gz", 28, 256)?,
-    };
+    let mut images = parse_csv(embedded.gz, embedded.file, embedded.side, embedded.levels)?;
     let levels_note = preprocess(&mut images, config, 0)?;
     let (mut train, mut test) =
         stratified(&images.labels, f, derive(config.split_seed, SPLIT_STREAM));
@@ -89,19 +149,19 @@ pub(crate) fn load_embedded(config: &DataConfig) -> Result<Dataset, DataError> {
     ))
 }
 
-/// fashion-mnist or mnist: the official split of an IDX folder, shuffled, then capped.
-pub(crate) fn load_idx_folder(config: &DataConfig) -> Result<Dataset, DataError> {
-    let (dir, hint) = match (config.name.as_str(), &config.data_dir) {
-        ("fashion-mnist", dir) => (
-            dir.clone()
-                .unwrap_or_else(|| PathBuf::from(FASHION_MNIST_DIR)),
-            FASHION_HINT,
-        ),
-        (_, Some(dir)) => (dir.clone(), MNIST_HINT),
-        (_, None) => {
+/// An IDX folder (fashion-mnist, mnist): the official split, shuffled, then capped.
+pub(crate) fn load_idx_folder(
+    config: &DataConfig,
+    folder: &IdxFolder,
+) -> Result<Dataset, DataError> {
+    let hint = folder.hint;
+    let dir = match (&config.data_dir, folder.default_dir) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(default)) => PathBuf::from(default),
+        (None, None) => {
             return Err(DataError::MissingDir {
                 path: None,
-                hint: MNIST_HINT.to_string(),
+                hint: hint.to_string(),
             });
         }
     };

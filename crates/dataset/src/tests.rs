@@ -1,4 +1,5 @@
 use super::*;
+use genbench_core::{Batch, DataSpec};
 use std::path::Path;
 
 /// The table of `name` without a validation split: the sets as the loaders make them
@@ -167,7 +168,11 @@ fn requantization_maps_levels_by_floor() {
 
 #[test]
 fn two_d_datasets_draw_from_the_density_with_labels() {
-    for name in DENSITY_NAMES {
+    for name in DATASETS
+        .iter()
+        .filter(|d| d.kind == DataKind::Density2d)
+        .map(|d| d.name)
+    {
         let d = load(&DataConfig {
             train_size: Some(300),
             test_size: Some(100),
@@ -315,7 +320,7 @@ fn missing_folders_and_unknown_names_are_explained() {
     assert!(matches!(e, DataError::UnknownDataset { .. }));
     let msg = e.to_string();
     assert!(
-        msg.contains("cifar10") && DATASET_NAMES.iter().all(|n| msg.contains(n)),
+        msg.contains("cifar10") && names().iter().all(|n| msg.contains(n)),
         "{msg}"
     );
 
@@ -383,7 +388,7 @@ fn config_table_defaults_and_rejects_unknown_fields() {
 #[test]
 fn catalogue_lists_every_dataset() {
     let c = catalogue();
-    assert_eq!(c.iter().map(|i| i.name).collect::<Vec<_>>(), DATASET_NAMES);
+    assert_eq!(c.iter().map(|i| i.name).collect::<Vec<_>>(), names());
     let board = c.iter().find(|i| i.name == "checkerboard").unwrap();
     assert_eq!(board.entropy.unwrap().nats, 32f64.ln());
     assert!(

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::tests::config;
+use genbench_core::Batch;
 
 /// Each example as its values and label, sorted: a multiset to compare sets by.
 fn examples<'a>(sets: impl IntoIterator<Item = &'a Batch>) -> Vec<(Vec<u32>, Option<usize>)> {

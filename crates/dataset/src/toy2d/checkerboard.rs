@@ -1,6 +1,6 @@
 //! The checkerboard: uniform on the black squares of a 4x4 board.
 
-use super::{Density2d, Entropy};
+use super::density::{Density2d, Entropy};
 use genbench_core::seed::Rng;
 
 /// The board `[-4, 4)^2` cut into 4x4 squares of side 2; square `(i, j)` (column `i`, row `j`,

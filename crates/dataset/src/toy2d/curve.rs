@@ -12,7 +12,8 @@
 //! so `log p` stays accurate far from the curve too. Panels whose every term is provably more
 //! than 30 nats below the largest term are skipped (each would change `log p` by < 1e-13).
 
-use super::{Density2d, Entropy, LogSumExp, gauss_legendre, log_normal_2d, monte_carlo_entropy};
+use super::density::{Density2d, Entropy, LogSumExp, log_normal_2d, monte_carlo_entropy};
+use super::quadrature::gauss_legendre;
 use genbench_core::seed::Rng;
 use std::f64::consts::PI;
 use std::sync::OnceLock;

@@ -1,8 +1,9 @@
 //! A 2-D dataset: train and test points drawn from the exact density.
 
-use super::Density2d;
-use crate::config::{DEFAULT_TEST_POINTS, DEFAULT_TRAIN_POINTS};
-use crate::{DataConfig, DataError, Dataset};
+use super::density::Density2d;
+use crate::config::{DEFAULT_TEST_POINTS, DEFAULT_TRAIN_POINTS, DataConfig};
+use crate::dataset::Dataset;
+use crate::error::DataError;
 use genbench_core::seed::{Rng, derive};
 use genbench_core::{Batch, DataSpec};
 

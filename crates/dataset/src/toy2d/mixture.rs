@@ -1,6 +1,6 @@
 //! Equal-weight isotropic Gaussian mixtures: 8 Gaussians on a circle, 25 on a grid.
 
-use super::{Density2d, Entropy, LogSumExp, log_normal_2d, monte_carlo_entropy};
+use super::density::{Density2d, Entropy, LogSumExp, log_normal_2d, monte_carlo_entropy};
 use genbench_core::seed::Rng;
 use std::sync::OnceLock;
 

@@ -1,6 +1,6 @@
 //! Concentric rings with radial Gaussian noise.
 
-use super::{Density2d, Entropy, LogSumExp, monte_carlo_entropy};
+use super::density::{Density2d, Entropy, LogSumExp, monte_carlo_entropy};
 use genbench_core::seed::Rng;
 use std::f64::consts::PI;
 use std::sync::OnceLock;

@@ -1,4 +1,6 @@
 use super::*;
+use genbench_core::seed::Rng;
+use crate::registry::{DATASETS, DataKind, density};
 
 /// Midpoint rule on an `n x n` grid over `bounds()` of `(int p, -int p log p)`: the mass and a
 /// quadrature of the entropy that does not use the sampler.
@@ -251,7 +253,12 @@ fn rings_log_prob_is_finite_at_the_origin() {
 #[test]
 fn unknown_density_is_none() {
     assert!(density("nine-gaussians").is_none());
-    for name in DENSITY_NAMES {
-        assert!(density(name).is_some());
+    for entry in DATASETS {
+        assert_eq!(
+            density(entry.name).is_some(),
+            entry.kind == DataKind::Density2d,
+            "{}",
+            entry.name
+        );
     }
 }

@@ -1,0 +1,37 @@
+//! A loaded dataset: the spec, the train, validation and test examples, how they were made.
+
+use crate::toy2d::Density2d;
+use genbench_core::{Batch, DataSpec};
+
+/// A loaded dataset: `train`, `validation` and `test` are `[n, spec.dim()]` with labels when
+/// `spec.num_classes > 0`; `density` is the exact density of 2-D datasets. `validation` is
+/// carved from the training examples (`validation_fraction`; empty when 0) and shares none with
+/// `train` or `test`.
+pub struct Dataset {
+    pub spec: DataSpec,
+    pub train: Batch,
+    pub validation: Batch,
+    pub test: Batch,
+    /// One human-readable line: levels, binarization, split sizes and seed.
+    pub preprocessing: String,
+    pub density: Option<Box<dyn Density2d>>,
+}
+
+impl std::fmt::Debug for Dataset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dataset")
+            .field("spec", &self.spec)
+            .field("train", &format_args!("{} examples", self.train.len()))
+            .field(
+                "validation",
+                &format_args!("{} examples", self.validation.len()),
+            )
+            .field("test", &format_args!("{} examples", self.test.len()))
+            .field("preprocessing", &self.preprocessing)
+            .field(
+                "density",
+                &self.density.as_ref().map(|d| d.name().to_string()),
+            )
+            .finish()
+    }
+}
