@@ -8,6 +8,7 @@ use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 use burn::tensor::module::linear;
+use genbench_core::host;
 use std::ops::Range;
 
 /// A dense layer `y = x (W ⊙ M) + b` with a constant 0/1 mask M (`[in, out]`, not trained).
@@ -30,7 +31,7 @@ impl MaskedLinearConfig {
         assert_eq!(mask.len(), self.d_input * self.d_output, "mask size");
         MaskedLinear {
             linear: LinearConfig::new(self.d_input, self.d_output).init(device),
-            mask: Tensor::from_data(TensorData::new(mask, [self.d_input, self.d_output]), device),
+            mask: host::tensor(mask, [self.d_input, self.d_output], device),
         }
     }
 }
@@ -211,9 +212,8 @@ impl Made {
         if let Some(b) = self.output.linear.bias.take() {
             let device = b.val().device();
             let n = bias.len();
-            self.output.linear.bias = Some(b.map(|_| {
-                Tensor::from_data(TensorData::new(bias, [n]), &device).set_require_grad(true)
-            }));
+            self.output.linear.bias =
+                Some(b.map(|_| host::tensor(bias, [n], &device).set_require_grad(true)));
         }
         self
     }

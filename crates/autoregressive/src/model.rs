@@ -13,7 +13,7 @@ use genbench_core::init;
 use genbench_core::likelihood::{Likelihood, LikelihoodKind};
 use genbench_core::preprocess::{level_to_signed, level_to_unit};
 use genbench_core::seed::Rng;
-use genbench_core::{Batch, BuildContext, DataSpec, StepMetrics, checkpoint};
+use genbench_core::{Batch, BuildContext, DataSpec, StepMetrics, checkpoint, host, labels};
 use std::path::Path;
 
 pub struct ArModel {
@@ -48,7 +48,6 @@ impl ArModel {
             },
         };
         let train_device = ctx.device.clone().autodiff();
-        init::seed(&train_device, ctx.seeds.stream("init"));
         let (net, order) = match config.arch {
             Arch::Made => {
                 let made = MadeConfig::new(spec.dim(), config.hidden.clone(), head.per_dim())
@@ -112,25 +111,19 @@ impl ArModel {
         if self.classes == 0 {
             return Ok(None);
         }
-        anyhow::ensure!(
-            batch.labels.len() == batch.len(),
-            "a conditional model needs labelled data"
-        );
-        anyhow::ensure!(
-            batch.labels.iter().all(|&l| l < self.classes),
-            "a label is out of range 0..{}",
-            self.classes
-        );
+        labels::check(&batch.labels, batch.len(), self.classes)?;
         Ok(Some(Condition::new(&batch.labels, self.classes, device)))
+    }
+
+    /// Rows of data values (`[n, D]` row-major) as the network's inputs on `device`.
+    fn inputs(&self, x: &[f32], device: &Device) -> Tensor<2> {
+        let d = self.spec.dim();
+        host::tensor(self.encode(x), [x.len() / d, d], device) // [n, D]
     }
 
     /// log p(x) per example `[batch]` with `net` on `device`.
     fn log_prob(&self, net: &Net, batch: &Batch, device: &Device) -> anyhow::Result<Tensor<1>> {
-        let n = batch.len();
-        let inputs = Tensor::from_data(
-            TensorData::new(self.encode(&batch.x), [n, batch.dim]),
-            device,
-        ); // [batch, D]
+        let inputs = self.inputs(&batch.x, device); // [batch, D]
         let cond = self.condition(batch, device)?;
         let params = net.params(inputs, cond.as_ref()); // [batch, D, per_dim]
         Ok(self.head.log_prob(params, batch.to_tensor(device))) // [batch]
@@ -161,16 +154,8 @@ impl ArModel {
             let cond = (self.classes > 0)
                 .then(|| Condition::new(&part_labels, self.classes, &self.device));
             for &pos in self.order.iter().filter(|&&p| !given[p]) {
-                let inputs = Tensor::from_data(
-                    TensorData::new(self.encode(&x[start * d..end * d]), [rows, d]),
-                    &self.device,
-                ); // [rows, D]
-                let p = net.params_at(inputs, cond.as_ref(), pos); // [rows, per_dim]
-                let p = p
-                    .into_data()
-                    .convert::<f32>()
-                    .try_into_vec::<f32>()
-                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                let inputs = self.inputs(&x[start * d..end * d], &self.device); // [rows, D]
+                let p = host::floats(net.params_at(inputs, cond.as_ref(), pos)); // [rows, per_dim]
                 let per = self.head.per_dim();
                 for i in 0..rows {
                     x[(start + i) * d + pos] = self.head.draw(&p[i * per..(i + 1) * per], rng);
@@ -189,9 +174,10 @@ impl ArModel {
             given.len(),
             self.spec.dim()
         );
-        let labels = self.labels_for(
+        let labels = labels::for_samples(
             images.len(),
             images.has_labels().then_some(&images.labels[..]),
+            self.classes,
         )?;
         let x = self.generate(images.x.clone(), &labels, given, &mut Rng::new(seed))?;
         Ok(Batch::new(x, images.labels.clone(), images.dim))
@@ -205,49 +191,21 @@ impl ArModel {
     /// The raw parameters of every conditional (logits per level, or the mixture's K logits,
     /// K means, K log-scales), `[n, D, per_dim]` row-major on the host, from one full pass.
     pub fn conditionals(&self, batch: &Batch) -> anyhow::Result<Vec<f32>> {
-        let inputs = Tensor::from_data(
-            TensorData::new(self.encode(&batch.x), [batch.len(), batch.dim]),
-            &self.device,
-        ); // [n, D]
+        let inputs = self.inputs(&batch.x, &self.device); // [n, D]
         let cond = self.condition(batch, &self.device)?;
-        let p = self.net.valid().params(inputs, cond.as_ref()); // [n, D, per_dim]
-        p.into_data()
-            .convert::<f32>()
-            .try_into_vec::<f32>()
-            .map_err(|e| anyhow::anyhow!("{e:?}"))
+        Ok(host::floats(self.net.valid().params(inputs, cond.as_ref()))) // [n, D, per_dim]
     }
 
     /// The parameters of dimension `pos` alone, `[n, per_dim]`, by the sampling path (MADE's
     /// output columns of `pos`; PixelCNN's receptive-field crop when `crop` is on).
     pub fn conditional_at(&self, batch: &Batch, pos: usize) -> anyhow::Result<Vec<f32>> {
-        let inputs = Tensor::from_data(
-            TensorData::new(self.encode(&batch.x), [batch.len(), batch.dim]),
-            &self.device,
-        ); // [n, D]
+        let inputs = self.inputs(&batch.x, &self.device); // [n, D]
         let cond = self.condition(batch, &self.device)?;
-        let p = self.net.valid().params_at(inputs, cond.as_ref(), pos); // [n, per_dim]
-        p.into_data()
-            .convert::<f32>()
-            .try_into_vec::<f32>()
-            .map_err(|e| anyhow::anyhow!("{e:?}"))
-    }
-
-    fn labels_for(&self, n: usize, labels: Option<&[usize]>) -> anyhow::Result<Vec<usize>> {
-        if self.classes == 0 {
-            return Ok(Vec::new());
-        }
-        match labels {
-            Some(l) => {
-                anyhow::ensure!(l.len() == n, "{} labels for {n} samples", l.len());
-                anyhow::ensure!(
-                    l.iter().all(|&c| c < self.classes),
-                    "a label is out of range 0..{}",
-                    self.classes
-                );
-                Ok(l.to_vec())
-            }
-            None => Ok((0..n).map(|i| i % self.classes).collect()),
-        }
+        Ok(host::floats(self.net.valid().params_at(
+            inputs,
+            cond.as_ref(),
+            pos,
+        ))) // [n, per_dim]
     }
 
     /// Classes of the label (0 when unconditional).
@@ -328,7 +286,7 @@ impl ArModel {
         labels: Option<&[usize]>,
         seed: u64,
     ) -> anyhow::Result<Batch> {
-        let labels = self.labels_for(n, labels)?;
+        let labels = labels::for_samples(n, labels, self.classes)?;
         let d = self.spec.dim();
         let x = self.generate(
             vec![0.0; n * d],
@@ -347,12 +305,7 @@ impl ArModel {
         let idx: Vec<usize> = (0..batch.len()).collect();
         for part in idx.chunks(self.config.eval_batch) {
             let lp = self.log_prob(&net, &batch.select(part), &self.device)?;
-            out.extend(
-                lp.into_data()
-                    .convert::<f64>()
-                    .try_into_vec::<f64>()
-                    .map_err(|e| anyhow::anyhow!("{e:?}"))?,
-            );
+            out.extend(host::floats_f64(lp));
         }
         Ok(Likelihood::new(LikelihoodKind::Exact, out))
     }

@@ -4,7 +4,7 @@ use crate::made::Made;
 use crate::pixelcnn::PixelCnn;
 use burn::module::Module;
 use burn::prelude::*;
-use genbench_core::checkpoint;
+use genbench_core::{checkpoint, host};
 
 /// The label in the forms the two networks take it.
 #[derive(Clone, Debug)]
@@ -17,15 +17,9 @@ pub struct Condition {
 
 impl Condition {
     pub fn new(labels: &[usize], classes: usize, device: &Device) -> Condition {
-        let n = labels.len();
-        let mut hot = vec![0f32; n * classes];
-        for (i, &l) in labels.iter().enumerate() {
-            hot[i * classes + l] = 1.0;
-        }
-        let ids: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
         Condition {
-            one_hot: Tensor::from_data(TensorData::new(hot, [n, classes]), device),
-            ids: Tensor::from_data(TensorData::new(ids, [n]), device),
+            one_hot: host::one_hot(labels, classes, device),
+            ids: host::class_ids(labels, device),
         }
     }
 }

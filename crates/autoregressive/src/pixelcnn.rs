@@ -13,6 +13,7 @@ use burn::prelude::*;
 use burn::tensor::activation::{relu, sigmoid, tanh};
 use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
+use genbench_core::host;
 
 /// A `k x k` convolution with "same" padding whose weight is multiplied by a constant mask.
 #[derive(Config, Debug)]
@@ -39,7 +40,7 @@ impl MaskedConv2dConfig {
                 [self.kernel, self.kernel],
             )
             .init(device),
-            mask: Tensor::from_data(TensorData::new(mask, shape), device),
+            mask: host::tensor(mask, shape, device),
             kernel: self.kernel,
         }
     }

@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use genbench_autoregressive::{ArModel, Arch, AutoregressiveConfig};
-use genbench_core::{GenerativeModel, TrainPlan, train};
+use genbench_core::{GenerativeModel, testing};
 use genbench_dataset::{DataConfig, load};
 
 fn two_moons_made() -> AutoregressiveConfig {
@@ -26,14 +26,7 @@ fn made_on_two_moons_gets_within_half_a_nat_of_the_true_entropy() {
     let entropy = density.entropy().nats;
     let mut model =
         ArModel::new(two_moons_made(), &ctx(data.spec.clone(), 0, false, 3e-3)).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    train(
-        &mut model,
-        &data.train,
-        &TrainPlan::steps(1500, 256, dir.path()),
-        &mut |_, _, _| Ok(()),
-    )
-    .unwrap();
+    testing::train_steps(&mut model, &data.train, 1500, 256);
     let nll = model
         .log_likelihood(&data.test, 0)
         .unwrap()
@@ -57,6 +50,7 @@ fn made_on_two_moons_gets_within_half_a_nat_of_the_true_entropy() {
     );
 
     // A checkpoint restores the exact likelihood into a fresh model.
+    let dir = tempfile::tempdir().unwrap();
     model.save(dir.path()).unwrap();
     let mut fresh =
         ArModel::new(two_moons_made(), &ctx(data.spec.clone(), 7, false, 3e-3)).unwrap();

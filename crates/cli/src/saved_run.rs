@@ -102,13 +102,13 @@ pub fn open(
     let data = genbench_dataset::load(&data_config)
         .map_err(|e| UsageError::new(format!("dataset `{}`: {e}", data_config.name)))?;
     let seeds = Seeds::new(seed);
-    let ctx = BuildContext {
-        spec: data.spec.clone(),
-        device: device.device()?,
+    let ctx = BuildContext::new(
+        data.spec.clone(),
+        device.device()?,
         seeds,
-        learning_rate: field("learning_rate")?.as_f64().unwrap_or(1e-3),
-        conditional: field("conditional")?.as_bool().unwrap_or(false),
-    };
+        field("learning_rate")?.as_f64().unwrap_or(1e-3),
+        field("conditional")?.as_bool().unwrap_or(false),
+    );
     let mut family_config: toml::Table =
         serde_json::from_value(strip_nulls(field("config")?.clone()))?;
     for o in overrides {

@@ -158,13 +158,13 @@ where
 {
     for (config, spec) in cases {
         for conditional in [false, true] {
-            let ctx = BuildContext {
-                spec: spec.clone(),
-                device: DeviceChoice::Flex.device().expect("the flex device"),
-                seeds: Seeds::new(0),
-                learning_rate: 1e-3,
+            let ctx = BuildContext::new(
+                spec.clone(),
+                DeviceChoice::Flex.device().expect("the flex device"),
+                Seeds::new(0),
+                1e-3,
                 conditional,
-            };
+            );
             let built = F::build(config.clone(), &ctx)
                 .expect("a valid config")
                 .num_params();

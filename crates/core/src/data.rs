@@ -1,5 +1,6 @@
 //! What an example is ([`DataSpec`]) and a set of examples on the host ([`Batch`]).
 
+use crate::host;
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -136,27 +137,18 @@ impl Batch {
 
     /// The values as a `[n, dim]` tensor on `device`.
     pub fn to_tensor(&self, device: &Device) -> Tensor<2> {
-        Tensor::from_data(
-            TensorData::new(self.x.clone(), [self.len(), self.dim]),
-            device,
-        )
+        host::tensor(self.x.clone(), [self.len(), self.dim], device)
     }
 
     /// The labels as an `[n]` integer tensor on `device`; panics if there are none.
     pub fn labels_tensor(&self, device: &Device) -> Tensor<1, Int> {
         assert!(self.has_labels(), "batch has no labels");
-        let labels: Vec<i64> = self.labels.iter().map(|&l| l as i64).collect();
-        Tensor::from_data(TensorData::new(labels, [self.len()]), device)
+        host::class_ids(&self.labels, device)
     }
 
     /// A batch from a `[n, dim]` tensor (labels attached as given).
     pub fn from_tensor(t: Tensor<2>, labels: Vec<usize>) -> Batch {
         let [_, dim] = t.dims();
-        let x = t
-            .into_data()
-            .convert::<f32>()
-            .try_into_vec::<f32>()
-            .expect("f32 tensor data");
-        Batch::new(x, labels, dim)
+        Batch::new(host::floats(t), labels, dim)
     }
 }

@@ -1,6 +1,6 @@
 //! A grid of image examples as a greyscale PNG (samples, reconstructions, trajectories).
 
-use crate::{Batch, DataSpec};
+use crate::data::{Batch, DataSpec};
 use anyhow::Context;
 use std::path::Path;
 

@@ -2,7 +2,10 @@
 //! sampler serve them all.
 
 use crate::check::{ConfigError, Footprint};
-use crate::{Batch, DataSpec, Likelihood, Seeds};
+use crate::data::{Batch, DataSpec};
+use crate::init;
+use crate::likelihood::Likelihood;
+use crate::seed::Seeds;
 use anyhow::Context;
 use burn::prelude::Device;
 use serde::{Serialize, de::DeserializeOwned};
@@ -133,8 +136,10 @@ pub fn absurd_samples(samples: &Batch, train: &Batch) -> Option<String> {
 }
 
 /// What a family receives to build a model: the data it will see, where to compute, the run's
-/// seeds and the learning rate of the manifest.
+/// seeds and the learning rate of the manifest. Made only by [`BuildContext::new`], which seeds
+/// the device.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct BuildContext {
     pub spec: DataSpec,
     /// The plain device; a model that trains by gradient calls `.autodiff()` on it.
@@ -146,6 +151,43 @@ pub struct BuildContext {
 }
 
 impl BuildContext {
+    /// The context of one run. The generator initial weights are drawn from is seeded here
+    /// ([`init::seed`], from the `init` stream of `seeds`), the one place it is: a model built
+    /// next from this context (through [`init::on_host`]) starts from the same weights on every
+    /// machine and device, and no family seeds its own.
+    pub fn new(
+        spec: DataSpec,
+        device: Device,
+        seeds: Seeds,
+        learning_rate: f64,
+        conditional: bool,
+    ) -> Self {
+        init::seed(&device, seeds.stream("init"));
+        Self {
+            spec,
+            device,
+            seeds,
+            learning_rate,
+            conditional,
+        }
+    }
+
+    /// The same context with another learning rate.
+    pub fn with_learning_rate(self, learning_rate: f64) -> Self {
+        Self {
+            learning_rate,
+            ..self
+        }
+    }
+
+    /// The same context, conditioning on the label or not.
+    pub fn with_conditional(self, conditional: bool) -> Self {
+        Self {
+            conditional,
+            ..self
+        }
+    }
+
     /// The classes to condition on: the dataset's when `conditional`, 0 otherwise; an error when
     /// conditioning is asked of a dataset without labels.
     pub fn condition_classes(&self) -> anyhow::Result<usize> {

@@ -3,6 +3,7 @@
 //! `Seeds::new(master).stream("init")` is a pure function of (master, name): the same master
 //! seed gives the same streams on every machine, and adding a stream never shifts another.
 
+use crate::hash::fnv1a;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
@@ -22,7 +23,7 @@ impl Seeds {
 
     /// The 64-bit seed of stream `name`: splitmix64(master xor fnv1a(name)).
     pub fn stream(&self, name: &str) -> u64 {
-        splitmix64(self.master ^ fnv1a(name))
+        splitmix64(self.master ^ fnv1a(name.as_bytes()))
     }
 
     /// A generator on stream `name`.
@@ -41,12 +42,6 @@ fn splitmix64(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
-}
-
-fn fnv1a(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 /// A portable, seedable generator (ChaCha8) with the draws the project needs.

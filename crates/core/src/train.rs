@@ -10,9 +10,11 @@
 //! uninterrupted one. With `select_by`, the weights of the best periodic evaluation are the
 //! ones returned (see [`crate::selection`]).
 
+use crate::data::Batch;
+use crate::model::GenerativeModel;
 use crate::results::Row;
 use crate::train_log::{LogRow, read_log, write_log};
-use crate::{Batch, GenerativeModel, checkpoint, fsutil, seed, selection};
+use crate::{checkpoint, fsutil, seed, selection};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::{Deserialize, Serialize};

@@ -65,9 +65,10 @@ pub const DATASETS: &[DatasetEntry] = &[
         source: Source::IdxFolder(&images::MNIST),
     },
     density_entry("two-moons", || Box::new(CurveDensity::two_moons())),
-    density_entry("8gaussians", || {
-        Box::new(GaussianMixture::eight_gaussians())
-    }),
+    density_entry(
+        "8gaussians",
+        || Box::new(GaussianMixture::eight_gaussians()),
+    ),
     density_entry("25gaussians", || {
         Box::new(GaussianMixture::twenty_five_gaussians())
     }),

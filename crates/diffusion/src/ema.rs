@@ -58,12 +58,12 @@ pub fn update<M: Module>(ema: M, model: &M, decay: f64) -> M {
 mod tests {
     use super::*;
     use burn::nn::{Linear, LinearConfig};
-    use genbench_core::DeviceChoice;
+    use genbench_core::testing;
 
     /// ema = 0.9·a + 0.1·b, weight by weight (a, b two independently initialised layers).
     #[test]
     fn update_blends_every_weight() {
-        let device = DeviceChoice::Flex.device().unwrap();
+        let device = testing::device();
         let a: Linear = LinearConfig::new(3, 2).init(&device);
         let b: Linear = LinearConfig::new(3, 2).init(&device);
         let expected = a.weight.val().mul_scalar(0.9) + b.weight.val().mul_scalar(0.1);

@@ -118,7 +118,6 @@ impl DiffusionModel {
         let conditioning =
             ConditioningConfig::new(config.time_features, config.embed).with_classes(classes);
         let ad = ctx.device.clone().autodiff();
-        init::seed(&ad, ctx.seeds.stream("init"));
         let net = init::on_host(&ad, |d| Denoiser::new(&conditioning, &backbone, d));
         let ema = net.valid();
         Ok(Self {

@@ -3,7 +3,7 @@
 //! ODE likelihood of a trained DDPM below its own bound and near the true entropy.
 #![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
-use genbench_core::{BuildContext, DeviceChoice, Family, GenerativeModel, Seeds, TrainPlan, train};
+use genbench_core::{Family, GenerativeModel, testing};
 use genbench_dataset::{DataConfig, Dataset, load};
 use genbench_diffusion::schedule::ReverseVariance;
 use genbench_diffusion::{Diffusion, DiffusionConfig, LossKind, Process, SamplerKind};
@@ -19,25 +19,12 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 }
 
 fn build(data: &Dataset, config: DiffusionConfig, lr: f64) -> Box<dyn GenerativeModel> {
-    let ctx = BuildContext {
-        spec: data.spec.clone(),
-        device: DeviceChoice::Flex.device().unwrap(),
-        seeds: Seeds::new(0),
-        learning_rate: lr,
-        conditional: false,
-    };
+    let ctx = testing::context(data.spec.clone(), 0).with_learning_rate(lr);
     Diffusion::build(config, &ctx).unwrap()
 }
 
 fn fit(model: &mut dyn GenerativeModel, data: &Dataset, steps: u64, batch: usize) {
-    let dir = tempfile::tempdir().unwrap();
-    train(
-        model,
-        &data.train,
-        &TrainPlan::steps(steps, batch, dir.path()),
-        &mut |_, _, _| Ok(()),
-    )
-    .unwrap();
+    testing::train_steps(model, &data.train, steps, batch);
 }
 
 fn small_mlp() -> DiffusionConfig {

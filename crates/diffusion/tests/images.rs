@@ -3,7 +3,7 @@
 //! the figures, and a checkpoint that round-trips.
 #![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
-use genbench_core::{BuildContext, DeviceChoice, Family, Seeds, TrainPlan, train};
+use genbench_core::{Family, labels, testing};
 use genbench_dataset::{DataConfig, load};
 use genbench_diffusion::{Diffusion, DiffusionConfig, SamplerKind};
 
@@ -25,23 +25,11 @@ fn conditional_unet_on_digits_trains_samples_scores_and_round_trips() {
         eval_batch: 16,
         ..DiffusionConfig::default()
     };
-    let ctx = BuildContext {
-        spec: data.spec.clone(),
-        device: DeviceChoice::Flex.device().unwrap(),
-        seeds: Seeds::new(1),
-        learning_rate: 1e-3,
-        conditional: true,
-    };
+    let ctx = testing::context(data.spec.clone(), 1).with_conditional(true);
     let mut model = Diffusion::build(config.clone(), &ctx).unwrap();
     assert!(model.info().arch.contains("U-Net"));
+    testing::train_steps(model.as_mut(), &data.train, 5, 32);
     let dir = tempfile::tempdir().unwrap();
-    train(
-        model.as_mut(),
-        &data.train,
-        &TrainPlan::steps(5, 32, dir.path()),
-        &mut |_, _, _| Ok(()),
-    )
-    .unwrap();
 
     let ll = model.log_likelihood(&data.test.head(40), 3).unwrap();
     assert_eq!(
@@ -54,7 +42,7 @@ fn conditional_unet_on_digits_trains_samples_scores_and_round_trips() {
     // possible but not above ~ 30 bits/dim.
     assert!(bpd > 0.0 && bpd < 30.0, "{bpd} bits/dim");
 
-    let labels: Vec<usize> = (0..12).map(|i| i % 10).collect();
+    let labels = labels::cycled(12, 10);
     let s = model.sample(12, Some(&labels), 4).unwrap();
     assert_eq!((s.len(), s.dim, s.labels.clone()), (12, 64, labels.clone()));
     assert!(
@@ -123,13 +111,7 @@ fn conditional_unet_on_digits_trains_samples_scores_and_round_trips() {
 #[test]
 fn bad_configs_are_errors_not_panics() {
     let data = load(&DataConfig::new("digits")).unwrap();
-    let ctx = BuildContext {
-        spec: data.spec.clone(),
-        device: DeviceChoice::Flex.device().unwrap(),
-        seeds: Seeds::new(1),
-        learning_rate: 1e-3,
-        conditional: false,
-    };
+    let ctx = testing::context(data.spec.clone(), 1);
     let bad = [
         DiffusionConfig {
             timesteps: 1,

@@ -6,7 +6,7 @@
 //! which tests running in parallel threads of one process would share.
 #![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
-use genbench_core::{BuildContext, DeviceChoice, Family, Seeds, TrainPlan, train};
+use genbench_core::{Family, TrainPlan, testing, train};
 use genbench_dataset::{DataConfig, load};
 use genbench_diffusion::{Diffusion, DiffusionConfig, LossKind};
 
@@ -27,13 +27,7 @@ fn a_resumed_vlb_run_with_importance_sampled_t_matches_an_uninterrupted_one() {
     let run = |dirs: &[&std::path::Path], steps: &[u64]| {
         let mut out = Vec::new();
         for (dir, &n) in dirs.iter().zip(steps) {
-            let ctx = BuildContext {
-                spec: data.spec.clone(),
-                device: DeviceChoice::Flex.device().unwrap(),
-                seeds: Seeds::new(0),
-                learning_rate: 2e-3,
-                conditional: false,
-            };
+            let ctx = testing::context(data.spec.clone(), 0).with_learning_rate(2e-3);
             let mut model = Diffusion::build(config.clone(), &ctx).unwrap();
             let mut plan = TrainPlan::steps(n, 512, dir);
             plan.checkpoint_every = 3;

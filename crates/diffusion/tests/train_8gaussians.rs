@@ -2,7 +2,7 @@
 //! untrained one and stays finite, and DDIM samples land near all 8 modes.
 #![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
-use genbench_core::{BuildContext, DeviceChoice, Family, Seeds, TrainPlan, train};
+use genbench_core::{Family, testing};
 use genbench_dataset::{DataConfig, load};
 use genbench_diffusion::{Diffusion, DiffusionConfig, SamplerKind};
 
@@ -20,13 +20,7 @@ fn trained_on_8gaussians_improves_its_bound_and_covers_every_mode() {
         sample_steps: 20,
         ..DiffusionConfig::default()
     };
-    let ctx = BuildContext {
-        spec: data.spec.clone(),
-        device: DeviceChoice::Flex.device().unwrap(),
-        seeds: Seeds::new(0),
-        learning_rate: 2e-3,
-        conditional: false,
-    };
+    let ctx = testing::context(data.spec.clone(), 0).with_learning_rate(2e-3);
     let mut model = Diffusion::build(config, &ctx).unwrap();
     let test = data.test.head(300);
     let before = model
@@ -35,14 +29,7 @@ fn trained_on_8gaussians_improves_its_bound_and_covers_every_mode() {
         .mean_nll_nats()
         .unwrap();
 
-    let dir = tempfile::tempdir().unwrap();
-    train(
-        model.as_mut(),
-        &data.train,
-        &TrainPlan::steps(1500, 256, dir.path()),
-        &mut |_, _, _| Ok(()),
-    )
-    .unwrap();
+    testing::train_steps(model.as_mut(), &data.train, 1500, 256);
 
     let ll = model.log_likelihood(&test, 5).unwrap();
     assert_eq!(ll.kind.to_string(), "vlb-100");
@@ -86,6 +73,7 @@ fn trained_on_8gaussians_improves_its_bound_and_covers_every_mode() {
     );
     assert!(share > 0.6, "share within 3σ of a mode: {share} ({hits:?})");
 
+    let dir = tempfile::tempdir().unwrap();
     let artifacts = dir.path().join("artifacts");
     model
         .write_artifacts(&data.test.head(16), &artifacts, 1)

@@ -65,11 +65,6 @@ pub fn feature_net(
 /// A key that changes whenever the data the classifier sees changes: the preprocessing line
 /// (levels, binarization, split sizes and seed) reduced to a file-name-safe hash.
 fn split_key(data: &Dataset) -> String {
-    let h = data
-        .preprocessing
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
-        });
+    let h = genbench_core::hash::fnv1a(data.preprocessing.as_bytes());
     format!("{:016x}", h)
 }

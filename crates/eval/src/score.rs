@@ -114,7 +114,7 @@ pub fn fd_of_samples(
 pub fn cycled_labels(model: &dyn GenerativeModel, data: &Dataset, n: usize) -> Option<Vec<usize>> {
     model
         .is_conditional()
-        .then(|| (0..n).map(|i| i % data.spec.num_classes.max(1)).collect())
+        .then(|| genbench_core::labels::cycled(n, data.spec.num_classes.max(1)))
 }
 
 /// Draw `opts.samples` from the default sampler (`variant == None`) or a named variant, time

@@ -9,6 +9,7 @@
 //! The soft clamp keeps every log-scale in (-c, c), which keeps training stable.
 
 use burn::prelude::*;
+use genbench_core::host;
 
 /// Which half a mask passes through unchanged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,15 +43,12 @@ impl MaskKind {
 
     /// m as a `[1, D]` tensor.
     pub fn vector(self, dim: usize, device: &Device) -> Tensor<2> {
-        Tensor::from_data(TensorData::new(self.values(&[dim]), [1, dim]), device)
+        host::tensor(self.values(&[dim]), [1, dim], device)
     }
 
     /// m as a `[1, C, H, W]` tensor.
     pub fn image(self, [c, h, w]: [usize; 3], device: &Device) -> Tensor<4> {
-        Tensor::from_data(
-            TensorData::new(self.values(&[c, h, w]), [1, c, h, w]),
-            device,
-        )
+        host::tensor(self.values(&[c, h, w]), [1, c, h, w], device)
     }
 }
 
@@ -80,15 +78,6 @@ pub fn affine_forward<const D: usize>(
 /// x = (y - t) exp(-s).
 pub fn affine_inverse<const D: usize>(y: Tensor<D>, s: Tensor<D>, t: Tensor<D>) -> Tensor<D> {
     (y - t) * s.neg().exp()
-}
-
-/// The label as a one-hot `[n, classes]` tensor (the conditioners' extra input).
-pub fn one_hot(labels: &[usize], classes: usize, device: &Device) -> Tensor<2> {
-    let mut v = vec![0.0f32; labels.len() * classes];
-    for (i, &l) in labels.iter().enumerate() {
-        v[i * classes + l] = 1.0;
-    }
-    Tensor::from_data(TensorData::new(v, [labels.len(), classes]), device)
 }
 
 #[cfg(test)]

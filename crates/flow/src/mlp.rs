@@ -12,6 +12,7 @@ use crate::coupling::{MaskKind, affine_forward, affine_inverse, masked_scale_shi
 use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::silu;
+use genbench_core::host;
 use genbench_core::seed::Rng;
 
 /// The fixed orthogonal `[D, D]` matrix after coupling `layer`: Gram-Schmidt of a normal matrix
@@ -181,7 +182,7 @@ impl VectorFlow {
         let q = mixing_matrix(self.dim, layer);
         let d = self.dim;
         let values: Vec<f32> = (0..d * d).map(|k| if transpose { q[(k % d) * d + k / d] } else { q[k] } as f32).collect();
-        Some(Tensor::from_data(TensorData::new(values, [d, d]), device))
+        Some(host::tensor(values, [d, d], device))
     }
 
     /// z = f(x) and log|det df/dx| (`[n]`).

@@ -8,7 +8,6 @@
 //! reported per example with one u (an unbiased estimate of the bound), kind `Dequantized`.
 
 use crate::config::FlowConfig;
-use crate::coupling::one_hot;
 use crate::image::ImageFlowConfig;
 use crate::mlp::VectorFlowConfig;
 use crate::net::FlowNet;
@@ -18,7 +17,7 @@ use genbench_core::init;
 use genbench_core::likelihood::{Likelihood, LikelihoodKind};
 use genbench_core::preprocess::{dequantization_log_jacobian, dequantize};
 use genbench_core::seed::{Rng, derive};
-use genbench_core::{Batch, BuildContext, DataSpec, StepMetrics, checkpoint, fsutil};
+use genbench_core::{Batch, BuildContext, DataSpec, StepMetrics, checkpoint, fsutil, host, labels};
 use std::f64::consts::{LN_2, PI};
 use std::path::Path;
 
@@ -64,13 +63,6 @@ fn standard_normal_log_prob(z: Tensor<2>) -> Tensor<1> {
         .sub_scalar(0.5 * d as f64 * (2.0 * PI).ln()) // [n]
 }
 
-fn to_host(t: Tensor<1>) -> anyhow::Result<Vec<f64>> {
-    t.into_data()
-        .convert::<f64>()
-        .try_into_vec::<f64>()
-        .map_err(|e| anyhow::anyhow!("reading a tensor: {e:?}"))
-}
-
 impl FlowModel {
     /// The model for `ctx.spec`: the MLP-coupling flow on vectors, the multi-scale conv flow on images.
     pub fn new(config: FlowConfig, ctx: &BuildContext) -> anyhow::Result<Self> {
@@ -78,7 +70,6 @@ impl FlowModel {
         let spec = ctx.spec.clone();
         let classes = ctx.condition_classes()?;
         let train_device = ctx.device.clone().autodiff();
-        init::seed(&train_device, ctx.seeds.stream("init"));
         let net = if spec.is_image() {
             let image = ImageFlowConfig::new(
                 spec.image_shape(),
@@ -175,20 +166,7 @@ impl FlowModel {
         n: usize,
         device: &Device,
     ) -> anyhow::Result<Option<Tensor<2>>> {
-        if self.classes == 0 {
-            return Ok(None);
-        }
-        anyhow::ensure!(
-            labels.len() == n,
-            "a conditional flow needs one label per example ({} for {n})",
-            labels.len()
-        );
-        anyhow::ensure!(
-            labels.iter().all(|&l| l < self.classes),
-            "a label is out of range 0..{}",
-            self.classes
-        );
-        Ok(Some(one_hot(labels, self.classes, device)))
+        host::condition(labels, n, self.classes, device)
     }
 
     /// log p(y) = log N(f(y)) + log|det df/dy| per example (`[n]`) of the flow-space values `y`.
@@ -202,7 +180,7 @@ impl FlowModel {
         let d = self.spec.dim();
         let n = y.len() / d;
         let cond = self.condition(labels, n, device)?;
-        let y = Tensor::from_data(TensorData::new(y, [n, d]), device); // [n, D]
+        let y = host::tensor(y, [n, d], device); // [n, D]
         let (z, log_det) = net.forward(y, cond.as_ref()); // [n, D], [n]
         Ok(standard_normal_log_prob(z) + log_det)
     }
@@ -214,15 +192,10 @@ impl FlowModel {
         let n = y.len() / d;
         let cond = self.condition(labels, n, &self.device)?;
         let (z, log_det) = self.net.valid().forward(
-            Tensor::from_data(TensorData::new(y.to_vec(), [n, d]), &self.device),
+            host::tensor(y.to_vec(), [n, d], &self.device),
             cond.as_ref(),
         );
-        let z = z
-            .into_data()
-            .convert::<f32>()
-            .try_into_vec::<f32>()
-            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        Ok((z, to_host(log_det)?))
+        Ok((host::floats(z), host::floats_f64(log_det)))
     }
 
     /// y = f^{-1}(z) row by row, in the flow's input space.
@@ -231,31 +204,15 @@ impl FlowModel {
         let n = z.len() / d;
         let cond = self.condition(labels, n, &self.device)?;
         let y = self.net.valid().inverse(
-            Tensor::from_data(TensorData::new(z.to_vec(), [n, d]), &self.device),
+            host::tensor(z.to_vec(), [n, d], &self.device),
             cond.as_ref(),
         );
-        y.into_data()
-            .convert::<f32>()
-            .try_into_vec::<f32>()
-            .map_err(|e| anyhow::anyhow!("{e:?}"))
+        Ok(host::floats(y))
     }
 
     /// What the flow models.
     pub fn spec(&self) -> &DataSpec {
         &self.spec
-    }
-
-    fn labels_for(&self, n: usize, labels: Option<&[usize]>) -> anyhow::Result<Vec<usize>> {
-        if self.classes == 0 {
-            return Ok(Vec::new());
-        }
-        match labels {
-            Some(l) => {
-                anyhow::ensure!(l.len() == n, "{} labels for {n} samples", l.len());
-                Ok(l.to_vec())
-            }
-            None => Ok((0..n).map(|i| i % self.classes).collect()),
-        }
     }
 
     fn dequantization_term(&self) -> f64 {
@@ -297,10 +254,7 @@ impl FlowModel {
             Vec::new()
         };
         let cond = self.condition(&labels, subset.len(), &self.train_device)?;
-        let y = Tensor::from_data(
-            TensorData::new(y, [subset.len(), self.spec.dim()]),
-            &self.train_device,
-        ); // [n, D]
+        let y = host::tensor(y, [subset.len(), self.spec.dim()], &self.train_device); // [n, D]
         self.net.initialise(y, cond.as_ref());
         Ok(())
     }
@@ -343,7 +297,7 @@ impl FlowModel {
         labels: Option<&[usize]>,
         seed: u64,
     ) -> anyhow::Result<Batch> {
-        let labels = self.labels_for(n, labels)?;
+        let labels = labels::for_samples(n, labels, self.classes)?;
         let d = self.spec.dim();
         let mut rng = Rng::new(seed);
         let t = self.config.temperature;
@@ -377,7 +331,7 @@ impl FlowModel {
             } else {
                 Vec::new()
             };
-            let lp = to_host(self.flow_log_prob(&net, y, &labels, &self.device)?)?;
+            let lp = host::floats_f64(self.flow_log_prob(&net, y, &labels, &self.device)?);
             out.extend(
                 lp.iter()
                     .zip(&pre)

@@ -2,7 +2,7 @@
 //! density's true entropy (the floor of any model's test NLL).
 #![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
-use genbench_core::{BuildContext, DeviceChoice, Family, Seeds, TrainPlan, train};
+use genbench_core::{Family, TrainPlan, testing, train};
 use genbench_flow::{Flow, FlowConfig};
 use std::time::Instant;
 
@@ -10,13 +10,7 @@ use std::time::Instant;
 fn two_moons_test_nll_is_within_03_nats_of_the_true_entropy() {
     let data = genbench_dataset::load(&genbench_dataset::DataConfig::new("two-moons")).unwrap();
     let entropy = data.density.as_ref().unwrap().entropy().nats;
-    let ctx = BuildContext {
-        spec: data.spec.clone(),
-        device: DeviceChoice::Flex.device().unwrap(),
-        seeds: Seeds::new(0),
-        learning_rate: 2e-3,
-        conditional: false,
-    };
+    let ctx = testing::context(data.spec.clone(), 0).with_learning_rate(2e-3);
     let steps: u64 = std::env::var("FLOW_STEPS")
         .ok()
         .and_then(|s| s.parse().ok())

@@ -4,6 +4,7 @@ use crate::activation::leaky_relu_slope_mask;
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::{leaky_relu, relu};
+use genbench_core::nn::{forward_stack, linear_stack};
 
 /// G(z, y) = W_L relu(... relu(W_1 [z; onehot(y)] + b_1) ...) + b_L: raw coordinates out (no
 /// squashing, the 2-D data are unbounded).
@@ -24,14 +25,8 @@ pub struct MlpGenerator {
 
 impl MlpGeneratorConfig {
     pub fn init(&self, device: &Device) -> MlpGenerator {
-        let hidden = (0..self.layers)
-            .map(|l| {
-                LinearConfig::new(if l == 0 { self.input } else { self.hidden }, self.hidden)
-                    .init(device)
-            })
-            .collect();
         MlpGenerator {
-            hidden,
+            hidden: linear_stack(self.input, self.hidden, self.layers, device),
             out: LinearConfig::new(self.hidden, self.output).init(device),
         }
     }
@@ -40,10 +35,7 @@ impl MlpGeneratorConfig {
 impl MlpGenerator {
     /// `input` is `[batch, input]` (noise, then the one-hot label if conditional).
     pub fn forward(&self, input: Tensor<2>) -> Tensor<2> {
-        let mut h = input; // [batch, input]
-        for layer in &self.hidden {
-            h = relu(layer.forward(h)); // [batch, hidden]
-        }
+        let h = forward_stack(&self.hidden, input, relu); // [batch, hidden]
         self.out.forward(h) // [batch, output]
     }
 }
@@ -66,14 +58,8 @@ pub struct MlpTrunk {
 
 impl MlpTrunkConfig {
     pub fn init(&self, device: &Device) -> MlpTrunk {
-        let layers = (0..self.layers)
-            .map(|l| {
-                LinearConfig::new(if l == 0 { self.input } else { self.hidden }, self.hidden)
-                    .init(device)
-            })
-            .collect();
         MlpTrunk {
-            layers,
+            layers: linear_stack(self.input, self.hidden, self.layers, device),
             slope: self.slope,
         }
     }

@@ -11,7 +11,7 @@ use burn::prelude::*;
 use genbench_core::init;
 use genbench_core::preprocess::{level_to_signed, signed_to_level};
 use genbench_core::seed::{self, Rng};
-use genbench_core::{Batch, BuildContext, DataSpec, StepMetrics, checkpoint, fsutil};
+use genbench_core::{Batch, BuildContext, DataSpec, StepMetrics, checkpoint, fsutil, host, labels};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -48,7 +48,6 @@ impl GanModel {
         let resolved = config.resolve(spec.is_image(), ctx.learning_rate)?;
         let classes = ctx.condition_classes()?;
         let device = ctx.device.clone().autodiff();
-        init::seed(&device, ctx.seeds.stream("init"));
         let g_input = config.latent_dim + classes;
         let dim = spec.dim();
         let slope = config.leaky_slope;
@@ -104,28 +103,16 @@ impl GanModel {
             Some(l) => batch.x.iter().map(|&k| level_to_signed(k, l)).collect(),
             None => batch.x.clone(),
         };
-        Tensor::from_data(TensorData::new(x, [batch.len(), batch.dim]), &self.device)
+        host::tensor(x, [batch.len(), batch.dim], &self.device)
     }
 
     /// One-hot labels `[n, classes]` on `device`, or `None` when unconditional.
     fn onehot(&self, labels: &[usize], device: &Device) -> anyhow::Result<Option<Tensor<2>>> {
-        if self.classes == 0 {
-            return Ok(None);
-        }
-        anyhow::ensure!(!labels.is_empty(), "a conditional GAN needs labelled data");
-        let mut v = vec![0.0f32; labels.len() * self.classes];
-        for (i, &c) in labels.iter().enumerate() {
-            anyhow::ensure!(
-                c < self.classes,
-                "label {c} out of range 0..{}",
-                self.classes
-            );
-            v[i * self.classes + c] = 1.0;
-        }
-        Ok(Some(Tensor::from_data(
-            TensorData::new(v, [labels.len(), self.classes]),
-            device,
-        )))
+        anyhow::ensure!(
+            self.classes == 0 || !labels.is_empty(),
+            "a conditional GAN needs labelled data"
+        );
+        host::condition(labels, labels.len(), self.classes, device)
     }
 
     /// The generator's input `[z; onehot]` `[n, latent (+ classes)]` with z ~ N(0, I) from `rng`.
@@ -136,10 +123,7 @@ impl GanModel {
         n: usize,
         device: &Device,
     ) -> Tensor<2> {
-        let z: Vec<f32> = (0..n * self.config.latent_dim)
-            .map(|_| rng.normal() as f32)
-            .collect();
-        let z = Tensor::from_data(TensorData::new(z, [n, self.config.latent_dim]), device);
+        let z = host::standard_normal([n, self.config.latent_dim], rng, device); // [n, latent]
         match onehot {
             Some(y) => Tensor::cat(vec![z, y], 1),
             None => z,
@@ -166,7 +150,7 @@ impl GanModel {
             Loss::NonSaturating => (losses::ns_critic_loss(d_real, d_fake), None),
             Loss::WganGp => {
                 let eps: Vec<f32> = (0..n).map(|_| rng.uniform() as f32).collect();
-                let eps = Tensor::from_data(TensorData::new(eps, [n, 1]), &self.device);
+                let eps = host::tensor(eps, [n, 1], &self.device);
                 let gp = losses::gradient_penalty(&self.critic, real, fake, eps, onehot);
                 (
                     losses::wgan_critic_loss(d_real, d_fake)
@@ -273,14 +257,7 @@ impl GanModel {
         labels: Option<&[usize]>,
         seed: u64,
     ) -> anyhow::Result<Batch> {
-        let labels: Vec<usize> = match (self.classes > 0, labels) {
-            (true, Some(l)) => {
-                anyhow::ensure!(l.len() == n, "{} labels for {n} samples", l.len());
-                l.to_vec()
-            }
-            (true, None) => (0..n).map(|i| i % self.classes).collect(),
-            (false, _) => Vec::new(),
-        };
+        let labels = labels::for_samples(n, labels, self.classes)?;
         let generator = self.generator.valid();
         let plain = self.device.clone().inner();
         let mut rng = Rng::new(seed);
@@ -294,11 +271,7 @@ impl GanModel {
             };
             let out =
                 generator.forward(self.generator_input(&mut rng, onehot, end - start, &plain)); // [m, dim]
-            let values = out
-                .into_data()
-                .convert::<f32>()
-                .try_into_vec::<f32>()
-                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            let values = host::floats(out);
             match self.spec.levels {
                 Some(l) => x.extend(values.into_iter().map(|v| signed_to_level(v, l))),
                 None => x.extend(values),

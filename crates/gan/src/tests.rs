@@ -9,33 +9,16 @@ use crate::model::GanModel;
 use crate::nets::{Critic, Trunk};
 use burn::module::{ModuleVisitor, Param};
 use burn::prelude::*;
+use genbench_core::host::{self, floats as values, one_hot as onehot, standard_normal};
 use genbench_core::seed::Rng;
-use genbench_core::{BuildContext, DataSpec, DeviceChoice, GenerativeModel, Seeds};
+use genbench_core::{BuildContext, DataSpec, GenerativeModel, testing};
 
 fn ad_device() -> Device {
-    DeviceChoice::Flex.device().unwrap().autodiff()
+    testing::device().autodiff()
 }
 
 fn random(rng: &mut Rng, shape: [usize; 2], device: &Device) -> Tensor<2> {
-    let v: Vec<f32> = (0..shape[0] * shape[1])
-        .map(|_| rng.normal() as f32)
-        .collect();
-    Tensor::from_data(TensorData::new(v, shape), device)
-}
-
-fn onehot(labels: &[usize], classes: usize, device: &Device) -> Tensor<2> {
-    let mut v = vec![0.0f32; labels.len() * classes];
-    for (i, &c) in labels.iter().enumerate() {
-        v[i * classes + c] = 1.0;
-    }
-    Tensor::from_data(TensorData::new(v, [labels.len(), classes]), device)
-}
-
-fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data()
-        .convert::<f32>()
-        .try_into_vec::<f32>()
-        .unwrap()
+    standard_normal(shape, rng, device)
 }
 
 /// ∂(Σ_i D(x_i))/∂x by burn's autodiff: row i is ∂D(x_i)/∂x_i since the rows are independent.
@@ -128,7 +111,7 @@ fn gradient_penalty_is_per_sample() {
         random(&mut rng, [16, 2], &device),
     );
     let eps: Vec<f32> = (0..16).map(|i| i as f32 / 15.0).collect();
-    let eps = Tensor::<2>::from_data(TensorData::new(eps, [16, 1]), &device);
+    let eps: Tensor<2> = host::tensor(eps, [16, 1], &device);
     let x_hat = interpolate(real.clone(), fake.clone(), eps.clone());
 
     // Each row is its own interpolate: row 0 is the fake (ε = 0), row 15 the real (ε = 1).
@@ -157,10 +140,7 @@ fn gradient_penalty_is_per_sample() {
 fn per_sample_penalty_of_unit_rows_is_zero() {
     // Two rows of norm 1: per sample the penalty is 0; one norm over the batch would give (√2 - 1)².
     let device = ad_device();
-    let g = Tensor::<2>::from_data(
-        TensorData::new(vec![1.0f32, 0.0, 0.6, 0.8], [2, 2]),
-        &device,
-    );
+    let g: Tensor<2> = host::tensor(vec![1.0f32, 0.0, 0.6, 0.8], [2, 2], &device);
     let p = per_sample_penalty(g).into_scalar::<f32>();
     assert!(p.abs() < 1e-6, "penalty {p}");
 }
@@ -185,13 +165,9 @@ fn params<M: Module>(m: &M) -> Vec<f32> {
 }
 
 pub(crate) fn context(spec: DataSpec, lr: f64, seed: u64, conditional: bool) -> BuildContext {
-    BuildContext {
-        spec,
-        device: DeviceChoice::Flex.device().unwrap(),
-        seeds: Seeds::new(seed),
-        learning_rate: lr,
-        conditional,
-    }
+    testing::context(spec, seed)
+        .with_learning_rate(lr)
+        .with_conditional(conditional)
 }
 
 fn digits_spec() -> DataSpec {

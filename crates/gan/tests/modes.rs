@@ -2,7 +2,7 @@
 //! least 6 of the 8 modes (a collapsed generator covers one or two).
 #![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
-use genbench_core::{BuildContext, DeviceChoice, Family, Seeds, TrainPlan, train};
+use genbench_core::{Family, testing};
 use genbench_dataset::{DataConfig, load};
 use genbench_gan::{Gan, GanConfig, Loss};
 
@@ -28,27 +28,14 @@ fn shares(samples: &[f32], modes: &[[f64; 2]], sigma: f64) -> Vec<f64> {
 fn covered_modes(loss: Loss, steps: u64) -> (usize, Vec<f64>) {
     let data = load(&DataConfig::new("8gaussians")).unwrap();
     let (modes, sigma) = data.density.as_ref().unwrap().modes().unwrap();
-    let ctx = BuildContext {
-        spec: data.spec.clone(),
-        device: DeviceChoice::Flex.device().unwrap(),
-        seeds: Seeds::new(0),
-        learning_rate: 1e-3,
-        conditional: false,
-    };
+    let ctx = testing::context(data.spec.clone(), 0);
     let config = GanConfig {
         loss,
         latent_dim: 8,
         ..GanConfig::default()
     };
     let mut model = Gan::build(config, &ctx).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let outcome = train(
-        model.as_mut(),
-        &data.train,
-        &TrainPlan::steps(steps, 256, dir.path()),
-        &mut |_, _, _| Ok(()),
-    )
-    .unwrap();
+    let outcome = testing::train_steps(model.as_mut(), &data.train, steps, 256);
     assert_eq!(outcome.diverged_at, None);
     let samples = model.sample(2000, None, 1).unwrap();
     let s = shares(&samples.x, &modes, sigma);

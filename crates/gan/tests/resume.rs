@@ -8,20 +8,14 @@
 
 #![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
-use genbench_core::{BuildContext, DeviceChoice, Family, GenerativeModel, Seeds, TrainPlan, train};
+use genbench_core::{Family, GenerativeModel, TrainPlan, testing, train};
 use genbench_dataset::{DataConfig, load};
 use genbench_gan::{Gan, GanConfig};
 use std::path::Path;
 
 fn train_in(dir: &Path, steps: u64) -> Box<dyn GenerativeModel> {
     let data = load(&DataConfig::new("digits")).unwrap();
-    let ctx = BuildContext {
-        spec: data.spec.clone(),
-        device: DeviceChoice::Flex.device().unwrap(),
-        seeds: Seeds::new(0),
-        learning_rate: 5e-4,
-        conditional: false,
-    };
+    let ctx = testing::context(data.spec.clone(), 0).with_learning_rate(5e-4);
     let config = GanConfig {
         channels: 8,
         latent_dim: 16,

@@ -7,7 +7,7 @@ use anyhow::Context;
 use genbench_core::likelihood::{Likelihood, LikelihoodKind};
 use genbench_core::preprocess::{dequantization_log_jacobian, dequantize};
 use genbench_core::seed::Rng;
-use genbench_core::{Batch, BuildContext, DataSpec, StepMetrics};
+use genbench_core::{Batch, BuildContext, DataSpec, StepMetrics, labels};
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -147,11 +147,8 @@ impl GmmModel {
     ) -> anyhow::Result<Batch> {
         anyhow::ensure!(!self.restarts.is_empty(), "the mixture has not been fitted");
         let mut rng = Rng::new(seed);
-        let labels: Vec<usize> = match (self.conditional(), labels) {
-            (true, Some(l)) => l.to_vec(),
-            (true, None) => (0..n).map(|i| i % self.classes).collect(),
-            (false, _) => Vec::new(),
-        };
+        let condition_classes = if self.conditional() { self.classes } else { 0 };
+        let labels = labels::for_samples(n, labels, condition_classes)?;
         let mut x = Vec::with_capacity(n * self.spec.dim());
         for i in 0..n {
             let class = labels.get(i).copied().unwrap_or(0);

@@ -3,7 +3,7 @@
 #![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 use genbench_core::seed::Rng;
-use genbench_core::{Batch, BuildContext, DataSpec, DeviceChoice, Family, Seeds, TrainPlan, train};
+use genbench_core::{Batch, BuildContext, DataSpec, Family, TrainPlan, testing, train};
 use genbench_gmm::{Covariance, Gmm, GmmConfig, Mixture};
 use nalgebra::{DMatrix, DVector};
 
@@ -17,13 +17,7 @@ fn spec(name: &str) -> DataSpec {
 }
 
 fn ctx(spec: DataSpec, seed: u64) -> BuildContext {
-    BuildContext {
-        spec,
-        device: DeviceChoice::Flex.device().unwrap(),
-        seeds: Seeds::new(seed),
-        learning_rate: 1.0,
-        conditional: false,
-    }
+    testing::context(spec, seed).with_learning_rate(1.0)
 }
 
 fn plan(steps: u64, dir: &std::path::Path) -> TrainPlan {

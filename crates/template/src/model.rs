@@ -6,7 +6,7 @@ use crate::deform;
 use crate::kde;
 use genbench_core::preprocess::{dequantization_log_jacobian, dequantize};
 use genbench_core::seed::{self, Rng};
-use genbench_core::{Batch, BuildContext, DataSpec, fsutil};
+use genbench_core::{Batch, BuildContext, DataSpec, fsutil, labels};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -209,16 +209,7 @@ impl TemplateModel {
     ) -> anyhow::Result<Batch> {
         let train = self.templates()?;
         let groups = self.groups(train)?;
-        let labels: Vec<usize> = match (self.classes > 0, labels) {
-            (true, Some(l)) => l.to_vec(),
-            (true, None) => (0..n).map(|i| i % self.classes).collect(),
-            (false, _) => Vec::new(),
-        };
-        anyhow::ensure!(
-            labels.is_empty() || labels.len() == n,
-            "{} labels for {n} samples",
-            labels.len()
-        );
+        let labels = labels::for_samples(n, labels, self.classes)?;
         let mut rng = Rng::new(seed);
         let mut cursors: Vec<(Vec<usize>, usize)> = vec![(Vec::new(), 0); groups.len()];
         let mut x = Vec::with_capacity(n * train.dim);

@@ -6,8 +6,8 @@
 use genbench_core::results::Row;
 use genbench_core::results::schema::col;
 use genbench_core::{
-    Batch, BuildContext, DeviceChoice, Family, GenerativeModel, Likelihood, ModelInfo, Seeds,
-    StepMetrics,
+    Batch, BuildContext, Family, GenerativeModel, Likelihood, ModelInfo, Seeds, StepMetrics,
+    labels, testing,
 };
 use genbench_dataset::{DataConfig, Dataset};
 use genbench_eval::{
@@ -24,13 +24,7 @@ fn load(name: &str, train_size: Option<usize>) -> Dataset {
 }
 
 fn ctx(data: &Dataset, conditional: bool) -> BuildContext {
-    BuildContext {
-        spec: data.spec.clone(),
-        device: DeviceChoice::Flex.device().unwrap(),
-        seeds: Seeds::new(0),
-        learning_rate: 1e-3,
-        conditional,
-    }
+    testing::context(data.spec.clone(), 0).with_conditional(conditional)
 }
 
 /// A template model after `begin` and its one fitting step; the step's bandwidth.
@@ -49,7 +43,7 @@ fn fitted(
 /// the cache beside a results folder in cargo's scratch space.
 fn feature_net(data: &Dataset) -> FeatureNet {
     let experiment = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("results");
-    let device = DeviceChoice::Flex.device().unwrap();
+    let device = testing::device();
     genbench_eval::feature_net(data, &experiment, &device)
         .unwrap()
         .expect("digits have a feature space")
@@ -273,7 +267,7 @@ fn a_conditional_model_draws_from_the_class_and_saves_what_it_draws() {
     let data = load("digits", None);
     let (mut model, _) = fitted(&data, TemplateConfig::default(), true);
     assert!(model.is_conditional());
-    let labels: Vec<usize> = (0..30).map(|i| i % 10).collect();
+    let labels = labels::cycled(30, 10);
     let samples = model.sample(30, Some(&labels), 9).unwrap();
     let by_image: std::collections::HashMap<Vec<u32>, usize> = (0..data.train.len())
         .map(|i| {

@@ -6,7 +6,7 @@ use crate::synth::{self, Rule};
 use crate::window::CausalWindow;
 use genbench_core::preprocess::{level_to_unit, unit_to_level};
 use genbench_core::seed::{self, Rng};
-use genbench_core::{Batch, BuildContext, DataSpec, fsutil};
+use genbench_core::{Batch, BuildContext, DataSpec, fsutil, labels};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -83,11 +83,7 @@ impl TextureModel {
             .as_ref()
             .ok_or_else(|| anyhow::anyhow!("the texture model has seen no training data"))?;
         let dim = train.dim;
-        let labels: Vec<usize> = match (self.classes > 0, labels) {
-            (true, Some(l)) => l.to_vec(),
-            (true, None) => (0..n).map(|i| i % self.classes).collect(),
-            (false, _) => Vec::new(),
-        };
+        let labels = labels::for_samples(n, labels, self.classes)?;
         let mut groups = vec![Vec::new(); self.classes.max(1)];
         for i in 0..train.len() {
             let c = if self.classes > 0 { train.labels[i] } else { 0 };

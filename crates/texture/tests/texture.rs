@@ -5,7 +5,7 @@
 
 use genbench_core::results::Row;
 use genbench_core::results::schema::col;
-use genbench_core::{Batch, BuildContext, DeviceChoice, Family, GenerativeModel, Seeds};
+use genbench_core::{Batch, Family, GenerativeModel, labels, testing};
 use genbench_dataset::{DataConfig, Dataset};
 use genbench_eval::score;
 use genbench_eval::{FeatureNet, FeatureSpace};
@@ -19,13 +19,7 @@ fn load(name: &str, train_size: Option<usize>) -> Dataset {
 }
 
 fn fitted(data: &Dataset, config: TextureConfig, conditional: bool) -> Box<dyn GenerativeModel> {
-    let ctx = BuildContext {
-        spec: data.spec.clone(),
-        device: DeviceChoice::Flex.device().unwrap(),
-        seeds: Seeds::new(0),
-        learning_rate: 1e-3,
-        conditional,
-    };
+    let ctx = testing::context(data.spec.clone(), 0).with_conditional(conditional);
     let mut model = Texture::build(config, &ctx).unwrap();
     model.begin(&data.train).unwrap();
     model.train_step(&data.train).unwrap();
@@ -55,7 +49,7 @@ fn a_window_over_the_whole_causal_past_reproduces_training_images_and_is_flagged
     }
 
     let experiment = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("results");
-    let device = DeviceChoice::Flex.device().unwrap();
+    let device = testing::device();
     let net: FeatureNet = genbench_eval::feature_net(&data, &experiment, &device)
         .unwrap()
         .expect("digits have a feature space");
@@ -146,7 +140,7 @@ fn a_conditional_model_copies_from_its_class_and_survives_save_and_load() {
         ..TextureConfig::default()
     };
     let mut model = fitted(&data, config.clone(), true);
-    let labels: Vec<usize> = (0..20).map(|i| i % 10).collect();
+    let labels = labels::cycled(20, 10);
     let samples = model.sample(20, Some(&labels), 4).unwrap();
     let by_image: std::collections::HashMap<Vec<u32>, usize> = rows(&data.train)
         .into_iter()
@@ -157,13 +151,7 @@ fn a_conditional_model_copies_from_its_class_and_survives_save_and_load() {
     }
     let dir = tempfile::tempdir().unwrap();
     model.save(dir.path()).unwrap();
-    let ctx = BuildContext {
-        spec: data.spec.clone(),
-        device: DeviceChoice::Flex.device().unwrap(),
-        seeds: Seeds::new(0),
-        learning_rate: 1e-3,
-        conditional: true,
-    };
+    let ctx = testing::context(data.spec.clone(), 0).with_conditional(true);
     let mut restored = Texture::build(config, &ctx).unwrap();
     restored.load(dir.path()).unwrap();
     assert_eq!(restored.sample(20, Some(&labels), 4).unwrap(), samples);

@@ -12,7 +12,7 @@
 use crate::nets::VaeNet;
 use crate::observation::Observation;
 use burn::prelude::*;
-use genbench_core::Rng;
+use genbench_core::{Rng, host};
 
 /// Examples in the network's input space: `x` `[n, D]` (model space), `y` `[n, classes]` one-hot
 /// (empty when unconditional).
@@ -51,7 +51,7 @@ impl Inputs {
                     .flat_map(|r| std::iter::repeat_n(r, times).flatten().copied())
                     .collect()
             };
-            Tensor::from_data(TensorData::new(data, [n * times, w]), device)
+            host::tensor(data, [n * times, w], device)
         };
         let x = repeat(&self.x, self.dim);
         let y = (self.classes > 0).then(|| repeat(&self.y, self.classes));
@@ -78,20 +78,6 @@ impl ElboTerms {
     }
 }
 
-/// Flatten a tensor to host f32s.
-pub fn host<const N: usize>(t: Tensor<N>) -> Vec<f32> {
-    t.into_data()
-        .convert::<f32>()
-        .try_into_vec::<f32>()
-        .expect("f32 tensor data")
-}
-
-/// `n * latent` standard normal draws, uploaded as `[n, latent]`.
-fn normals(n: usize, latent: usize, rng: &mut Rng, device: &Device) -> Tensor<2> {
-    let eps: Vec<f32> = (0..n * latent).map(|_| rng.normal() as f32).collect();
-    Tensor::from_data(TensorData::new(eps, [n, latent]), device)
-}
-
 /// KL(N(mu, e^lv) || N(0, 1)) per latent dimension, `[n, latent]`.
 pub fn kl_per_dim(mu: Tensor<2>, log_var: Tensor<2>) -> Tensor<2> {
     (mu.square() + log_var.clone().exp() - log_var)
@@ -116,11 +102,11 @@ pub fn elbo_terms(
         let (x, y) = inputs.tensors(start, m, 1, device);
         let (mu, log_var) = net.encode(x.clone(), y.clone()); // [m, latent] twice
         let latent = mu.dims()[1];
-        let eps = normals(m, latent, rng, device); // [m, latent]
+        let eps = host::standard_normal([m, latent], rng, device); // [m, latent]
         let z = mu.clone() + log_var.clone().mul_scalar(0.5).exp() * eps; // [m, latent]
         let kl = kl_per_dim(mu, log_var); // [m, latent]
         let log_px = obs.log_prob(x, net.decode(z, y), net.log_var()).sum_dim(1); // [m, 1]
-        let kl_host = host(kl);
+        let kl_host = host::floats(kl);
         if terms.kl_per_dim_sum.is_empty() {
             terms.kl_per_dim_sum = vec![0.0; latent];
         }
@@ -132,7 +118,7 @@ pub fn elbo_terms(
         }
         terms
             .distortion
-            .extend(host(log_px).iter().map(|&v| -(v as f64)));
+            .extend(host::floats(log_px).iter().map(|&v| -(v as f64)));
         start += m;
     }
     terms
@@ -170,7 +156,7 @@ pub fn iwae(
                     .reshape([m * kc, latent])
             };
             let (mu_r, lv_r) = (expand(mu.clone()), expand(log_var.clone())); // [m*kc, latent] twice
-            let eps = normals(m * kc, latent, rng, device); // [m*kc, latent]
+            let eps = host::standard_normal([m * kc, latent], rng, device); // [m*kc, latent]
             let z = mu_r + lv_r.clone().mul_scalar(0.5).exp() * eps.clone(); // [m*kc, latent]
             // log p(z) - log q(z|x) = -1/2 sum_j (z_j^2 - eps_j^2 - lv_j)
             let log_prior_ratio = (z.clone().square() - eps.square() - lv_r)
@@ -178,7 +164,7 @@ pub fn iwae(
                 .mul_scalar(-0.5); // [m*kc, 1]
             let (x, y) = inputs.tensors(start, m, kc, device);
             let log_px = obs.log_prob(x, net.decode(z, y), net.log_var()).sum_dim(1); // [m*kc, 1]
-            let log_w = host(log_px + log_prior_ratio);
+            let log_w = host::floats(log_px + log_prior_ratio);
             for (i, chunk) in log_w.chunks(kc).enumerate() {
                 let (max, sum) = &mut acc[i];
                 for &lw in chunk {

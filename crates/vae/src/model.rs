@@ -1,15 +1,16 @@
 //! The VAE behind the genbench contract: training on the (β-weighted, warmed-up) negative ELBO,
 //! the IWAE bound as the reported likelihood, sampling from the prior, save and load.
 
-use crate::bound::{self, ElboTerms, Inputs, host, kl_per_dim};
+use crate::bound::{self, ElboTerms, Inputs, kl_per_dim};
 use crate::config::{DecoderSample, VaeConfig};
 use crate::nets::VaeNet;
 use crate::observation::Observation;
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
-use genbench_core::init;
-use genbench_core::{Batch, BuildContext, DataSpec, Rng, StepMetrics, checkpoint, fsutil, seed};
+use genbench_core::{
+    Batch, BuildContext, DataSpec, Rng, StepMetrics, checkpoint, fsutil, host, init, labels, seed,
+};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -52,7 +53,6 @@ impl VaeModel {
         );
         let classes = ctx.condition_classes()?;
         let train_device = ctx.device.clone().autodiff();
-        init::seed(&train_device, ctx.seeds.stream("init"));
         let net = init::on_host(&train_device, |d| {
             VaeNet::new(&config, &ctx.spec, obs, classes, d)
         });
@@ -120,21 +120,8 @@ impl VaeModel {
         if self.classes == 0 {
             return Ok(Vec::new());
         }
-        anyhow::ensure!(
-            labels.len() == n,
-            "a conditional VAE needs one label per example ({} labels for {n})",
-            labels.len()
-        );
-        let mut y = vec![0.0; n * self.classes];
-        for (i, &l) in labels.iter().enumerate() {
-            anyhow::ensure!(
-                l < self.classes,
-                "label {l} out of range 0..{}",
-                self.classes
-            );
-            y[i * self.classes + l] = 1.0;
-        }
-        Ok(y)
+        labels::check(labels, n, self.classes)?;
+        Ok(host::one_hot_rows(labels, self.classes))
     }
 
     /// Model-space values `[n, D]` back to data values (levels rounded when `round`).
@@ -199,7 +186,7 @@ impl VaeModel {
         let inputs = self.inputs(batch)?;
         let (x, y) = inputs.tensors(0, inputs.len(), 1, &self.device);
         let (mu, _) = self.net.valid().encode(x, y);
-        Ok(host(mu))
+        Ok(host::floats(mu))
     }
 
     /// The decoder's output `[n, P*D]` on the host for latents `z` (`[n, latent]`, row-major).
@@ -212,23 +199,19 @@ impl VaeModel {
         let rows = self.config.eval_rows;
         for start in (0..n).step_by(rows.max(1)) {
             let m = rows.min(n - start);
-            let zt = Tensor::<2>::from_data(
-                TensorData::new(
-                    z[start * latent..(start + m) * latent].to_vec(),
-                    [m, latent],
-                ),
+            let zt = host::tensor(
+                z[start * latent..(start + m) * latent].to_vec(),
+                [m, latent],
                 &self.device,
             );
             let yt = (self.classes > 0).then(|| {
-                Tensor::<2>::from_data(
-                    TensorData::new(
-                        y[start * self.classes..(start + m) * self.classes].to_vec(),
-                        [m, self.classes],
-                    ),
+                host::tensor(
+                    y[start * self.classes..(start + m) * self.classes].to_vec(),
+                    [m, self.classes],
                     &self.device,
                 )
             });
-            out.extend(host(net.decode(zt, yt)));
+            out.extend(host::floats(net.decode(zt, yt)));
         }
         Ok(out)
     }
@@ -238,29 +221,17 @@ impl VaeModel {
         let out = self.decode_host(z, labels)?;
         let d = self.spec.dim();
         let n = z.len() / self.config.latent_dim;
-        let t = Tensor::<2>::from_data(
-            TensorData::new(out, [n, self.obs.params_per_dim() * d]),
-            &self.device,
-        );
-        Ok(self.to_data(host(self.obs.mean(t, d)), false))
+        let t = host::tensor(out, [n, self.obs.params_per_dim() * d], &self.device);
+        Ok(self.to_data(host::floats(self.obs.mean(t, d)), false))
     }
 
     /// Labels for `n` samples: as given, or cycled through the classes; none when unconditional.
     pub(crate) fn sample_labels(
         &self,
         n: usize,
-        labels: Option<&[usize]>,
+        given: Option<&[usize]>,
     ) -> anyhow::Result<Vec<usize>> {
-        if self.classes == 0 {
-            return Ok(Vec::new());
-        }
-        match labels {
-            Some(l) => {
-                anyhow::ensure!(l.len() == n, "{} labels for {n} samples", l.len());
-                Ok(l.to_vec())
-            }
-            None => Ok((0..n).map(|i| i % self.classes).collect()),
-        }
+        labels::for_samples(n, given, self.classes)
     }
 
     /// `n * latent` prior draws z ~ N(0, I).
@@ -316,8 +287,7 @@ impl VaeModel {
         let (mu, log_var) = self.net.encode(x.clone(), y.clone()); // [n, latent] twice
         let latent = self.config.latent_dim;
         let mut rng = Rng::new(seed::derive(self.noise_seed, self.step));
-        let eps: Vec<f32> = (0..n * latent).map(|_| rng.normal() as f32).collect();
-        let eps = Tensor::<2>::from_data(TensorData::new(eps, [n, latent]), &self.train_device); // [n, latent]
+        let eps = host::standard_normal([n, latent], &mut rng, &self.train_device); // [n, latent]
         let z = mu.clone() + log_var.clone().mul_scalar(0.5).exp() * eps; // [n, latent]
         let rate = kl_per_dim(mu, log_var).sum_dim(1).mean(); // [1]
         let log_px = self
@@ -353,7 +323,7 @@ impl VaeModel {
         let x = match self.config.decoder_sample {
             DecoderSample::Sample => {
                 let out = self.decode_host(&z, &labels)?;
-                let log_var = self.net.log_var().map(host);
+                let log_var = self.net.log_var().map(host::floats);
                 let drawn = self.obs.draw(&out, d, log_var.as_deref(), &mut rng);
                 match self.obs {
                     Observation::Gaussian => self.to_data(drawn, true),

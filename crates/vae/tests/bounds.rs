@@ -2,7 +2,7 @@
 //! non-decreasing in k, training beats the initial ELBO, and save -> load keeps every number.
 #![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
-use genbench_core::{Batch, BuildContext, DeviceChoice, GenerativeModel, Seeds, TrainPlan, train};
+use genbench_core::{Batch, GenerativeModel, TrainPlan, testing, train};
 use genbench_vae::{VaeConfig, VaeModel};
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -24,13 +24,7 @@ fn config() -> VaeConfig {
 }
 
 fn build(spec: &genbench_core::DataSpec, seed: u64) -> VaeModel {
-    let ctx = BuildContext {
-        spec: spec.clone(),
-        device: DeviceChoice::Flex.device().unwrap(),
-        seeds: Seeds::new(seed),
-        learning_rate: 2e-3,
-        conditional: false,
-    };
+    let ctx = testing::context(spec.clone(), seed).with_learning_rate(2e-3);
     VaeModel::new(config(), &ctx).unwrap()
 }
 

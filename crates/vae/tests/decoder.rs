@@ -4,24 +4,21 @@
 
 use genbench_core::burn::prelude::*;
 use genbench_core::preprocess::level_to_signed;
-use genbench_core::{DeviceChoice, Rng};
+use genbench_core::{Rng, host, testing};
 use genbench_vae::discretized_logistic_log_prob;
 
 /// log P(k) for every level k of every (loc, log_scale) pair: `[pairs, L]` on the host.
 fn log_probs(loc: &[f32], log_scale: &[f32], levels: u32) -> Vec<f32> {
-    let device = DeviceChoice::Flex.device().unwrap();
+    let device = testing::device();
     let (p, l) = (loc.len(), levels as usize);
     let x: Vec<f32> = (0..p)
         .flat_map(|_| (0..levels).map(|k| level_to_signed(k as f32, levels)))
         .collect();
     let rep =
         |v: &[f32]| -> Vec<f32> { v.iter().flat_map(|&a| std::iter::repeat_n(a, l)).collect() };
-    let t = |v: Vec<f32>| Tensor::<2>::from_data(TensorData::new(v, [p, l]), &device);
+    let t = |v: Vec<f32>| -> Tensor<2> { host::tensor(v, [p, l], &device) };
     let out = discretized_logistic_log_prob(t(x), t(rep(loc)), t(rep(log_scale)), levels);
-    out.into_data()
-        .convert::<f32>()
-        .try_into_vec::<f32>()
-        .unwrap()
+    host::floats(out)
 }
 
 #[test]

@@ -3,31 +3,18 @@
 #![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 use genbench_core::model::parse_family_config;
-use genbench_core::{
-    BuildContext, DataSpec, DeviceChoice, Family, GenerativeModel, Seeds, TrainPlan, train,
-};
+use genbench_core::{BuildContext, DataSpec, Family, GenerativeModel, labels, testing};
 use genbench_dataset::{DataConfig, Dataset, load};
 use genbench_vae::{Arch, DecoderKind, Observation, Vae, VaeConfig, VaeModel};
 
 fn ctx(spec: &DataSpec, conditional: bool) -> BuildContext {
-    BuildContext {
-        spec: spec.clone(),
-        device: DeviceChoice::Flex.device().unwrap(),
-        seeds: Seeds::new(1),
-        learning_rate: 2e-3,
-        conditional,
-    }
+    testing::context(spec.clone(), 1)
+        .with_learning_rate(2e-3)
+        .with_conditional(conditional)
 }
 
 fn fit(model: &mut dyn GenerativeModel, data: &Dataset, steps: u64, batch: usize) {
-    let dir = tempfile::tempdir().unwrap();
-    train(
-        model,
-        &data.train,
-        &TrainPlan::steps(steps, batch, dir.path()),
-        &mut |_, _, _| Ok(()),
-    )
-    .unwrap();
+    testing::train_steps(model, &data.train, steps, batch);
 }
 
 #[test]
@@ -180,7 +167,7 @@ fn conditional_vae_samples_the_labels_it_is_given() {
     let mut model = Vae::build(config, &ctx(&data.spec, true)).unwrap();
     assert!(model.is_conditional());
     fit(model.as_mut(), &data, 100, 128);
-    let labels: Vec<usize> = (0..20).map(|i| i % 10).collect();
+    let labels = labels::cycled(20, 10);
     let s = model.sample(20, Some(&labels), 3).unwrap();
     assert_eq!(s.labels, labels);
     assert!(

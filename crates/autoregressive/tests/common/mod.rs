@@ -1,36 +1,15 @@
 //! Shared helpers of the integration tests.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use genbench_autoregressive::{ArModel, AutoregressiveConfig};
 use genbench_core::seed::Rng;
-use genbench_core::{Batch, BuildContext, DataSpec, DeviceChoice, Seeds};
-
-pub fn image_spec(h: usize, w: usize, levels: u32, classes: usize) -> DataSpec {
-    DataSpec {
-        name: format!("test{h}x{w}"),
-        shape: vec![1, h, w],
-        levels: Some(levels),
-        num_classes: classes,
-    }
-}
-
-pub fn vector_spec(d: usize) -> DataSpec {
-    DataSpec {
-        name: format!("vec{d}"),
-        shape: vec![d],
-        levels: None,
-        num_classes: 0,
-    }
-}
+pub use genbench_core::testing::{image_spec, vector_spec};
+use genbench_core::{Batch, BuildContext, DataSpec, labels, testing};
 
 pub fn ctx(spec: DataSpec, seed: u64, conditional: bool, lr: f64) -> BuildContext {
-    BuildContext {
-        spec,
-        device: DeviceChoice::Flex.device().unwrap(),
-        seeds: Seeds::new(seed),
-        learning_rate: lr,
-        conditional,
-    }
+    testing::context(spec, seed)
+        .with_conditional(conditional)
+        .with_learning_rate(lr)
 }
 
 pub fn model(
@@ -51,12 +30,7 @@ pub fn random_batch(spec: &DataSpec, n: usize, seed: u64) -> Batch {
             None => (2.0 * rng.normal()) as f32,
         })
         .collect();
-    let labels = if spec.num_classes > 0 {
-        (0..n).map(|i| i % spec.num_classes).collect()
-    } else {
-        Vec::new()
-    };
-    Batch::new(x, labels, spec.dim())
+    Batch::new(x, labels::cycled(n, spec.num_classes), spec.dim())
 }
 
 /// log-softmax of `logits` in f64.

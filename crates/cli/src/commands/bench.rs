@@ -155,16 +155,13 @@ fn build(
     data: &Dataset,
     device: DeviceChoice,
 ) -> anyhow::Result<Box<dyn GenerativeModel>> {
-    let seeds = Seeds::new(0);
-    let device = device.device()?;
-    genbench_core::init::seed(&device, seeds.stream("init"));
-    let ctx = BuildContext {
-        spec: data.spec.clone(),
-        device,
-        seeds,
-        learning_rate: w.learning_rate,
-        conditional: false,
-    };
+    let ctx = BuildContext::new(
+        data.spec.clone(),
+        device.device()?,
+        Seeds::new(0),
+        w.learning_rate,
+        false,
+    );
     let family = families::find(&w.family).expect("checked by bench_file::load");
     let (_, mut model) = (family.build)(w.config.clone(), &ctx)?;
     model.begin(&data.train)?;

@@ -103,23 +103,21 @@ pub fn execute(
     Ok(result)
 }
 
-/// What a family constructor gets: the data's spec, the device seeded from the run's seed, the
-/// seeds, the learning rate and whether to condition on the label.
+/// What a family constructor gets: the data's spec, the device (seeded from the run's seed by
+/// `BuildContext::new`), the seeds, the learning rate and whether to condition on the label.
 fn build_context(
     plan: &Plan,
     run: &RunSpec,
     data: &Dataset,
     seeds: Seeds,
 ) -> anyhow::Result<BuildContext> {
-    let device = plan.device.device()?;
-    genbench_core::init::seed(&device, seeds.stream("init"));
-    Ok(BuildContext {
-        spec: data.spec.clone(),
-        device,
+    Ok(BuildContext::new(
+        data.spec.clone(),
+        plan.device.device()?,
         seeds,
-        learning_rate: *run.model.learning_rate.get_ref(),
-        conditional: run.model.conditional,
-    })
+        *run.model.learning_rate.get_ref(),
+        run.model.conditional,
+    ))
 }
 
 /// The columns that name the run, from the plan and the model's own description.

@@ -1,6 +1,6 @@
 use super::*;
-use genbench_core::seed::Rng;
 use crate::registry::{DATASETS, DataKind, density};
+use genbench_core::seed::Rng;
 
 /// Midpoint rule on an `n x n` grid over `bounds()` of `(int p, -int p log p)`: the mass and a
 /// quadrature of the entropy that does not use the sampler.

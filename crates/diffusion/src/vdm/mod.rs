@@ -97,7 +97,6 @@ impl VdmModel {
             )
         };
         let ad = ctx.device.clone().autodiff();
-        init::seed(&ad, ctx.seeds.stream("init"));
         let conditioning = ConditioningConfig::new(config.time_features, config.embed);
         let net = init::on_host(&ad, |d| VdmNet {
             gamma: GammaConfig::new(config.gamma_min, config.gamma_max)

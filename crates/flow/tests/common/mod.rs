@@ -1,7 +1,7 @@
 //! Helpers shared by the flow's tests (included with `mod common;`).
 #![allow(dead_code)]
 
-use genbench_core::{Batch, BuildContext, DeviceChoice, GenerativeModel, Seeds, TrainPlan, train};
+use genbench_core::{Batch, BuildContext, GenerativeModel, testing};
 use genbench_flow::{FlowConfig, FlowModel};
 
 pub fn load(name: &str) -> genbench_dataset::Dataset {
@@ -9,13 +9,9 @@ pub fn load(name: &str) -> genbench_dataset::Dataset {
 }
 
 pub fn ctx(data: &genbench_dataset::Dataset, lr: f64, conditional: bool) -> BuildContext {
-    BuildContext {
-        spec: data.spec.clone(),
-        device: DeviceChoice::Flex.device().unwrap(),
-        seeds: Seeds::new(1),
-        learning_rate: lr,
-        conditional,
-    }
+    testing::context(data.spec.clone(), 1)
+        .with_learning_rate(lr)
+        .with_conditional(conditional)
 }
 
 /// A flow trained `steps` steps (0: only the act-norm initialisation) through the shared loop.
@@ -28,17 +24,10 @@ pub fn trained(
     batch: usize,
 ) -> FlowModel {
     let mut model = FlowModel::new(config, &ctx(data, lr, conditional)).unwrap();
-    let dir = tempfile::tempdir().unwrap();
     if steps == 0 {
         model.begin(&data.train).unwrap();
     } else {
-        train(
-            &mut model,
-            &data.train,
-            &TrainPlan::steps(steps, batch, dir.path()),
-            &mut |_, _, _| Ok(()),
-        )
-        .unwrap();
+        testing::train_steps(&mut model, &data.train, steps, batch);
     }
     model
 }

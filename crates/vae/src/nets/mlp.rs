@@ -3,6 +3,7 @@
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::silu;
+use genbench_core::nn::{forward_stack, linear_stack};
 
 /// Encoder q(z|x, y) = N(mu, diag(exp(log_var))): `layers` SiLU layers of width `hidden`, then
 /// a linear head to (mu, log_var).
@@ -25,15 +26,8 @@ pub struct MlpEncoder {
 
 impl MlpEncoderConfig {
     pub fn init(&self, device: &Device) -> MlpEncoder {
-        let widths: Vec<usize> = std::iter::once(self.input + self.classes)
-            .chain(std::iter::repeat_n(self.hidden, self.layers))
-            .collect();
-        let hidden = widths
-            .windows(2)
-            .map(|w| LinearConfig::new(w[0], w[1]).init(device))
-            .collect();
         MlpEncoder {
-            hidden,
+            hidden: linear_stack(self.input + self.classes, self.hidden, self.layers, device),
             head: LinearConfig::new(self.hidden, 2 * self.latent).init(device),
         }
     }
@@ -42,13 +36,11 @@ impl MlpEncoderConfig {
 impl MlpEncoder {
     /// `x` `[n, D]` in model space, `y` `[n, classes]` one-hot -> (mu, log_var), each `[n, latent]`.
     pub fn forward(&self, x: Tensor<2>, y: Option<Tensor<2>>) -> (Tensor<2>, Tensor<2>) {
-        let mut h = match y {
+        let input = match y {
             Some(y) => Tensor::cat(vec![x, y], 1), // [n, D + classes]
             None => x,                             // [n, D]
         };
-        for layer in &self.hidden {
-            h = silu(layer.forward(h)); // [n, hidden]
-        }
+        let h = forward_stack(&self.hidden, input, silu); // [n, hidden]
         let out = self.head.forward(h); // [n, 2 * latent]
         let latent = out.dims()[1] / 2;
         (
@@ -77,15 +69,8 @@ pub struct MlpDecoder {
 
 impl MlpDecoderConfig {
     pub fn init(&self, device: &Device) -> MlpDecoder {
-        let widths: Vec<usize> = std::iter::once(self.latent + self.classes)
-            .chain(std::iter::repeat_n(self.hidden, self.layers))
-            .collect();
-        let hidden = widths
-            .windows(2)
-            .map(|w| LinearConfig::new(w[0], w[1]).init(device))
-            .collect();
         MlpDecoder {
-            hidden,
+            hidden: linear_stack(self.latent + self.classes, self.hidden, self.layers, device),
             head: LinearConfig::new(self.hidden, self.output).init(device),
         }
     }
@@ -94,13 +79,10 @@ impl MlpDecoderConfig {
 impl MlpDecoder {
     /// `z` `[n, latent]`, `y` `[n, classes]` -> `[n, P*D]`.
     pub fn forward(&self, z: Tensor<2>, y: Option<Tensor<2>>) -> Tensor<2> {
-        let mut h = match y {
+        let input = match y {
             Some(y) => Tensor::cat(vec![z, y], 1), // [n, latent + classes]
             None => z,                             // [n, latent]
         };
-        for layer in &self.hidden {
-            h = silu(layer.forward(h)); // [n, hidden]
-        }
-        self.head.forward(h) // [n, P*D]
+        self.head.forward(forward_stack(&self.hidden, input, silu)) // [n, P*D]
     }
 }
