@@ -1,9 +1,12 @@
-//! ar_completions.png: the top half of test images given, the bottom half drawn by the model.
+//! [`COMPLETIONS_PNG`]: the top half of test images given, the bottom half drawn by the model.
 
 use crate::model::ArModel;
 use genbench_core::Batch;
 use genbench_core::grid::save_image_grid;
 use std::path::Path;
+
+/// Images: the completions grid of [`write_completions`] (the report reads this name).
+pub const COMPLETIONS_PNG: &str = "ar_completions.png";
 
 /// Test images shown side by side (columns of the grid).
 const COLUMNS: usize = 8;

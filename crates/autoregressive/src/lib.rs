@@ -122,7 +122,12 @@ impl GenerativeModel for ArModel {
     /// Images: completions of the bottom half of test images given the top ([`completion`]).
     fn write_artifacts(&mut self, test: &Batch, dir: &Path, seed: u64) -> anyhow::Result<()> {
         if self.spec().is_image() {
-            completion::write_completions(self, test, &dir.join("ar_completions.png"), seed)?;
+            completion::write_completions(
+                self,
+                test,
+                &dir.join(completion::COMPLETIONS_PNG),
+                seed,
+            )?;
         }
         Ok(())
     }

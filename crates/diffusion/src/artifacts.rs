@@ -17,6 +17,23 @@ use genbench_core::seed::{self, Rng};
 use genbench_core::{Batch, fsutil, grid};
 use std::path::Path;
 
+/// t, term_nats, term_bpd: the bound's terms averaged over the given examples (t = 0: L_0,
+/// 1..T−1: L_t, T: L_T).
+pub const VLB_TERMS_CSV: &str = "diffusion_vlb_terms.csv";
+/// Images: rows = examples, columns = x_t at the capture times with one fixed ε per example
+/// (the ink spreading).
+pub const FORWARD_PNG: &str = "diffusion_forward.png";
+/// Vectors: the forward process of the point cloud.
+pub const FORWARD_CSV: &str = "diffusion_forward.csv";
+/// Images: the default sampler's trajectory x_T → x_0 at the capture times, one sample per row.
+pub const REVERSE_PNG: &str = "diffusion_reverse.png";
+/// Vectors: the sampler's trajectory of a cloud of samples.
+pub const REVERSE_CSV: &str = "diffusion_reverse.csv";
+/// Images: per example, pairs x_t | x̂_0 for t ∈ {T/10, T/4, T/2, 3T/4, T}.
+pub const DENOISE_PNG: &str = "diffusion_denoise.png";
+/// Images: deterministic DDIM (η = 0) of slerp(z_a, z_b, λ) for 8 λ.
+pub const INTERPOLATION_PNG: &str = "diffusion_interpolation.png";
+
 /// {0, T/10, T/4, T/2, 3T/4, T}, ascending, without repeats.
 pub fn capture_times(steps: usize) -> Vec<usize> {
     let mut t = vec![0, steps / 10, steps / 4, steps / 2, 3 * steps / 4, steps];
@@ -42,7 +59,7 @@ pub fn write_all(m: &DiffusionModel, test: &Batch, dir: &Path, seed: u64) -> any
         })
         .collect();
     fsutil::write_csv(
-        &dir.join("diffusion_vlb_terms.csv"),
+        &dir.join(VLB_TERMS_CSV),
         &["t".into(), "term_nats".into(), "term_bpd".into()],
         &rows,
     )?;
@@ -104,7 +121,7 @@ fn images(
             ));
         }
     }
-    save_grid(m, &cells, times.len(), &dir.join("diffusion_forward.png"))?;
+    save_grid(m, &cells, times.len(), &dir.join(FORWARD_PNG))?;
 
     // Reverse: the default sampler from x_T, columns T -> 0.
     let traj = reverse_trajectory(m, n, &mut rng, times)?;
@@ -114,7 +131,7 @@ fn images(
             cells.push(xs[r * d..(r + 1) * d].to_vec());
         }
     }
-    save_grid(m, &cells, traj.len(), &dir.join("diffusion_reverse.png"))?;
+    save_grid(m, &cells, traj.len(), &dir.join(REVERSE_PNG))?;
 
     // Denoise: x_t and the one-shot x̂_0 = (x_t − √(1−ᾱ_t) ε̂)/√ᾱ_t, clipped.
     let denoise_times: Vec<usize> = times.iter().copied().filter(|&t| t > 0).collect();
@@ -141,12 +158,7 @@ fn images(
         }
     }
     let cells: Vec<Vec<f32>> = pairs.into_iter().flatten().collect();
-    save_grid(
-        m,
-        &cells,
-        2 * denoise_times.len(),
-        &dir.join("diffusion_denoise.png"),
-    )?;
+    save_grid(m, &cells, 2 * denoise_times.len(), &dir.join(DENOISE_PNG))?;
 
     // Interpolation: DDIM (η = 0) decodes of slerp between two x_T, 4 rows x 8 steps.
     let (pairs_n, lambdas) = (4, 8);
@@ -179,7 +191,7 @@ fn images(
         &[],
     )?;
     let cells: Vec<Vec<f32>> = decoded.chunks(d).map(<[f32]>::to_vec).collect();
-    save_grid(m, &cells, lambdas, &dir.join("diffusion_interpolation.png"))
+    save_grid(m, &cells, lambdas, &dir.join(INTERPOLATION_PNG))
 }
 
 /// The default sampler (and guidance) from `n` fresh x_T ~ N(0, I), its states kept at `times`.
@@ -226,7 +238,7 @@ fn points(
                 .map(|p| vec![t.to_string(), p[0].to_string(), p[1].to_string()]),
         );
     }
-    fsutil::write_csv(&dir.join("diffusion_forward.csv"), &header, &rows)?;
+    fsutil::write_csv(&dir.join(FORWARD_CSV), &header, &rows)?;
 
     let traj = reverse_trajectory(m, n, &mut rng, times)?;
     let mut rows = Vec::new();
@@ -236,5 +248,5 @@ fn points(
                 .map(|p| vec![t.to_string(), p[0].to_string(), p[1].to_string()]),
         );
     }
-    fsutil::write_csv(&dir.join("diffusion_reverse.csv"), &header, &rows)
+    fsutil::write_csv(&dir.join(REVERSE_CSV), &header, &rows)
 }

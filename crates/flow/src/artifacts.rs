@@ -2,15 +2,20 @@
 
 use crate::model::FlowModel;
 use genbench_core::seed::Rng;
-use genbench_core::{Batch, fsutil, grid};
+use genbench_core::{Batch, fsutil, grid, labels};
 use std::path::Path;
 
-/// Sampling temperatures of `flow_temperatures.png`, one row each.
+/// Sampling temperatures of [`TEMPERATURES_PNG`], one row each.
 pub const TEMPERATURES: [f64; 4] = [0.0, 0.5, 0.7, 1.0];
 
-/// 2-D: `flow_latents.csv`, each test point x beside z = f(x) and log|det df/dx| (a Gaussianized
-/// copy of the data shows how far the flow got). Images: `flow_temperatures.png`, a row of
-/// samples x = f^{-1}(T z) per temperature T in [`TEMPERATURES`], the same z in every row.
+/// 2-D: each test point x beside z = f(x) and log|det df/dx| (a Gaussianized copy of the data
+/// shows how far the flow got).
+pub const LATENTS_CSV: &str = "flow_latents.csv";
+/// Images: a row of samples x = f^{-1}(T z) per temperature T in [`TEMPERATURES`], the same z in
+/// every row.
+pub const TEMPERATURES_PNG: &str = "flow_temperatures.png";
+
+/// 2-D: [`LATENTS_CSV`]; images: [`TEMPERATURES_PNG`].
 pub fn write(model: &FlowModel, test: &Batch, dir: &Path, seed: u64) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)?;
     let spec = model.spec().clone();
@@ -33,17 +38,13 @@ pub fn write(model: &FlowModel, test: &Batch, dir: &Path, seed: u64) -> anyhow::
                 row
             })
             .collect::<Vec<_>>();
-        return fsutil::write_csv(&dir.join("flow_latents.csv"), &header, &rows);
+        return fsutil::write_csv(&dir.join(LATENTS_CSV), &header, &rows);
     }
     let cols = 10;
     let d = spec.dim();
     let mut rng = Rng::new(seed);
     let z: Vec<f32> = (0..cols * d).map(|_| rng.normal() as f32).collect();
-    let labels: Vec<usize> = if model.classes() > 0 {
-        (0..cols).map(|i| i % spec.num_classes).collect()
-    } else {
-        Vec::new()
-    };
+    let labels = labels::cycled(cols, model.classes());
     let mut x = Vec::with_capacity(TEMPERATURES.len() * cols * d);
     let mut all_labels = Vec::new();
     for t in TEMPERATURES {
@@ -56,6 +57,6 @@ pub fn write(model: &FlowModel, test: &Batch, dir: &Path, seed: u64) -> anyhow::
         &spec,
         cols,
         4,
-        &dir.join("flow_temperatures.png"),
+        &dir.join(TEMPERATURES_PNG),
     )
 }

@@ -8,6 +8,9 @@ use genbench_core::results::{SUMMARY_FILE, Status};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// The folder of a run where its family writes its own figures' data (the runner makes it).
+pub const ARTIFACTS: &str = "artifacts";
+
 /// A CSV file: its header and rows of cells (rows padded or cut to the header's length).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Table {
@@ -121,9 +124,20 @@ impl Run {
         self.s(col::CONDITIONAL) == "true"
     }
 
-    /// A CSV of this run's folder (`train.csv`, `artifacts/vae_bound.csv`, ...), if present.
+    /// A CSV of this run's folder (`train.csv`, `variants.csv`, ...), if present.
     pub fn table(&self, relative: &str) -> anyhow::Result<Option<Table>> {
         Table::read(&self.dir.join(relative))
+    }
+
+    /// A CSV the family wrote into the run's artifacts folder, named by the family's constant
+    /// (`genbench_vae::artifacts::BOUND_CSV`, ...), if present.
+    pub fn artifact_table(&self, name: &str) -> anyhow::Result<Option<Table>> {
+        self.table(&format!("{ARTIFACTS}/{name}"))
+    }
+
+    /// [`Run::file`] of a file in the run's artifacts folder.
+    pub fn artifact_file(&self, name: &str) -> Option<String> {
+        self.file(&format!("{ARTIFACTS}/{name}"))
     }
 
     /// `runs/<run_id>/<relative>` when that file exists, as a path relative to the experiment.

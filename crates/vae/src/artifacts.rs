@@ -1,16 +1,5 @@
-//! What the analysis reads from a run (written by `write_artifacts` from fixed test examples):
-//!
-//! - `vae_reconstructions.png`: the test images (first row) and their reconstructions, the
-//!   decoder mean at z = the encoder mean (second row); 2-D data: `vae_reconstructions.csv`
-//!   with columns x0,x1,rx0,rx1.
-//! - `vae_prior_samples.png` (2-D: `.csv`): decoder means at 64 (2-D: 2,000) draws z ~ N(0, I)
-//!   (the run's samples.png holds draws from p(x|z)).
-//! - `vae_interpolation.png` (2-D: `.csv`): decoder means along 8 evenly spaced points of the
-//!   segment between the encoder means of the first two test examples.
-//! - `vae_kl_per_dim.csv` (dim,kl_nats): KL(q(z_j|x) || N(0,1)) per latent dimension j, mean over
-//!   the test examples; a collapsed unit has KL near 0.
-//! - `vae_bound.csv` (term,nats,bits_per_dim): rate, distortion, neg_elbo and neg_iwae (k =
-//!   `iwae_k`) as means over the test examples; bits_per_dim only for discrete data.
+//! What the analysis reads from a run (written by `write_artifacts` from fixed test examples),
+//! under the names below; the report reads them through these constants.
 
 use crate::model::VaeModel;
 use genbench_core::fsutil::write_csv;
@@ -21,6 +10,27 @@ use std::path::Path;
 
 /// Points on the interpolation segment.
 pub const INTERPOLATION_STEPS: usize = 8;
+
+/// Images: the test images (first row) and their reconstructions, the decoder mean at z = the
+/// encoder mean (second row).
+pub const RECONSTRUCTIONS_PNG: &str = "vae_reconstructions.png";
+/// 2-D: the test points and their reconstructions, columns x0,x1,rx0,rx1.
+pub const RECONSTRUCTIONS_CSV: &str = "vae_reconstructions.csv";
+/// Images: decoder means at 64 draws z ~ N(0, I) (the run's samples.png holds draws from p(x|z)).
+pub const PRIOR_SAMPLES_PNG: &str = "vae_prior_samples.png";
+/// 2-D: decoder means at 2,000 draws z ~ N(0, I), columns x0,x1[,label].
+pub const PRIOR_SAMPLES_CSV: &str = "vae_prior_samples.csv";
+/// Images: decoder means along [`INTERPOLATION_STEPS`] evenly spaced points of the segment
+/// between the encoder means of the first two test examples.
+pub const INTERPOLATION_PNG: &str = "vae_interpolation.png";
+/// 2-D: the same path as points, columns x0,x1.
+pub const INTERPOLATION_CSV: &str = "vae_interpolation.csv";
+/// dim,kl_nats: KL(q(z_j|x) || N(0,1)) per latent dimension j, mean over the test examples; a
+/// collapsed unit has KL near 0.
+pub const KL_PER_DIM_CSV: &str = "vae_kl_per_dim.csv";
+/// term,nats,bits_per_dim: rate, distortion, neg_elbo and neg_iwae (k = `iwae_k`) as means over
+/// the test examples; bits_per_dim only for discrete data.
+pub const BOUND_CSV: &str = "vae_bound.csv";
 
 pub fn write(model: &VaeModel, test: &Batch, dir: &Path, seed: u64) -> anyhow::Result<()> {
     anyhow::ensure!(!test.is_empty(), "no test examples for the VAE artifacts");
@@ -43,7 +53,7 @@ pub fn write(model: &VaeModel, test: &Batch, dir: &Path, seed: u64) -> anyhow::R
             spec,
             test.len(),
             scale,
-            &dir.join("vae_reconstructions.png"),
+            &dir.join(RECONSTRUCTIONS_PNG),
         )?;
     } else {
         let header = ["x0", "x1", "rx0", "rx1"].map(String::from).to_vec();
@@ -56,7 +66,7 @@ pub fn write(model: &VaeModel, test: &Batch, dir: &Path, seed: u64) -> anyhow::R
                     .collect()
             })
             .collect::<Vec<Vec<_>>>();
-        write_csv(&dir.join("vae_reconstructions.csv"), &header, &rows)?;
+        write_csv(&dir.join(RECONSTRUCTIONS_CSV), &header, &rows)?;
     }
 
     // Prior samples (decoder means).
@@ -71,10 +81,10 @@ pub fn write(model: &VaeModel, test: &Batch, dir: &Path, seed: u64) -> anyhow::R
             spec,
             8,
             scale,
-            &dir.join("vae_prior_samples.png"),
+            &dir.join(PRIOR_SAMPLES_PNG),
         )?;
     } else {
-        write_points(&dir.join("vae_prior_samples.csv"), &prior, d, &labels)?;
+        write_points(&dir.join(PRIOR_SAMPLES_CSV), &prior, d, &labels)?;
     }
 
     // Interpolation between the encoder means of the first two test examples (the first
@@ -100,10 +110,10 @@ pub fn write(model: &VaeModel, test: &Batch, dir: &Path, seed: u64) -> anyhow::R
                 spec,
                 INTERPOLATION_STEPS,
                 scale,
-                &dir.join("vae_interpolation.png"),
+                &dir.join(INTERPOLATION_PNG),
             )?;
         } else {
-            write_points(&dir.join("vae_interpolation.csv"), &path, d, &[])?;
+            write_points(&dir.join(INTERPOLATION_CSV), &path, d, &[])?;
         }
     }
 
@@ -117,7 +127,7 @@ pub fn write(model: &VaeModel, test: &Batch, dir: &Path, seed: u64) -> anyhow::R
         .map(|(j, s)| vec![j.to_string(), fmt(s / n)])
         .collect();
     write_csv(
-        &dir.join("vae_kl_per_dim.csv"),
+        &dir.join(KL_PER_DIM_CSV),
         &["dim".into(), "kl_nats".into()],
         &rows,
     )?;
@@ -142,7 +152,7 @@ pub fn write(model: &VaeModel, test: &Batch, dir: &Path, seed: u64) -> anyhow::R
     .map(|&(term, nats)| vec![term.to_string(), fmt(nats), bpd(nats)])
     .collect();
     write_csv(
-        &dir.join("vae_bound.csv"),
+        &dir.join(BOUND_CSV),
         &["term".into(), "nats".into(), "bits_per_dim".into()],
         &rows,
     )

@@ -17,7 +17,7 @@
 // documented yet. Remove this line once `cargo clippy -p genbench-vae` passes without it.
 #![allow(missing_docs)]
 
-mod artifacts;
+pub mod artifacts;
 pub mod bound;
 pub mod config;
 pub mod footprint;
@@ -25,7 +25,6 @@ mod model;
 pub mod nets;
 pub mod observation;
 
-pub use artifacts::INTERPOLATION_STEPS;
 pub use config::{Arch, DecoderKind, DecoderSample, VaeConfig};
 pub use model::VaeModel;
 pub use observation::{Observation, discretized_logistic_log_prob};

@@ -2,7 +2,7 @@
 //! sampler's trajectory back) and conditioning (quality and accuracy against guidance scale).
 
 use crate::context::Context;
-use crate::data::Table;
+use crate::data::{ARTIFACTS, Table};
 use crate::format::cell;
 use crate::model::{ModelRuns, slug};
 use crate::plot::scatter::{Pt, Series, XyFigure, XyPanel};
@@ -10,6 +10,7 @@ use crate::plot::series_color;
 use crate::plot::toy2d::Trajectory;
 use crate::variants;
 use genbench_core::results::schema::col;
+use genbench_diffusion::artifacts::{FORWARD_CSV, FORWARD_PNG, REVERSE_CSV, REVERSE_PNG};
 use std::collections::BTreeMap;
 
 /// The most time steps shown in a trajectory figure.
@@ -98,22 +99,24 @@ pub fn ink_drop(
         if vdm_ink_drop(ctx, m, run) {
             continue;
         }
-        for (file, what) in [
-            ("diffusion_forward", "forward process q(x_t | x_0)"),
+        for (png_name, csv_name, what) in [
+            (FORWARD_PNG, FORWARD_CSV, "forward process q(x_t | x_0)"),
             (
-                "diffusion_reverse",
+                REVERSE_PNG,
+                REVERSE_CSV,
                 "reverse process (the sampler's trajectory)",
             ),
         ] {
-            if let Some(png) = run.file(&format!("artifacts/{file}.png")) {
+            let file = png_name.trim_end_matches(".png");
+            if let Some(png) = run.artifact_file(png_name) {
                 ctx.line(&format!(
                     "{} on {ds} (seed {}), {what}:  \n![{what}]({png})\n",
                     cell(&m.model),
                     run.s(col::SEED)
                 ));
-            } else if let Some(table) = run.table(&format!("artifacts/{file}.csv"))? {
+            } else if let Some(table) = run.artifact_table(csv_name)? {
                 let mut steps = by_time(&table);
-                if file == "diffusion_reverse" {
+                if csv_name == REVERSE_CSV {
                     // The sampler runs from noise (t = T) to data (t = 0): left to right.
                     steps.reverse();
                 }
@@ -152,7 +155,10 @@ pub fn ink_drop(
                     &format!("{ds}: {} {what}", m.model),
                 )?;
             } else {
-                ctx.missing(format!("{} on {ds}: artifacts/{file}.png or .csv", m.model));
+                ctx.missing(format!(
+                    "{} on {ds}: {ARTIFACTS}/{file}.png or .csv",
+                    m.model
+                ));
             }
         }
     }
@@ -229,7 +235,7 @@ pub fn conditioning(
     }
     for m in conditional {
         let Some(run) = m.shown() else { continue };
-        let mut labelled: Vec<String> = std::fs::read_dir(run.dir.join("artifacts"))
+        let mut labelled: Vec<String> = std::fs::read_dir(run.dir.join(ARTIFACTS))
             .map(|rd| {
                 rd.filter_map(Result::ok)
                     .map(|e| e.file_name().to_string_lossy().into_owned())
@@ -248,7 +254,7 @@ pub fn conditioning(
             ));
         }
         for n in labelled {
-            if let Some(f) = run.file(&format!("artifacts/{n}")) {
+            if let Some(f) = run.artifact_file(&n) {
                 ctx.line(&format!(
                     "{} on {} (seed {}), `{n}`:  \n![{n}]({f})\n",
                     cell(&m.model),

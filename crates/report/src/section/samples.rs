@@ -2,6 +2,7 @@
 //! (with the model's own density where it has one), and every figure a family wrote.
 
 use crate::context::Context;
+use crate::data::ARTIFACTS;
 use crate::format::cell;
 use crate::model::{ModelRuns, slug};
 use crate::plot::toy2d::{DensityPanels, Grid, ModelPanel};
@@ -72,7 +73,7 @@ pub fn samples(
                 .collect(),
             _ => Vec::new(),
         };
-        let density = match run.table("artifacts/model_density.csv")? {
+        let density = match run.artifact_table("model_density.csv")? {
             Some(t) => Grid::from_points(
                 &(0..t.rows.len())
                     .filter_map(|i| {
@@ -115,7 +116,7 @@ pub fn family_figures(ctx: &mut Context, models: &[ModelRuns]) {
     let mut lines = Vec::new();
     for m in models {
         let Some(run) = m.shown() else { continue };
-        let Ok(entries) = std::fs::read_dir(run.dir.join("artifacts")) else {
+        let Ok(entries) = std::fs::read_dir(run.dir.join(ARTIFACTS)) else {
             continue;
         };
         let mut names: Vec<String> = entries
@@ -125,7 +126,7 @@ pub fn family_figures(ctx: &mut Context, models: &[ModelRuns]) {
             .collect();
         names.sort();
         for n in names {
-            if let Some(f) = run.file(&format!("artifacts/{n}")) {
+            if let Some(f) = run.artifact_file(&n) {
                 lines.push(format!(
                     "- {} (seed {}), `{n}`:  \n  ![{}: {n}]({f})",
                     m.model,

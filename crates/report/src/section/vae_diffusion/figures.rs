@@ -3,11 +3,14 @@
 
 use super::pair::Pair;
 use crate::context::Context;
+use crate::data::ARTIFACTS;
 use crate::model::slug;
 use crate::plot::bars::{Bar, MetricBars};
 use crate::plot::family_color;
 use crate::plot::scatter::{Pt, Series, XyFigure, XyPanel};
 use genbench_core::results::schema::col;
+use genbench_diffusion::artifacts as diffusion_files;
+use genbench_vae::artifacts as vae_files;
 
 pub(super) fn write(ctx: &mut Context, p: &Pair) -> anyhow::Result<()> {
     let Pair {
@@ -136,12 +139,17 @@ pub(super) fn write(ctx: &mut Context, p: &Pair) -> anyhow::Result<()> {
         )?;
     } else {
         ctx.missing(format!(
-            "{} on {ds}: artifacts/diffusion_vlb_terms.csv",
-            diff.model
+            "{} on {ds}: {ARTIFACTS}/{}",
+            diff.model,
+            diffusion_files::VLB_TERMS_CSV
         ));
     }
     if bound.is_none() {
-        ctx.missing(format!("{} on {ds}: artifacts/vae_bound.csv", vae.model));
+        ctx.missing(format!(
+            "{} on {ds}: {ARTIFACTS}/{}",
+            vae.model,
+            vae_files::BOUND_CSV
+        ));
     }
     match &kl {
         Some(t) => {
@@ -175,8 +183,9 @@ pub(super) fn write(ctx: &mut Context, p: &Pair) -> anyhow::Result<()> {
             )?;
         }
         None => ctx.missing(format!(
-            "{} on {ds}: artifacts/vae_kl_per_dim.csv",
-            vae.model
+            "{} on {ds}: {ARTIFACTS}/{}",
+            vae.model,
+            vae_files::KL_PER_DIM_CSV
         )),
     }
 
@@ -191,30 +200,28 @@ pub(super) fn write(ctx: &mut Context, p: &Pair) -> anyhow::Result<()> {
     for (what, v, d) in [
         (
             "reconstruction from z vs denoising from x_t",
-            "vae_reconstructions.png",
-            "diffusion_denoise.png",
+            vae_files::RECONSTRUCTIONS_PNG,
+            diffusion_files::DENOISE_PNG,
         ),
         (
             "interpolation in z vs in x_T (DDIM)",
-            "vae_interpolation.png",
-            "diffusion_interpolation.png",
+            vae_files::INTERPOLATION_PNG,
+            diffusion_files::INTERPOLATION_PNG,
         ),
         (
             "samples from the prior",
-            "vae_prior_samples.png",
-            "diffusion_reverse.png",
+            vae_files::PRIOR_SAMPLES_PNG,
+            diffusion_files::REVERSE_PNG,
         ),
     ] {
-        let link = |r: &crate::data::Run, f: &str| {
-            r.file(&format!("artifacts/{f}"))
-                .map(|p| format!("![{f}]({p})"))
-        };
+        let link =
+            |r: &crate::data::Run, f: &str| r.artifact_file(f).map(|p| format!("![{f}]({p})"));
         let (a, b) = (link(vr, v), link(dr, d));
         if a.is_none() {
-            ctx.missing(format!("{} on {ds}: artifacts/{v}", vae.model));
+            ctx.missing(format!("{} on {ds}: {ARTIFACTS}/{v}", vae.model));
         }
         if b.is_none() {
-            ctx.missing(format!("{} on {ds}: artifacts/{d}", diff.model));
+            ctx.missing(format!("{} on {ds}: {ARTIFACTS}/{d}", diff.model));
         }
         if a.is_some() || b.is_some() {
             any = true;
@@ -244,7 +251,7 @@ fn points_2d(ctx: &mut Context, p: &Pair) -> anyhow::Result<()> {
     let (vae, vr, ds) = (p.vae, p.vr, &p.ds);
     let gray = plotters::style::RGBColor(170, 170, 170);
     let mut panels = Vec::new();
-    if let Some(t) = vr.table("artifacts/vae_reconstructions.csv")? {
+    if let Some(t) = vr.artifact_table(vae_files::RECONSTRUCTIONS_CSV)? {
         let (x, r) = (xy(&t, "x0", "x1"), xy(&t, "rx0", "rx1"));
         let mut panel = XyPanel::new("reconstruction: x → decode(encode(x))", "x0", "x1");
         for (a, b) in x.iter().zip(&r) {
@@ -275,11 +282,12 @@ fn points_2d(ctx: &mut Context, p: &Pair) -> anyhow::Result<()> {
         panels.push(panel);
     } else {
         ctx.missing(format!(
-            "{} on {ds}: artifacts/vae_reconstructions.csv",
-            vae.model
+            "{} on {ds}: {ARTIFACTS}/{}",
+            vae.model,
+            vae_files::RECONSTRUCTIONS_CSV
         ));
     }
-    if let Some(t) = vr.table("artifacts/vae_prior_samples.csv")? {
+    if let Some(t) = vr.artifact_table(vae_files::PRIOR_SAMPLES_CSV)? {
         let mut panel = XyPanel::new("samples: decode(z), z ~ N(0, I)", "x0", "x1");
         let pts = xy(&t, "x0", "x1")
             .iter()
@@ -295,7 +303,7 @@ fn points_2d(ctx: &mut Context, p: &Pair) -> anyhow::Result<()> {
         });
         panels.push(panel);
     }
-    if let Some(t) = vr.table("artifacts/vae_interpolation.csv")? {
+    if let Some(t) = vr.artifact_table(vae_files::INTERPOLATION_CSV)? {
         let path = xy(&t, "x0", "x1");
         let mut panel = XyPanel::new("interpolation: decode((1−λ) z_a + λ z_b)", "x0", "x1");
         for w in path.windows(2) {

@@ -11,6 +11,8 @@ use crate::context::Context;
 use crate::model::{ModelRuns, is_images};
 use crate::variants;
 use genbench_core::results::schema::col;
+use genbench_diffusion::artifacts as diffusion_files;
+use genbench_vae::artifacts as vae_files;
 use pair::{Pair, diffusion_terms, vae_terms};
 use std::collections::BTreeMap;
 
@@ -50,9 +52,9 @@ fn pair(ctx: &mut Context, vae: &ModelRuns, diff: &ModelRuns) -> anyhow::Result<
         return Ok(());
     };
     ctx.line(&format!("### {ds}: {} vs {}\n", vae.model, diff.model));
-    let kl = vr.table("artifacts/vae_kl_per_dim.csv")?;
-    let bound = vr.table("artifacts/vae_bound.csv")?;
-    let vlb = dr.table("artifacts/diffusion_vlb_terms.csv")?;
+    let kl = vr.artifact_table(vae_files::KL_PER_DIM_CSV)?;
+    let bound = vr.artifact_table(vae_files::BOUND_CSV)?;
+    let vlb = dr.artifact_table(diffusion_files::VLB_TERMS_CSV)?;
     let dim = if images {
         let (n, b) = (diff.summary(col::NLL_NATS), diff.summary(col::NLL_BPD));
         (n.n > 0 && b.n > 0 && b.mean != 0.0)

@@ -5,6 +5,8 @@ use crate::context::Context;
 use crate::format::{cell, interval, num};
 use crate::model::ModelRuns;
 use genbench_core::results::schema::col;
+use genbench_diffusion::artifacts as diffusion_files;
+use genbench_vae::artifacts as vae_files;
 
 pub(super) fn table(ctx: &mut Context, p: &Pair) {
     let Pair {
@@ -167,22 +169,16 @@ pub(super) fn paragraphs(ctx: &mut Context, p: &Pair) {
             dr.s(col::SEED), num(lt), num(mid), num(l0), d.unit, largest
         ));
     } else {
+        let missing: Vec<&str> = [
+            (vterms.is_none(), vae_files::BOUND_CSV),
+            (dterms.is_none(), diffusion_files::VLB_TERMS_CSV),
+        ]
+        .into_iter()
+        .filter_map(|(missing, name)| missing.then_some(name))
+        .collect();
         text.push(format!(
-            "Bound terms: {}{} not recorded.",
-            if vterms.is_none() {
-                "vae_bound.csv"
-            } else {
-                ""
-            },
-            if dterms.is_none() {
-                if vterms.is_none() {
-                    " and diffusion_vlb_terms.csv"
-                } else {
-                    "diffusion_vlb_terms.csv"
-                }
-            } else {
-                ""
-            }
+            "Bound terms: {} not recorded.",
+            missing.join(" and ")
         ));
     }
     let (ve, de) = (
