@@ -1,7 +1,7 @@
 //! The memory estimate counts the parameters `build` creates, and validate names the bad key.
 
 use genbench_autoregressive::{Arch, Autoregressive, AutoregressiveConfig};
-use genbench_core::check::{assert_footprint_counts_params, example_specs};
+use genbench_core::testing::{assert_footprint_counts_params, example_specs};
 use genbench_core::{DataSpec, Family};
 
 #[test]

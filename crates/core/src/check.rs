@@ -2,7 +2,7 @@
 //! names its key, and what a run will hold in memory is a [`Footprint`] estimated without
 //! building the model.
 
-use crate::{BuildContext, DataSpec, DeviceChoice, Family, Seeds};
+use crate::data::DataSpec;
 use std::fmt;
 
 /// A setting no run can train with, found before the first write: the key (relative to the table
@@ -137,45 +137,6 @@ pub fn human_bytes(bytes: u64) -> String {
         format!("{bytes} B")
     } else {
         format!("{value:.1} {}", UNITS[unit])
-    }
-}
-
-/// The shapes family tests check against: digits (`[1, 8, 8]`, 17 levels, 10 classes) and a
-/// labelled 2-D density (2 classes).
-pub fn example_specs() -> (DataSpec, DataSpec) {
-    (
-        DataSpec::new("digits", vec![1, 8, 8], Some(17), 10),
-        DataSpec::new("moons", vec![2], None, 2),
-    )
-}
-
-/// Panics unless `F::footprint` counts exactly the parameters of the model `F::build` makes, for
-/// every `(config, spec)`, unconditional and conditional: the test every family runs so that its
-/// estimate stays true when its networks change. `spec` must have labels.
-pub fn assert_footprint_counts_params<F: Family>(cases: &[(F::Config, DataSpec)])
-where
-    F::Config: Clone + fmt::Debug,
-{
-    for (config, spec) in cases {
-        for conditional in [false, true] {
-            let ctx = BuildContext::new(
-                spec.clone(),
-                DeviceChoice::Flex.device().expect("the flex device"),
-                Seeds::new(0),
-                1e-3,
-                conditional,
-            );
-            let built = F::build(config.clone(), &ctx)
-                .expect("a valid config")
-                .num_params();
-            let classes = if conditional { spec.num_classes } else { 0 };
-            assert_eq!(
-                F::footprint(config, spec, classes).params,
-                built as u64,
-                "{config:?} on {} (conditional {conditional})",
-                spec.name
-            );
-        }
     }
 }
 

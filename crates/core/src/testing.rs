@@ -3,10 +3,11 @@
 
 use crate::data::{Batch, DataSpec};
 use crate::device::DeviceChoice;
-use crate::model::{BuildContext, GenerativeModel};
+use crate::model::{BuildContext, Family, GenerativeModel};
 use crate::seed::Seeds;
 use crate::train::{TrainOutcome, TrainPlan, train};
 use burn::prelude::Device;
+use std::fmt;
 
 /// The default CPU device (flex).
 pub fn device() -> Device {
@@ -57,5 +58,38 @@ pub fn image_spec(h: usize, w: usize, levels: u32, classes: usize) -> DataSpec {
         shape: vec![1, h, w],
         levels: Some(levels),
         num_classes: classes,
+    }
+}
+
+/// The shapes family tests check against: digits (`[1, 8, 8]`, 17 levels, 10 classes) and a
+/// labelled 2-D density (2 classes).
+pub fn example_specs() -> (DataSpec, DataSpec) {
+    (
+        DataSpec::new("digits", vec![1, 8, 8], Some(17), 10),
+        DataSpec::new("moons", vec![2], None, 2),
+    )
+}
+
+/// Panics unless `F::footprint` counts exactly the parameters of the model `F::build` makes, for
+/// every `(config, spec)`, unconditional and conditional: the test every family runs so that its
+/// estimate stays true when its networks change. `spec` must have labels.
+pub fn assert_footprint_counts_params<F: Family>(cases: &[(F::Config, DataSpec)])
+where
+    F::Config: Clone + fmt::Debug,
+{
+    for (config, spec) in cases {
+        for conditional in [false, true] {
+            let ctx = context(spec.clone(), 0).with_conditional(conditional);
+            let built = F::build(config.clone(), &ctx)
+                .expect("a valid config")
+                .num_params();
+            let classes = if conditional { spec.num_classes } else { 0 };
+            assert_eq!(
+                F::footprint(config, spec, classes).params,
+                built as u64,
+                "{config:?} on {} (conditional {conditional})",
+                spec.name
+            );
+        }
     }
 }

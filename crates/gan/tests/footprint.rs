@@ -1,6 +1,6 @@
 //! The memory estimate counts the parameters `build` creates, and validate names the bad key.
 
-use genbench_core::check::{assert_footprint_counts_params, example_specs};
+use genbench_core::testing::{assert_footprint_counts_params, example_specs};
 use genbench_core::{DataSpec, Family};
 use genbench_gan::{Arch, Gan, GanConfig, Loss};
 

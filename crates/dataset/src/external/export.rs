@@ -1,7 +1,10 @@
-//! `genbench export-split`: the very examples genbench trains, validates and tests on, as
-//! `.npy`, with the split's fingerprint, so a model trained elsewhere sees the same split.
+//! `.npy` written for other frameworks: samples ([`write_samples_npy`]), and for `genbench
+//! export-split` the very examples genbench trains, validates and tests on, with the split's
+//! fingerprint, so a model trained elsewhere sees the same split.
 
+use super::npy;
 use crate::{DataConfig, Dataset};
+use genbench_core::{Batch, DataSpec};
 use std::path::{Path, PathBuf};
 
 /// The description written beside the arrays.
@@ -24,12 +27,12 @@ pub fn export_split(
             continue;
         }
         let x = dir.join(format!("{name}.npy"));
-        super::write_values_npy(&x, batch, &data.spec)?;
+        write_values_npy(&x, batch, &data.spec)?;
         written.push(x);
         let mut entry = serde_json::json!({ "examples": batch.len(), "x": format!("{name}.npy") });
         if batch.has_labels() {
             let labels = format!("{name}_labels.npy");
-            super::write_labels_npy(&dir.join(&labels), &batch.labels)?;
+            write_labels_npy(&dir.join(&labels), &batch.labels)?;
             entry["labels"] = labels.clone().into();
             written.push(dir.join(labels));
         }
@@ -53,4 +56,43 @@ pub fn export_split(
     genbench_core::fsutil::write_json(&path, &info)?;
     written.push(path);
     Ok(written)
+}
+
+/// Samples as `.npy`: images as `uint8` levels `[n, C, H, W]`, vectors as `float32` `[n, d]`;
+/// their labels, if any, as `int64` in `<stem>.labels.npy` beside. Returns the files written.
+pub fn write_samples_npy(
+    path: &Path,
+    batch: &Batch,
+    spec: &DataSpec,
+) -> anyhow::Result<Vec<PathBuf>> {
+    write_values_npy(path, batch, spec)?;
+    let mut written = vec![path.to_path_buf()];
+    if batch.has_labels() {
+        let labels = path.with_extension("labels.npy");
+        write_labels_npy(&labels, &batch.labels)?;
+        written.push(labels);
+    }
+    Ok(written)
+}
+
+/// The values of `batch` (not its labels) as `.npy`, see [`write_samples_npy`].
+fn write_values_npy(path: &Path, batch: &Batch, spec: &DataSpec) -> anyhow::Result<()> {
+    let mut shape = vec![batch.len()];
+    shape.extend(&spec.shape);
+    match spec.levels {
+        Some(l) => {
+            anyhow::ensure!(l <= 256, "{l} levels do not fit uint8");
+            npy::write_npy(
+                path,
+                &shape,
+                &batch.x.iter().map(|&v| v as u8).collect::<Vec<_>>(),
+            )
+        }
+        None => npy::write_npy(path, &shape, &batch.x),
+    }
+}
+
+fn write_labels_npy(path: &Path, labels: &[usize]) -> anyhow::Result<()> {
+    let labels: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
+    npy::write_npy(path, &[labels.len()], &labels)
 }

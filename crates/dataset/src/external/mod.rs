@@ -4,28 +4,20 @@
 //!
 //! Every check is a [`DataError`] of one line that names the file (exit code 2 in the CLI).
 
+mod array;
 mod export;
 mod npy;
 mod npz;
 mod png;
 mod table;
 
-pub use export::{SPLIT_FILE, export_split};
+pub use export::{SPLIT_FILE, export_split, write_samples_npy};
 pub use png::write_folder as write_png_folder;
 
 use crate::DataError;
+use array::Array;
 use genbench_core::{Batch, DataSpec};
 use std::path::Path;
-
-/// An n-dimensional array read from a file: its shape, its values in C order, and whether its
-/// dtype was an integer (or bool) one.
-#[derive(Debug)]
-pub(crate) struct Array {
-    pub shape: Vec<usize>,
-    pub values: Vec<f64>,
-    pub integer: bool,
-    pub dtype: &'static str,
-}
 
 /// How the values of image samples are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -200,45 +192,6 @@ pub fn read_numbers(path: &Path) -> Result<Vec<f64>, DataError> {
 /// Labels `0..classes` from a 1-D file (see [`read_numbers`]).
 pub fn read_labels(path: &Path, classes: usize) -> Result<Vec<usize>, DataError> {
     check_labels(&read_numbers(path)?, classes).map_err(|m| DataError::bad_file(path, m))
-}
-
-/// Samples as `.npy`: images as `uint8` levels `[n, C, H, W]`, vectors as `float32` `[n, d]`;
-/// their labels, if any, as `int64` in `<stem>.labels.npy` beside. Returns the files written.
-pub fn write_samples_npy(
-    path: &Path,
-    batch: &Batch,
-    spec: &DataSpec,
-) -> anyhow::Result<Vec<std::path::PathBuf>> {
-    write_values_npy(path, batch, spec)?;
-    let mut written = vec![path.to_path_buf()];
-    if batch.has_labels() {
-        let labels = path.with_extension("labels.npy");
-        write_labels_npy(&labels, &batch.labels)?;
-        written.push(labels);
-    }
-    Ok(written)
-}
-
-/// The values of `batch` (not its labels) as `.npy`, see [`write_samples_npy`].
-pub(crate) fn write_values_npy(path: &Path, batch: &Batch, spec: &DataSpec) -> anyhow::Result<()> {
-    let mut shape = vec![batch.len()];
-    shape.extend(&spec.shape);
-    match spec.levels {
-        Some(l) => {
-            anyhow::ensure!(l <= 256, "{l} levels do not fit uint8");
-            npy::write_npy(
-                path,
-                &shape,
-                &batch.x.iter().map(|&v| v as u8).collect::<Vec<_>>(),
-            )
-        }
-        None => npy::write_npy(path, &shape, &batch.x),
-    }
-}
-
-pub(crate) fn write_labels_npy(path: &Path, labels: &[usize]) -> anyhow::Result<()> {
-    let labels: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
-    npy::write_npy(path, &[labels.len()], &labels)
 }
 
 /// The array, the labels beside it, and the scale the format implies.

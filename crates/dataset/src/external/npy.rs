@@ -6,7 +6,7 @@
 //! Read: bool, signed and unsigned integers of 1, 2, 4 and 8 bytes, float32 and float64, either
 //! byte order, C or Fortran order. Written: version 1.0, little-endian, C order.
 
-use super::Array;
+use super::array::Array;
 use std::path::Path;
 
 const MAGIC: &[u8] = b"\x93NUMPY";

@@ -3,7 +3,7 @@
 //! (its zip64 form too: numpy writes every member with zip64 sizes); each member's CRC-32 is
 //! checked.
 
-use super::Array;
+use super::array::Array;
 use super::npy;
 use crate::DataError;
 use std::io::Read;

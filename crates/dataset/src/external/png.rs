@@ -1,7 +1,7 @@
 //! A folder of PNG files, one image each: read (8- or 16-bit, greyscale or RGB with equal
 //! channels, as torchvision's `save_image` writes them) and written (8-bit greyscale).
 
-use super::Array;
+use super::array::Array;
 use crate::DataError;
 use genbench_core::{Batch, DataSpec};
 use std::path::{Path, PathBuf};
