@@ -15,9 +15,11 @@ pub enum Arch {
     Pixelcnn,
 }
 
+/// The manifest's `[models.config]` for `family = "autoregressive"`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AutoregressiveConfig {
+    /// The network: `made` (vectors and images) or `pixelcnn` (single-channel images).
     pub arch: Arch,
 
     // ---- MADE

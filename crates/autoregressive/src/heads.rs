@@ -6,20 +6,28 @@ use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
 use genbench_core::seed::Rng;
 
-/// Bounds on a mixture component's log standard deviation (keeps densities finite).
+/// Lower bound of a mixture component's log standard deviation (keeps densities finite).
 pub const LOG_SCALE_MIN: f32 = -7.0;
+/// Upper bound of a mixture component's log standard deviation (see [`LOG_SCALE_MIN`]).
 pub const LOG_SCALE_MAX: f32 = 5.0;
 
 /// What each dimension's conditional is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Head {
     /// Categorical over `levels` values: `per_dim = levels` logits.
-    Categorical { levels: usize },
+    Categorical {
+        /// Values L a dimension takes.
+        levels: usize,
+    },
     /// Mixture of `components` Gaussians: `per_dim = 3K` = K logits, K means, K log-scales.
-    Gaussians { components: usize },
+    Gaussians {
+        /// Components K of each dimension's mixture.
+        components: usize,
+    },
 }
 
 impl Head {
+    /// Network outputs per data dimension: L logits, or 3K mixture parameters.
     pub fn per_dim(self) -> usize {
         match self {
             Head::Categorical { levels } => levels,

@@ -9,9 +9,6 @@
 //!
 //! Conditional models take the label in every layer: a one-hot input to each masked layer of
 //! MADE (connected to all units), a learned per-layer bias from a label embedding in PixelCNN.
-// Issue #17: the workspace denies missing_docs; this crate's public items are not all
-// documented yet. Remove this line once `cargo clippy -p genbench-autoregressive` passes without it.
-#![allow(missing_docs)]
 
 pub mod completion;
 pub mod config;
@@ -37,6 +34,8 @@ use std::path::Path;
 /// The manifest's `family = "autoregressive"`.
 pub const NAME: &str = "autoregressive";
 
+/// The autoregressive family (`family = "autoregressive"`): builds an [`ArModel`] from an
+/// [`AutoregressiveConfig`].
 pub struct Autoregressive;
 
 impl Family for Autoregressive {

@@ -14,10 +14,13 @@ use std::ops::Range;
 /// A dense layer `y = x (W ⊙ M) + b` with a constant 0/1 mask M (`[in, out]`, not trained).
 #[derive(Config, Debug)]
 pub struct MaskedLinearConfig {
+    /// Inputs of the layer.
     pub d_input: usize,
+    /// Outputs of the layer.
     pub d_output: usize,
 }
 
+/// The masked dense layer [`MaskedLinearConfig`] describes.
 #[derive(Module, Debug)]
 pub struct MaskedLinear {
     linear: Linear,
@@ -37,6 +40,7 @@ impl MaskedLinearConfig {
 }
 
 impl MaskedLinear {
+    /// y = x (W ⊙ M) + b: `[batch, d_input]` -> `[batch, d_output]`.
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
         let w = self.linear.weight.val() * self.mask.clone(); // [in, out]
         linear(
@@ -67,19 +71,27 @@ impl MaskedLinear {
 /// (for 256 levels x 784 pixels, where a full output layer would have 100M weights).
 #[derive(Config, Debug)]
 pub struct MadeConfig {
+    /// Data dimensions D.
     pub dim: usize,
+    /// Widths of the masked hidden layers.
     pub hidden: Vec<usize>,
+    /// Outputs per dimension: L logits, or 3K mixture parameters.
     pub per_dim: usize,
+    /// A random ordering of the dimensions (from `mask_seed`) instead of the natural one.
     #[config(default = false)]
     pub random_order: bool,
+    /// Seed of the random ordering and of the hidden units' degrees.
     #[config(default = 0)]
     pub mask_seed: u64,
+    /// Classes of the one-hot label (0: unconditional).
     #[config(default = 0)]
     pub num_classes: usize,
+    /// Features per dimension of a low-rank output layer (0: a full output layer).
     #[config(default = 0)]
     pub logit_rank: usize,
 }
 
+/// The MADE [`MadeConfig`] describes.
 #[derive(Module, Debug)]
 pub struct Made {
     hidden: Vec<MaskedLinear>,
@@ -96,6 +108,7 @@ pub struct Made {
 }
 
 impl MadeConfig {
+    /// The degrees of every layer, from which the masks come.
     pub fn degrees(&self) -> Degrees {
         let ordering = if self.random_order {
             Ordering::Random
@@ -105,6 +118,7 @@ impl MadeConfig {
         Degrees::new(self.dim, &self.hidden, ordering, self.mask_seed)
     }
 
+    /// The MADE, initialised on `device`, with its masks.
     pub fn init(&self, device: &Device) -> Made {
         let degrees = self.degrees();
         let hidden = (0..self.hidden.len())

@@ -25,7 +25,9 @@ pub enum Ordering {
 /// The degrees of every layer of a MADE: `input[d]` in 1..=D and one vector per hidden layer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Degrees {
+    /// Degree of each input, in 1..=D: its position in the ordering.
     pub input: Vec<usize>,
+    /// Degrees of each hidden layer's units.
     pub hidden: Vec<Vec<usize>>,
 }
 
@@ -103,7 +105,9 @@ impl Degrees {
 /// Which PixelCNN mask: A hides the centre pixel (first layer), B keeps it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConvMask {
+    /// Mask A: the centre pixel hidden (the first layer).
     A,
+    /// Mask B: the centre pixel kept (every later layer).
     B,
 }
 

@@ -16,6 +16,8 @@ use genbench_core::seed::Rng;
 use genbench_core::{Batch, BuildContext, DataSpec, StepMetrics, checkpoint, host, labels};
 use std::path::Path;
 
+/// An autoregressive model p(x) = Π_d p(x_d | x_<d) (MADE or PixelCNN): exact likelihood, one pass
+/// per dimension to sample.
 pub struct ArModel {
     config: AutoregressiveConfig,
     spec: DataSpec,

@@ -16,6 +16,7 @@ pub struct Condition {
 }
 
 impl Condition {
+    /// The condition of `labels` with `classes` classes, on `device`.
     pub fn new(labels: &[usize], classes: usize, device: &Device) -> Condition {
         Condition {
             one_hot: host::one_hot(labels, classes, device),
@@ -25,14 +26,21 @@ impl Condition {
 }
 
 // One network per model, built once: the variants' sizes do not matter.
+/// The network behind the conditionals: a MADE or a PixelCNN.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Net {
+    /// A MADE (vectors, or flattened images).
     Made(Made),
+    /// A PixelCNN on `[1, height, width]` images.
     PixelCnn {
+        /// The network.
         net: PixelCnn,
+        /// Image height H.
         height: usize,
+        /// Image width W.
         width: usize,
+        /// Sample each pixel on the crop of its receptive field (see `config.crop`).
         crop: bool,
     },
 }
@@ -56,6 +64,7 @@ impl Net {
         }
     }
 
+    /// The number of trainable values.
     pub fn num_params(&self) -> usize {
         match self {
             Net::Made(m) => m.num_params(),
@@ -102,6 +111,7 @@ impl Net {
         }
     }
 
+    /// Save the weights to `path`.
     pub fn save(&self, path: &std::path::Path) -> anyhow::Result<()> {
         match self {
             Net::Made(m) => checkpoint::save_module(m, path),
@@ -109,6 +119,7 @@ impl Net {
         }
     }
 
+    /// These networks with the weights saved at `path`.
     pub fn load(self, path: &std::path::Path) -> anyhow::Result<Net> {
         Ok(match self {
             Net::Made(m) => Net::Made(checkpoint::load_module(m, path)?),

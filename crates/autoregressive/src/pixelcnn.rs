@@ -18,11 +18,15 @@ use genbench_core::host;
 /// A `k x k` convolution with "same" padding whose weight is multiplied by a constant mask.
 #[derive(Config, Debug)]
 pub struct MaskedConv2dConfig {
+    /// Input channels.
     pub channels_in: usize,
+    /// Output channels.
     pub channels_out: usize,
+    /// Side k of the kernel (odd).
     pub kernel: usize,
 }
 
+/// The masked convolution [`MaskedConv2dConfig`] describes.
 #[derive(Module, Debug)]
 pub struct MaskedConv2d {
     conv: Conv2d,
@@ -32,6 +36,7 @@ pub struct MaskedConv2d {
 }
 
 impl MaskedConv2dConfig {
+    /// The convolution with mask `kind`, initialised on `device`.
     pub fn init(&self, kind: ConvMask, device: &Device) -> MaskedConv2d {
         let (mask, shape) = conv_mask(kind, self.channels_out, self.channels_in, self.kernel);
         MaskedConv2d {
@@ -47,6 +52,7 @@ impl MaskedConv2dConfig {
 }
 
 impl MaskedConv2d {
+    /// The masked convolution of `x` `[batch, in, H, W]`, same padding: `[batch, out, H, W]`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let w = self.conv.weight.val() * self.mask.clone(); // [out, in, k, k]
         let p = self.kernel / 2;
@@ -60,24 +66,30 @@ impl MaskedConv2d {
     }
 }
 
+/// A PixelCNN on single-channel images with L logits per pixel.
 #[derive(Config, Debug)]
 pub struct PixelCnnConfig {
     /// Grey levels L: logits per pixel.
     pub levels: usize,
+    /// Feature maps of the masked layers.
     #[config(default = 32)]
     pub channels: usize,
     /// Residual mask-B blocks after the mask-A layer.
     #[config(default = 4)]
     pub blocks: usize,
+    /// Kernel side of the mask-A input layer.
     #[config(default = 7)]
     pub first_kernel: usize,
+    /// Kernel side of the blocks' mask-B convolutions.
     #[config(default = 3)]
     pub kernel: usize,
     /// Hidden channels of the 1x1 output stage.
     #[config(default = 64)]
     pub head_channels: usize,
+    /// Gated blocks (tanh ⊙ σ) instead of plain ReLU ones.
     #[config(default = true)]
     pub gated: bool,
+    /// Classes of the label, added as a learned bias per layer (0: unconditional).
     #[config(default = 0)]
     pub num_classes: usize,
 }
@@ -91,6 +103,7 @@ pub struct MaskedBlock {
     gated: bool,
 }
 
+/// The PixelCNN [`PixelCnnConfig`] describes.
 #[derive(Module, Debug)]
 pub struct PixelCnn {
     input: MaskedConv2d,
@@ -108,6 +121,7 @@ fn label_embedding(classes: usize, width: usize, device: &Device) -> Option<Embe
 }
 
 impl PixelCnnConfig {
+    /// The PixelCNN, initialised on `device`.
     pub fn init(&self, device: &Device) -> PixelCnn {
         let f = self.channels;
         let width = if self.gated { 2 * f } else { f };

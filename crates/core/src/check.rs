@@ -9,11 +9,14 @@ use std::fmt;
 /// it sits in, e.g. `hidden` of `[models.config]`, `levels` of `[[datasets]]`) and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigError {
+    /// The offending key, relative to its table.
     pub key: String,
+    /// Why no run can use its value.
     pub msg: String,
 }
 
 impl ConfigError {
+    /// The error of `key`, saying `msg`.
     pub fn new(key: impl Into<String>, msg: impl Into<String>) -> Self {
         Self {
             key: key.into(),
@@ -80,10 +83,15 @@ pub fn require_labels(spec: &DataSpec, conditional: bool) -> Result<(), ConfigEr
 /// `eval_batch` examples at once.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Footprint {
+    /// Trainable values.
     pub params: u64,
+    /// Values one training example holds (activations and their gradients).
     pub activations_per_example: u64,
+    /// Values that do not scale with the batch (masks, schedules, per-pixel tables).
     pub fixed: u64,
+    /// Examples of one evaluation batch (sampling, scoring).
     pub eval_batch: u64,
+    /// Values one example of an evaluation batch holds.
     pub eval_per_example: u64,
 }
 

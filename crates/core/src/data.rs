@@ -22,6 +22,8 @@ pub struct DataSpec {
 }
 
 impl DataSpec {
+    /// The spec of data `name` with examples of `shape`, `levels` levels (`None`: continuous) and
+    /// `num_classes` classes.
     pub fn new(name: &str, shape: Vec<usize>, levels: Option<u32>, num_classes: usize) -> Self {
         Self {
             name: name.to_string(),
@@ -59,8 +61,11 @@ impl DataSpec {
 /// back as a `Batch` in the same value space as the data (levels for images).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Batch {
+    /// The values, row-major `[n, dim]`.
     pub x: Vec<f32>,
+    /// One label per example, or empty when the data has none.
     pub labels: Vec<usize>,
+    /// Values per example.
     pub dim: usize,
 }
 
@@ -79,6 +84,8 @@ impl Batch {
         })
     }
 
+    /// A batch of `x` (`[n, dim]`, row-major) and `labels` (`[n]` or empty); panics when the sizes
+    /// disagree.
     pub fn new(x: Vec<f32>, labels: Vec<usize>, dim: usize) -> Self {
         assert!(
             dim > 0 && x.len().is_multiple_of(dim),
@@ -97,6 +104,7 @@ impl Batch {
         self.x.len() / self.dim
     }
 
+    /// Whether the batch has no examples.
     pub fn is_empty(&self) -> bool {
         self.x.is_empty()
     }

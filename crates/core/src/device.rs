@@ -22,6 +22,7 @@ pub enum DeviceChoice {
 }
 
 impl DeviceChoice {
+    /// Every device choice.
     pub const ALL: [DeviceChoice; 4] = [
         DeviceChoice::Flex,
         DeviceChoice::Ndarray,

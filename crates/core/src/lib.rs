@@ -4,13 +4,11 @@
 //! A family crate depends only on this crate (and burn through it; `genbench-dataset` only in its
 //! tests). It implements [`Family`] (how to build a model from its serde config) and
 //! [`GenerativeModel`] (train a step, sample, score a likelihood, save, load), and moves data
-//! through the helpers here: [`host`] (host values to tensors and back), [`labels`] (the labels
-//! samples are drawn for), [`nn`] (layer stacks), [`testing`] (contexts for its tests, behind
-//! the `testing` feature). Everything else — batching, budgets, progress, divergence,
-//! checkpoints, evaluation, results — is done once, here or in the runner, for every family.
-// Issue #17: the workspace denies missing_docs; this crate's public items are not all
-// documented yet. Remove this line once `cargo clippy -p genbench-core` passes without it.
-#![allow(missing_docs)]
+//! through the helpers here: [`host`] (host values to tensors and back), [`init`] (initial
+//! weights drawn on the host, the same on every device), [`labels`] (the labels samples are drawn
+//! for), [`nn`] (layer stacks), `testing` (contexts for its tests, behind the `testing`
+//! feature). Everything else — batching, budgets, progress, divergence, checkpoints,
+//! evaluation, results — is done once, here or in the runner, for every family.
 
 pub mod check;
 pub mod checkpoint;

@@ -17,15 +17,24 @@ pub enum LikelihoodKind {
     /// The evidence lower bound E_q[log p(x|z)] - KL(q(z|x) || p(z)).
     Elbo,
     /// The importance-weighted bound with `k` samples (IWAE-k; k = 1 is the ELBO).
-    Iwae { k: usize },
+    Iwae {
+        /// Importance samples per example.
+        k: usize,
+    },
     /// Diffusion's variational bound L_T + sum_t L_{t-1} + L_0 with `steps` = T terms.
-    Vlb { steps: usize },
+    Vlb {
+        /// T, the diffusion steps.
+        steps: usize,
+    },
     /// A kernel density estimate over the training set (template synthesis): the estimate's
     /// exact log-density on vectors, its uniform-dequantization bound on images.
     Kde,
     /// A variational diffusion model's bound (Kingma et al. 2021): prior + reconstruction +
     /// diffusion loss, the last in continuous time (`vdm-cont`, steps = None) or with T steps.
-    Vdm { steps: Option<usize> },
+    Vdm {
+        /// T of the discrete-time diffusion loss; `None` in continuous time.
+        steps: Option<usize>,
+    },
     /// log p(x) of the probability-flow ODE by the instantaneous change of variables (a
     /// continuous normalizing flow; exact up to the solver's tolerance and, with Hutchinson's
     /// trace estimator, an unbiased estimate).
@@ -104,6 +113,7 @@ impl fmt::Display for LikelihoodKind {
 /// the family computes on the way (e.g. a VAE's ELBO, rate and distortion beside its IWAE).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Likelihood {
+    /// What the numbers are: exact, a bound, or unavailable.
     pub kind: LikelihoodKind,
     /// log p(x_i) in nats for each example (empty when `Unavailable`).
     pub log_px_nats: Vec<f64>,
@@ -112,6 +122,7 @@ pub struct Likelihood {
 }
 
 impl Likelihood {
+    /// Per-example log-likelihoods of `kind`, without side quantities.
     pub fn new(kind: LikelihoodKind, log_px_nats: Vec<f64>) -> Self {
         Self {
             kind,
@@ -120,10 +131,12 @@ impl Likelihood {
         }
     }
 
+    /// What a model without a likelihood (a GAN) reports.
     pub fn unavailable() -> Self {
         Self::new(LikelihoodKind::Unavailable, Vec::new())
     }
 
+    /// The same with the side quantity `name` (a mean over the examples, nats).
     pub fn with_extra(mut self, name: &str, mean_nats: f64) -> Self {
         self.extras.insert(name.to_string(), mean_nats);
         self

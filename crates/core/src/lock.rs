@@ -36,6 +36,7 @@ pub struct RunLock {
 /// The outcome of [`try_lock`].
 #[derive(Debug)]
 pub enum Acquired {
+    /// This process now holds the lock.
     Held(RunLock),
     /// Another live process holds it; its `HOST PID` (possibly empty while it writes it).
     Busy(String),

@@ -30,9 +30,11 @@ pub struct ModelInfo {
 pub struct SamplerVariant {
     /// e.g. `ddim-50` or `guidance-2`.
     pub name: String,
+    /// Network evaluations per sample.
     pub evals_per_sample: f64,
-    /// The knob and its value, e.g. ("ddim_steps", 50.0) or ("guidance_scale", 2.0).
+    /// The knob it sets, e.g. `ddim_steps` (50.0) or `guidance_scale` (2.0).
     pub knob: &'static str,
+    /// The knob's value.
     pub value: f64,
 }
 
@@ -41,11 +43,14 @@ pub struct SamplerVariant {
 /// a VAE's rate and distortion) that go to train.csv.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StepMetrics {
+    /// The value of the objective the step minimised.
     pub loss: f64,
+    /// Other per-step numbers by name (written to train.csv).
     pub extras: BTreeMap<String, f64>,
 }
 
 impl StepMetrics {
+    /// The metrics of a step with `loss` and no extras.
     pub fn new(loss: f64) -> Self {
         Self {
             loss,
@@ -53,6 +58,7 @@ impl StepMetrics {
         }
     }
 
+    /// The same with the extra `name` = `value`.
     pub fn with(mut self, name: &str, value: f64) -> Self {
         self.extras.insert(name.to_string(), value);
         self
@@ -141,10 +147,13 @@ pub fn absurd_samples(samples: &Batch, train: &Batch) -> Option<String> {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BuildContext {
+    /// What an example is: the model's input and output shape, levels and classes.
     pub spec: DataSpec,
     /// The plain device; a model that trains by gradient calls `.autodiff()` on it.
     pub device: Device,
+    /// The run's seed streams.
     pub seeds: Seeds,
+    /// The manifest's learning rate.
     pub learning_rate: f64,
     /// Whether to condition on the label (the manifest's `conditional`).
     pub conditional: bool,
@@ -206,6 +215,7 @@ impl BuildContext {
 /// A trained-or-training generative model. Values in and out are in the data's own space
 /// (levels for images, coordinates for vectors); each family maps them to what its maths needs.
 pub trait GenerativeModel {
+    /// The model's family, architecture and the paper that introduced it.
     fn info(&self) -> ModelInfo;
 
     /// Called once with the whole training set before the first step (data-dependent
@@ -287,6 +297,7 @@ pub trait Family {
     /// before anything is built.
     fn footprint(config: &Self::Config, spec: &DataSpec, classes: usize) -> Footprint;
 
+    /// The model `config` describes for the data and device of `ctx`.
     fn build(config: Self::Config, ctx: &BuildContext) -> anyhow::Result<Box<dyn GenerativeModel>>;
 }
 

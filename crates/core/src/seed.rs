@@ -11,12 +11,15 @@ use rand_distr::StandardNormal;
 /// The named streams a run draws from.
 pub const STREAMS: [&str; 4] = ["init", "shuffle", "noise", "eval"];
 
+/// A run's master seed, from which each named stream's seed is derived.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Seeds {
+    /// The run's seed (the manifest's `seeds`).
     pub master: u64,
 }
 
 impl Seeds {
+    /// The streams of master seed `master`.
     pub fn new(master: u64) -> Self {
         Self { master }
     }
@@ -49,6 +52,7 @@ fn splitmix64(mut z: u64) -> u64 {
 pub struct Rng(ChaCha8Rng);
 
 impl Rng {
+    /// A generator seeded with `seed`.
     pub fn new(seed: u64) -> Self {
         Self(ChaCha8Rng::seed_from_u64(seed))
     }

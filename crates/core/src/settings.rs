@@ -37,8 +37,11 @@ fn canonical(v: &Value) -> String {
 /// One difference: the dotted key path, the old value and the new one (`-` when absent).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Change {
+    /// The dotted key path.
     pub key: String,
+    /// The value before (`-` when absent).
     pub old: String,
+    /// The value now (`-` when absent).
     pub new: String,
 }
 

@@ -31,13 +31,16 @@ pub const ANYTIME_FRACTIONS: [f64; 7] = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0];
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Budget {
+    /// This many optimisation steps.
     Steps(u64),
+    /// This many seconds of training (evaluations not counted).
     Seconds(f64),
 }
 
 /// Everything the loop needs besides the model and the data.
 #[derive(Clone, Debug)]
 pub struct TrainPlan {
+    /// How long to train.
     pub budget: Budget,
     /// Examples per step; clamped to the training set's size (a full-batch method such as EM
     /// asks for at least the whole set).
@@ -50,11 +53,13 @@ pub struct TrainPlan {
     pub final_checkpoint: bool,
     /// Record a train.csv row every this many steps.
     pub log_every: u64,
+    /// Seed of the permutations the batches are drawn from.
     pub shuffle_seed: u64,
     /// The run's folder: train.csv and checkpoint/ go here.
     pub run_dir: PathBuf,
     /// Shown beside the progress bar.
     pub label: String,
+    /// Whether to draw a progress bar on stderr.
     pub show_progress: bool,
     /// The fingerprint of the run's settings (see [`crate::settings`]), stored in every
     /// checkpoint; a checkpoint with another one is refused.
@@ -116,6 +121,7 @@ pub struct TrainOutcome {
 /// What the evaluation callback gives back: nothing, or a row the loop keeps (in the
 /// checkpoint too) and returns in [`TrainOutcome::evaluations`].
 pub trait Evaluation {
+    /// The row to keep, if any.
     fn into_row(self) -> Option<Row>;
 }
 
@@ -165,6 +171,7 @@ pub struct Batches<'a> {
 }
 
 impl<'a> Batches<'a> {
+    /// Batches of `batch_size` (clamped to 1..=len) from `data`, shuffled from `seed`.
     pub fn new(data: &'a Batch, batch_size: usize, seed: u64) -> Self {
         let batch_size = batch_size.clamp(1, data.len());
         Self {
@@ -175,10 +182,12 @@ impl<'a> Batches<'a> {
         }
     }
 
+    /// Examples per batch, after clamping.
     pub fn batch_size(&self) -> usize {
         self.batch_size
     }
 
+    /// The batch of step `step`.
     pub fn batch_at(&mut self, step: u64) -> Batch {
         let per_epoch = (self.data.len() / self.batch_size) as u64;
         let (epoch, index) = (step / per_epoch, (step % per_epoch) as usize);

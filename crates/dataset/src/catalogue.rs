@@ -8,15 +8,23 @@ use crate::toy2d::Entropy;
 /// on files not yet read; `entropy` is the true entropy of 2-D densities.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DatasetInfo {
+    /// The manifest's `[[datasets]] name`.
     pub name: &'static str,
     /// `"2-D density"` or `"image"`.
     pub kind: &'static str,
+    /// The shape of one example (`[2]`, or `[1, H, W]`).
     pub shape: Vec<usize>,
+    /// Grey levels of images as stored; `None` for 2-D densities.
     pub levels: Option<u32>,
+    /// Label classes (0 when unlabelled).
     pub num_classes: usize,
+    /// Training examples by default.
     pub train_size: Option<usize>,
+    /// Test examples by default.
     pub test_size: Option<usize>,
+    /// The true entropy (2-D densities).
     pub entropy: Option<Entropy>,
+    /// Where the data come from and under which licence.
     pub source: &'static str,
 }
 

@@ -8,12 +8,17 @@ use genbench_core::{Batch, DataSpec};
 /// carved from the training examples (`validation_fraction`; empty when 0) and shares none with
 /// `train` or `test`.
 pub struct Dataset {
+    /// What an example is: name, shape, levels, classes.
     pub spec: DataSpec,
+    /// The examples a model trains on.
     pub train: Batch,
+    /// Examples held out of `train` for periodic evaluations and the choice of checkpoint.
     pub validation: Batch,
+    /// The examples a model is scored on, once, at the end.
     pub test: Batch,
     /// One human-readable line: levels, binarization, split sizes and seed.
     pub preprocessing: String,
+    /// The exact density the examples were drawn from (2-D datasets); `None` for images.
     pub density: Option<Box<dyn Density2d>>,
 }
 

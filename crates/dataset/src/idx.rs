@@ -11,7 +11,9 @@ use std::path::Path;
 /// An n-dimensional array of bytes, row-major: `data.len() == dims.iter().product()`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IdxArray {
+    /// The size of each dimension.
     pub dims: Vec<usize>,
+    /// The bytes, row-major.
     pub data: Vec<u8>,
 }
 

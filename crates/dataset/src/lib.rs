@@ -8,9 +8,6 @@
 //! Every dataset is one entry of [`DATASETS`] (its name, kind, loader and, for 2-D data, its
 //! density); [`load`] is a pure function of the [`DataConfig`]: the same table gives the same
 //! examples.
-// Issue #17: the workspace denies missing_docs; this crate's public items are not all
-// documented yet. Remove this line once `cargo clippy -p genbench-dataset` passes without it.
-#![allow(missing_docs)]
 
 mod catalogue;
 mod check;

@@ -32,6 +32,7 @@ enum Source {
 pub struct DatasetEntry {
     /// The manifest's `[[datasets]] name`.
     pub name: &'static str,
+    /// 2-D points or images.
     pub kind: DataKind,
     /// One line on where the data come from and under which licence (`genbench list`).
     pub origin: &'static str,

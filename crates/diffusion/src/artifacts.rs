@@ -41,6 +41,8 @@ pub fn capture_times(steps: usize) -> Vec<usize> {
     t
 }
 
+/// Write the diffusion figures and tables for `test` into `dir`: the bound's terms, the forward and
+/// reverse trajectories, denoising and interpolation (draws from `seed`).
 pub fn write_all(m: &DiffusionModel, test: &Batch, dir: &Path, seed: u64) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)?;
     anyhow::ensure!(!test.is_empty(), "no test examples for the artifacts");

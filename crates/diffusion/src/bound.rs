@@ -25,12 +25,15 @@ pub struct Bound {
 }
 
 impl Bound {
+    /// Mean L_0, the decoder term (nats).
     pub fn l_0(&self) -> f64 {
         self.per_term[0]
     }
+    /// Mean L_T, the prior term (nats).
     pub fn l_t_prior(&self) -> f64 {
         self.per_term[self.per_term.len() - 1]
     }
+    /// Mean Σ_{t=1}^{T−1} L_t, the denoising terms (nats).
     pub fn l_mid(&self) -> f64 {
         self.per_term[1..self.per_term.len() - 1].iter().sum()
     }

@@ -14,7 +14,9 @@ pub const CONDITIONAL: f64 = 1.0;
 pub enum DenoiserKind {
     /// U-Net for images, MLP for vectors.
     Auto,
+    /// An MLP with residual blocks (vectors).
     Mlp,
+    /// A U-Net (images).
     Unet,
 }
 
@@ -58,6 +60,7 @@ pub enum LossKind {
 pub enum TimestepSampler {
     /// `loss-second-moment` for `loss = "vlb"`, `uniform` otherwise.
     Auto,
+    /// Uniform over the T steps.
     Uniform,
     /// p_t ∝ √E[L_t²] over the last 10 losses at each t (uniform until every t has 10), mixed
     /// with 0.1% uniform; each loss weighted by 1/(T p_t) so the objective is unchanged
@@ -91,6 +94,7 @@ pub enum OdeDequantization {
     Uniform,
 }
 
+/// The manifest's `[models.config]` for `family = "diffusion"` (DDPM or VDM).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DiffusionConfig {
@@ -101,10 +105,12 @@ pub struct DiffusionConfig {
     pub loss: LossKind,
     /// λ of the hybrid loss (0.001 in Nichol & Dhariwal 2021).
     pub hybrid_lambda: f64,
+    /// How training draws t (`auto`: importance sampling for `loss = "vlb"`).
     pub timestep_sampler: TimestepSampler,
     /// T, the number of diffusion steps (VDM: of its ancestral sampler, and 0 for the
     /// continuous-time loss `vdm_steps`).
     pub timesteps: usize,
+    /// The forward process's β schedule (DDPM).
     pub schedule: ScheduleKind,
     /// Σ_θ of the reverse process: "beta" (β_t), "beta-tilde" (β̃_t) or "learned"
     /// (exp(v log β_t + (1 − v) log β̃_t), v predicted per coordinate).
@@ -115,6 +121,7 @@ pub struct DiffusionConfig {
     /// VDM: γ(0) and γ(1) at initialisation (both learned): log σ²/α² at the ends,
     /// σ_0² = sigmoid(γ(0)), SNR(1) = exp(−γ(1)) (VDM's −13.3 and 5).
     pub gamma_min: f64,
+    /// VDM: γ(1) at initialisation (see `gamma_min`).
     pub gamma_max: f64,
     /// VDM: width of the monotone network's hidden layer (VDM: 1024).
     pub gamma_hidden: usize,
@@ -130,32 +137,39 @@ pub struct DiffusionConfig {
     pub ode_sampler: bool,
     /// Dormand–Prince tolerances of the ODE (relative, absolute).
     pub ode_rtol: f64,
+    /// Absolute tolerance of the ODE solver (see `ode_rtol`).
     pub ode_atol: f64,
     /// Evaluations after which a solve fails.
     pub ode_max_evals: usize,
     /// The ODE runs between t_min and 1 (t = paper step / T for DDPM).
     pub ode_t_min: f64,
+    /// How the ODE computes the divergence of ε̂ (`auto`: exact for D ≤ 2).
     pub ode_divergence: DivergenceKind,
     /// Rademacher probes per example for Hutchinson's estimator.
     pub ode_probes: usize,
     /// On images: "decoder" or "uniform" (see [`OdeDequantization`]).
     pub ode_dequantization: OdeDequantization,
+    /// The network that predicts ε (`auto`: U-Net for images, MLP for vectors).
     pub denoiser: DenoiserKind,
     /// Width of the sinusoidal time features.
     pub time_features: usize,
     /// Width of the time (+ label) embedding handed to every block.
     pub embed: usize,
+    /// MLP denoiser: width of its blocks.
     pub mlp_hidden: usize,
+    /// MLP denoiser: residual blocks.
     pub mlp_blocks: usize,
     /// U-Net channels at full resolution (2x below).
     pub unet_channels: usize,
     /// U-Net down/up levels: 1 or 2.
     pub unet_levels: usize,
+    /// U-Net group-norm groups (must divide `unet_channels`).
     pub unet_groups: usize,
     /// EMA decay of the weights used for sampling and evaluation (with a 1+s/10+s warm-up).
     pub ema_decay: f64,
     /// Clip the global gradient norm (0 = no clipping).
     pub grad_clip: f64,
+    /// The default sampler: `ddpm` (ancestral) or `ddim`.
     pub sampler: SamplerKind,
     /// DDIM steps of the default sampler (0 = T).
     pub sample_steps: usize,

@@ -11,6 +11,7 @@ use crate::model::DiffusionModel;
 use burn::module::Module;
 use burn::prelude::*;
 
+/// The probability-flow ODE's vector field of a DDPM, through its EMA weights.
 pub struct DdpmField<'a> {
     model: &'a DiffusionModel,
     /// The EMA weights on the autodiff device, frozen (gradients reach only the input).
@@ -19,6 +20,7 @@ pub struct DdpmField<'a> {
 }
 
 impl<'a> DdpmField<'a> {
+    /// The field of `model`'s EMA weights.
     pub fn new(model: &'a DiffusionModel) -> Self {
         let ad = model.device.clone().autodiff();
         Self {

@@ -24,6 +24,8 @@ use genbench_core::{Batch, BuildContext, DataSpec, checkpoint, fsutil};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+/// A DDPM (Ho et al. 2020; Nichol & Dhariwal 2021's learned variances and hybrid loss) with its EMA
+/// weights, schedule and samplers.
 pub struct DiffusionModel {
     pub(crate) config: DiffusionConfig,
     pub(crate) spec: DataSpec,
@@ -78,6 +80,8 @@ pub(crate) fn new_optim() -> ModuleOptimizer {
 }
 
 impl DiffusionModel {
+    /// The denoiser and schedule `config` describes for the data of `ctx`, initialised from its
+    /// seeds; an error for a config the data cannot take.
     pub fn new(config: DiffusionConfig, ctx: &BuildContext) -> anyhow::Result<Self> {
         config.validate(&ctx.spec)?;
         let spec = ctx.spec.clone();

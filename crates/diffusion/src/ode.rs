@@ -10,7 +10,9 @@
 /// Tolerances and limits of one solve.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Tolerance {
+    /// Relative tolerance.
     pub rtol: f64,
+    /// Absolute tolerance.
     pub atol: f64,
     /// Give up after this many evaluations of f.
     pub max_evals: usize,
@@ -19,10 +21,13 @@ pub struct Tolerance {
 /// What a solve did.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Solution {
+    /// The state at the end of the interval.
     pub y: Vec<f64>,
     /// Number of evaluations of f (the NFE).
     pub evals: usize,
+    /// Steps accepted.
     pub accepted: usize,
+    /// Steps rejected (and retried smaller).
     pub rejected: usize,
 }
 

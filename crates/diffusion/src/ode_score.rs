@@ -33,6 +33,7 @@ use std::time::Instant;
 /// The ODE likelihood of a set of examples.
 #[derive(Clone, Debug)]
 pub struct OdeScore {
+    /// `ode`, `ode-dequantized` or `ode-decoder`.
     pub kind: LikelihoodKind,
     /// log p(x) (or its dequantized bound) per example, nats.
     pub log_px: Vec<f64>,
@@ -40,9 +41,11 @@ pub struct OdeScore {
     pub nfe: f64,
     /// Network passes (forward + backward) per right-hand-side evaluation.
     pub passes_per_eval: f64,
+    /// Wall-clock seconds of the scoring.
     pub seconds: f64,
 }
 
+/// The solver's tolerances from the config's `ode_rtol`, `ode_atol` and `ode_max_evals`.
 pub fn tolerance(config: &DiffusionConfig) -> Tolerance {
     Tolerance {
         rtol: config.ode_rtol,
@@ -60,7 +63,9 @@ pub struct Decoder<'a> {
     pub t: f64,
     /// q(z_0 | x) = N(α x, σ² I).
     pub alpha: f64,
+    /// σ of q(z_0 | x).
     pub sigma: f64,
+    /// −log p(x | z_0) per example.
     pub nll: DecoderNll<'a>,
 }
 

@@ -24,6 +24,8 @@ pub struct TimestepWeights {
 }
 
 impl TimestepWeights {
+    /// The weights of `sampler` for `loss` over `steps` timesteps (uniform until importance
+    /// sampling has its history).
     pub fn new(sampler: TimestepSampler, loss: LossKind, steps: usize) -> Self {
         let importance = match sampler {
             TimestepSampler::Auto => loss == LossKind::Vlb,

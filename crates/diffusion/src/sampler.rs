@@ -15,8 +15,15 @@ use genbench_core::seed::Rng;
 /// Which reverse process to run.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Sampler {
+    /// Ancestral sampling: T steps of p(x_{t−1} | x_t).
     Ddpm,
-    Ddim { steps: usize, eta: f64 },
+    /// DDIM (Song et al. 2021) on a subsequence of the steps.
+    Ddim {
+        /// Steps S of the subsequence (clamped to 1..=T).
+        steps: usize,
+        /// η: 0 deterministic, 1 DDPM-like noise.
+        eta: f64,
+    },
 }
 
 impl Sampler {
@@ -45,8 +52,11 @@ pub fn ddim_timesteps(total: usize, steps: usize) -> Vec<usize> {
 
 /// What a sampling run needs besides the network.
 pub struct Run<'a> {
+    /// The forward process's constants.
     pub schedule: &'a Schedule,
+    /// The reverse process's variance.
     pub variance: ReverseVariance,
+    /// Which reverse process.
     pub sampler: Sampler,
     /// Clip x̂_0 to [−1, 1] (images).
     pub clip: bool,
@@ -58,6 +68,7 @@ pub type Trajectory = Vec<(usize, Vec<f32>)>;
 /// The network's output for every row of x (model space) at one index.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Prediction {
+    /// ε̂ per row, row-major.
     pub eps: Vec<f32>,
     /// The learned-variance weight v ∈ [0, 1] per coordinate (`None`: fixed variances).
     pub v: Option<Vec<f32>>,

@@ -83,7 +83,9 @@ pub enum ReverseVariance {
 /// Every per-timestep constant of the forward process, index `i` = paper t − 1.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Schedule {
+    /// β_t.
     pub betas: Vec<f64>,
+    /// α_t = 1 − β_t.
     pub alphas: Vec<f64>,
     /// ᾱ_t.
     pub alpha_bar: Vec<f64>,

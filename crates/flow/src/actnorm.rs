@@ -12,9 +12,11 @@ use burn::prelude::*;
 /// An act-norm over `features` (dimension 1 of its input).
 #[derive(Config, Debug)]
 pub struct ActNormConfig {
+    /// Features F: the size of dimension 1 of the input.
     pub features: usize,
 }
 
+/// The act-norm y = (x + b) · exp(l) that [`ActNormConfig`] describes.
 #[derive(Module, Debug)]
 pub struct ActNorm {
     /// b: `[features]`.

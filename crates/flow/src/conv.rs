@@ -15,8 +15,11 @@ pub struct ConvCouplingConfig {
     pub channels: usize,
     /// Classes of the label (0: unconditional).
     pub classes: usize,
+    /// Checkerboard mask (pixels alternate); channel mask (half the channels) when false.
     pub checkerboard: bool,
+    /// Swaps which half the mask passes through.
     pub parity: bool,
+    /// c of the log-scale clamp s = c · tanh(s_raw / c).
     pub scale_clamp: f64,
 }
 
@@ -36,6 +39,7 @@ pub struct ConvCoupling {
 }
 
 impl ConvCouplingConfig {
+    /// The coupling, initialised on `device` as the identity (zero last conv).
     pub fn init(&self, device: &Device) -> ConvCoupling {
         let c = self.image_channels;
         let extra = usize::from(self.checkerboard);
@@ -117,6 +121,7 @@ impl ConvCoupling {
         affine_forward(x, s, t)
     }
 
+    /// x = f⁻¹(y), `[n, C, H, W]`.
     pub fn inverse(&self, y: Tensor<4>, cond: Option<&Tensor<2>>) -> Tensor<4> {
         let mask = self.mask(y.dims(), &y.device());
         let (s, t) = self.scale_shift(&y, &mask, cond);

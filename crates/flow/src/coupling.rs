@@ -16,11 +16,20 @@ use genbench_core::host;
 pub enum MaskKind {
     /// Vectors: the first half of the coordinates (for 2-D: the first coordinate) when `parity`
     /// is false, the second half when true.
-    Halves { parity: bool },
+    Halves {
+        /// Pass the second half instead of the first.
+        parity: bool,
+    },
     /// Images: the pixels with (i + j) even when `parity` is false, odd when true.
-    Checkerboard { parity: bool },
+    Checkerboard {
+        /// Pass the odd pixels instead of the even ones.
+        parity: bool,
+    },
     /// Images: the first half of the channels when `parity` is false, the second when true.
-    Channels { parity: bool },
+    Channels {
+        /// Pass the second half of the channels instead of the first.
+        parity: bool,
+    },
 }
 
 impl MaskKind {

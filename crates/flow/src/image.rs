@@ -13,14 +13,20 @@ use crate::actnorm::{ActNorm, ActNormConfig};
 use crate::conv::{ConvCoupling, ConvCouplingConfig, squeeze, unsqueeze};
 use burn::prelude::*;
 
+/// RealNVP's multi-scale flow on images: see the module documentation.
 #[derive(Config, Debug)]
 pub struct ImageFlowConfig {
     /// `[C, H, W]` of the images.
     pub shape: [usize; 3],
+    /// Scales (a squeeze and a factored-out half each, but the last).
     pub scales: usize,
+    /// Checkerboard couplings, and again channel couplings, per scale.
     pub couplings_per_scale: usize,
+    /// Feature maps of every conditioner.
     pub channels: usize,
+    /// Classes of the label (0: unconditional).
     pub classes: usize,
+    /// c of the log-scale clamp s = c · tanh(s_raw / c).
     pub scale_clamp: f64,
 }
 
@@ -33,6 +39,7 @@ pub struct Scale {
     channel: Vec<ConvCoupling>,
 }
 
+/// The multi-scale image flow [`ImageFlowConfig`] describes.
 #[derive(Module, Debug)]
 pub struct ImageFlow {
     scales: Vec<Scale>,
@@ -55,6 +62,7 @@ impl ImageFlowConfig {
         Ok(())
     }
 
+    /// The flow, initialised on `device` (every coupling the identity).
     pub fn init(&self, device: &Device) -> ImageFlow {
         let mut c = self.shape[0];
         let k = self.couplings_per_scale;

@@ -37,13 +37,17 @@ pub fn mixing_matrix(dim: usize, layer: usize) -> Vec<f64> {
 /// A coupling layer on `[n, dim]` vectors.
 #[derive(Config, Debug)]
 pub struct MlpCouplingConfig {
+    /// Dimensions D of the vectors.
     pub dim: usize,
+    /// Width of the conditioner's hidden layers.
     pub hidden: usize,
+    /// Hidden layers of the conditioner.
     pub hidden_layers: usize,
     /// Classes of the label the conditioner sees (0: unconditional).
     pub classes: usize,
     /// Which half passes through: the first when false.
     pub parity: bool,
+    /// c of the log-scale clamp s = c · tanh(s_raw / c).
     pub scale_clamp: f64,
 }
 
@@ -61,6 +65,7 @@ pub struct MlpCoupling {
 }
 
 impl MlpCouplingConfig {
+    /// The coupling, initialised on `device` as the identity (zero output layer).
     pub fn init(&self, device: &Device) -> MlpCoupling {
         MlpCoupling {
             input: LinearConfig::new(self.dim, self.hidden).init(device),
@@ -119,6 +124,7 @@ impl MlpCoupling {
         affine_forward(x, s, t)
     }
 
+    /// x = f⁻¹(y), `[n, D]`.
     pub fn inverse(&self, y: Tensor<2>, cond: Option<&Tensor<2>>) -> Tensor<2> {
         let mask = self.mask(&y.device());
         let (s, t) = self.scale_shift(&y, &mask, cond); // [n, D] each
@@ -129,16 +135,23 @@ impl MlpCoupling {
 /// RealNVP on vectors: [act-norm -> coupling -> rotation] x couplings (no rotation after the last).
 #[derive(Config, Debug)]
 pub struct VectorFlowConfig {
+    /// Dimensions D of the vectors.
     pub dim: usize,
+    /// Coupling layers.
     pub couplings: usize,
+    /// Width of every conditioner's hidden layers.
     pub hidden: usize,
+    /// Hidden layers of every conditioner.
     pub hidden_layers: usize,
+    /// Classes of the label (0: unconditional).
     pub classes: usize,
+    /// c of the log-scale clamp s = c · tanh(s_raw / c).
     pub scale_clamp: f64,
     /// A fixed rotation after every coupling but the last.
     pub mixing: bool,
 }
 
+/// The vector flow [`VectorFlowConfig`] describes.
 #[derive(Module, Debug)]
 pub struct VectorFlow {
     norms: Vec<ActNorm>,
@@ -148,6 +161,7 @@ pub struct VectorFlow {
 }
 
 impl VectorFlowConfig {
+    /// The flow, initialised on `device` (every coupling the identity).
     pub fn init(&self, device: &Device) -> VectorFlow {
         VectorFlow {
             norms: (0..self.couplings)

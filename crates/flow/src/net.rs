@@ -10,9 +10,12 @@ use genbench_core::checkpoint;
 use genbench_core::grad_clip::clip_global_norm;
 use std::path::Path;
 
+/// The flow's network: a vector flow or a multi-scale image flow.
 #[derive(Clone, Debug)]
 pub enum FlowNet {
+    /// RealNVP on vectors.
     Vector(VectorFlow),
+    /// Multi-scale RealNVP on images.
     Image(ImageFlow),
 }
 
@@ -33,6 +36,7 @@ impl FlowNet {
         }
     }
 
+    /// Act-norm statistics layer by layer from `x` (`[n, D]`), the data-dependent start.
     pub fn initialise(&mut self, x: Tensor<2>, cond: Option<&Tensor<2>>) {
         match self {
             FlowNet::Vector(f) => f.initialise(x, cond),
@@ -48,6 +52,7 @@ impl FlowNet {
         }
     }
 
+    /// The number of trainable values.
     pub fn num_params(&self) -> usize {
         match self {
             FlowNet::Vector(f) => f.num_params(),
@@ -76,6 +81,7 @@ impl FlowNet {
         }
     }
 
+    /// Save the weights to `path`.
     pub fn save(&self, path: &Path) -> anyhow::Result<()> {
         match self {
             FlowNet::Vector(f) => checkpoint::save_module(f, path),
@@ -83,6 +89,7 @@ impl FlowNet {
         }
     }
 
+    /// These networks with the weights saved at `path`.
     pub fn load(self, path: &Path) -> anyhow::Result<FlowNet> {
         Ok(match self {
             FlowNet::Vector(f) => FlowNet::Vector(checkpoint::load_module(f, path)?),

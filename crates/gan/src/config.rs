@@ -24,7 +24,9 @@ pub enum Loss {
 pub enum Arch {
     /// `conv` for images `[C, H, W]`, `mlp` for vectors.
     Auto,
+    /// Fully connected networks (vectors).
     Mlp,
+    /// DCGAN-style convolutional networks (images).
     Conv,
 }
 
@@ -34,6 +36,7 @@ pub enum Arch {
 pub struct GanConfig {
     /// `"ns"` (non-saturating, the default) or `"wgan-gp"`.
     pub loss: Loss,
+    /// Which pair of networks (`auto`: conv for images, mlp for vectors).
     pub arch: Arch,
     /// Dimension of the generator's noise z ~ N(0, I).
     pub latent_dim: usize,
@@ -56,9 +59,11 @@ pub struct GanConfig {
     pub n_critic: Option<usize>,
     /// Learning rates (default: the manifest's `learning_rate`).
     pub g_lr: Option<f64>,
+    /// The critic's learning rate (default: the manifest's `learning_rate`).
     pub d_lr: Option<f64>,
     /// Adam (β1, β2) (default (0.5, 0.999) for ns, (0.0, 0.9) for wgan-gp).
     pub g_betas: Option<[f64; 2]>,
+    /// The critic's Adam (β1, β2) (default as `g_betas`).
     pub d_betas: Option<[f64; 2]>,
 }
 
@@ -87,17 +92,24 @@ impl Default for GanConfig {
 /// Optimiser settings of one network.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct AdamSettings {
+    /// Learning rate.
     pub lr: f64,
+    /// Adam's (β1, β2).
     pub betas: [f64; 2],
 }
 
 /// Every optional key filled in and checked.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Resolved {
+    /// The networks, `auto` resolved by the data's shape.
     pub arch: Arch,
+    /// Critic updates per generator update.
     pub n_critic: usize,
+    /// Whether the conv critic batch-normalises its second conv.
     pub d_batch_norm: bool,
+    /// The generator's optimiser.
     pub g: AdamSettings,
+    /// The critic's optimiser.
     pub d: AdamSettings,
 }
 

@@ -18,11 +18,14 @@ pub struct ConvGeneratorConfig {
     pub input: usize,
     /// `[C, H, W]` of the images; H and W divisible by 4.
     pub image: [usize; 3],
+    /// Channels c of the last up-sampling block (the projection has 2c).
     pub channels: usize,
+    /// Batch norm after the projection and the first up-sampling block.
     #[config(default = true)]
     pub batch_norm: bool,
 }
 
+/// The DCGAN generator [`ConvGeneratorConfig`] describes.
 #[derive(Module, Debug)]
 pub struct ConvGenerator {
     project: Linear,
@@ -43,6 +46,7 @@ fn double(channels_in: usize, channels_out: usize, device: &Device) -> ConvTrans
 }
 
 impl ConvGeneratorConfig {
+    /// The generator, initialised on `device`.
     pub fn init(&self, device: &Device) -> ConvGenerator {
         let [c_img, h, w] = self.image;
         let (c, c2) = (self.channels, 2 * self.channels);
@@ -88,14 +92,19 @@ fn apply(norm: &Option<BatchNorm>, h: Tensor<4>) -> Tensor<4> {
 /// sample, which batch statistics would break, and its input gradient is not written out here).
 #[derive(Config, Debug)]
 pub struct ConvTrunkConfig {
+    /// `[C, H, W]` of the images; H and W divisible by 4.
     pub image: [usize; 3],
+    /// Channels c of the first conv (the second has 2c).
     pub channels: usize,
+    /// Slope of the LeakyReLU for negative inputs.
     #[config(default = 0.2)]
     pub slope: f64,
+    /// Batch norm after the second conv (non-saturating loss only).
     #[config(default = false)]
     pub batch_norm: bool,
 }
 
+/// The critic's convolutional feature extractor [`ConvTrunkConfig`] describes.
 #[derive(Module, Debug)]
 pub struct ConvTrunk {
     convs: Vec<Conv2d>,
@@ -108,11 +117,14 @@ pub struct ConvTrunk {
 /// One layer's pre-activation and the spatial size of its input (for the transposed conv).
 #[derive(Clone, Debug)]
 pub struct ConvTrace {
+    /// The layer's output before the LeakyReLU, `[batch, c_out, h, w]`.
     pub pre: Tensor<4>,
+    /// Height and width of the layer's input.
     pub input_hw: [usize; 2],
 }
 
 impl ConvTrunkConfig {
+    /// The trunk, initialised on `device`.
     pub fn init(&self, device: &Device) -> ConvTrunk {
         let conv = |i, o| {
             Conv2dConfig::new([i, o], [4, 4])

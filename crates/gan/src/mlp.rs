@@ -12,11 +12,15 @@ use genbench_core::nn::{forward_stack, linear_stack};
 pub struct MlpGeneratorConfig {
     /// Noise dimension plus the number of classes when conditional.
     pub input: usize,
+    /// Output dimension: the data's.
     pub output: usize,
+    /// Width of every hidden layer.
     pub hidden: usize,
+    /// Number of hidden layers.
     pub layers: usize,
 }
 
+/// The MLP generator [`MlpGeneratorConfig`] describes.
 #[derive(Module, Debug)]
 pub struct MlpGenerator {
     hidden: Vec<Linear>,
@@ -24,6 +28,7 @@ pub struct MlpGenerator {
 }
 
 impl MlpGeneratorConfig {
+    /// The generator, initialised on `device`.
     pub fn init(&self, device: &Device) -> MlpGenerator {
         MlpGenerator {
             hidden: linear_stack(self.input, self.hidden, self.layers, device),
@@ -43,13 +48,18 @@ impl MlpGenerator {
 /// The critic's feature extractor φ(x) = σ(W_L σ(... σ(W_1 x + b_1) ...) + b_L), σ = LeakyReLU.
 #[derive(Config, Debug)]
 pub struct MlpTrunkConfig {
+    /// Input dimension: the data's.
     pub input: usize,
+    /// Width of every layer.
     pub hidden: usize,
+    /// Number of layers.
     pub layers: usize,
+    /// Slope of the LeakyReLU for negative inputs.
     #[config(default = 0.2)]
     pub slope: f64,
 }
 
+/// The critic's MLP feature extractor [`MlpTrunkConfig`] describes.
 #[derive(Module, Debug)]
 pub struct MlpTrunk {
     layers: Vec<Linear>,
@@ -57,6 +67,7 @@ pub struct MlpTrunk {
 }
 
 impl MlpTrunkConfig {
+    /// The trunk, initialised on `device`.
     pub fn init(&self, device: &Device) -> MlpTrunk {
         MlpTrunk {
             layers: linear_stack(self.input, self.hidden, self.layers, device),

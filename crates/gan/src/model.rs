@@ -18,6 +18,8 @@ use std::path::Path;
 /// Rows generated per forward pass when sampling.
 pub(crate) const SAMPLE_CHUNK: usize = 500;
 
+/// A generator and a critic trained against each other (non-saturating or WGAN-GP); samples only,
+/// no likelihood.
 pub struct GanModel {
     config: GanConfig,
     resolved: Resolved,
@@ -43,6 +45,8 @@ fn adam(s: AdamSettings) -> ModuleOptimizer {
 }
 
 impl GanModel {
+    /// The networks and optimisers `config` describes for the data of `ctx`, initialised from its
+    /// seeds.
     pub fn new(config: GanConfig, ctx: &BuildContext) -> anyhow::Result<Self> {
         let spec = ctx.spec.clone();
         let resolved = config.resolve(spec.is_image(), ctx.learning_rate)?;

@@ -11,11 +11,14 @@ use crate::mlp::{MlpGenerator, MlpTrunk};
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 
-/// One per model, so the size difference of the variants costs nothing.
+/// The generator, an MLP or a DCGAN (one per model, so the size difference of the variants costs
+/// nothing).
 #[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Generator {
+    /// MLP generator (vectors).
     Mlp(MlpGenerator),
+    /// DCGAN generator (images).
     Conv(ConvGenerator),
 }
 
@@ -29,20 +32,26 @@ impl Generator {
     }
 }
 
+/// The critic's feature extractor φ: an MLP or a DCGAN trunk.
 #[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Trunk {
+    /// MLP trunk (vectors).
     Mlp(MlpTrunk),
+    /// Convolutional trunk (images).
     Conv(ConvTrunk),
 }
 
 /// What the trunk's forward pass leaves for its input gradient.
 pub enum Trace {
+    /// Each MLP layer's pre-activation.
     Mlp(Vec<Tensor<2>>),
+    /// Each conv layer's pre-activation and input size.
     Conv(Vec<ConvTrace>),
 }
 
 impl Trunk {
+    /// Width of φ(x).
     pub fn features(&self) -> usize {
         match self {
             Trunk::Mlp(t) => t.features(),
@@ -72,6 +81,7 @@ impl Trunk {
     }
 }
 
+/// The critic D(x, y) = w·φ(x) + b + e_y·φ(x): a trunk φ and a (projection) head.
 #[derive(Module, Debug)]
 pub struct Critic {
     trunk: Trunk,
@@ -82,6 +92,7 @@ pub struct Critic {
 }
 
 impl Critic {
+    /// The critic on `trunk`, with class embeddings when `classes` > 0, initialised on `device`.
     pub fn new(trunk: Trunk, classes: usize, device: &Device) -> Self {
         let f = trunk.features();
         let head = LinearConfig::new(f, 1).init(device);

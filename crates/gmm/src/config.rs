@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 pub struct GmmConfig {
     /// Mixture components K (per class when conditional).
     pub components: usize,
+    /// Full covariances, or diagonal ones (independent coordinates within a component).
     pub covariance: Covariance,
     /// Added to every covariance diagonal in the M-step, in the model's space (coordinates for
     /// vectors, [0,1] pixel units for images).

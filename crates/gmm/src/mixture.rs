@@ -11,11 +11,14 @@ use serde::{Deserialize, Serialize};
 
 const LN_2PI: f64 = 1.837_877_066_409_345_5;
 
+/// The form of every component's covariance.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Covariance {
+    /// Σ_k = L_k L_kᵀ with any lower-triangular Cholesky factor L_k.
     #[default]
     Full,
+    /// Σ_k diagonal: the coordinates are independent within a component.
     Diagonal,
 }
 
@@ -23,21 +26,29 @@ pub enum Covariance {
 /// covariances keep a diagonal factor).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Component {
+    /// Mixing weight w_k (the weights sum to 1).
     pub weight: f64,
+    /// Mean μ_k, `[D]`.
     pub mean: DVector<f64>,
+    /// Lower Cholesky factor L_k of Σ_k, `[D, D]`.
     pub chol: DMatrix<f64>,
     /// log |Sigma| = 2 sum log diag(L).
     pub log_det: f64,
 }
 
+/// A Gaussian mixture p(x) = Σ_k w_k N(x; μ_k, Σ_k), in f64.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Mixture {
+    /// The K components.
     pub components: Vec<Component>,
+    /// Full or diagonal covariances.
     pub covariance: Covariance,
+    /// Added to every covariance diagonal in the M-step (sklearn's `reg_covar`).
     pub variance_floor: f64,
 }
 
 impl Mixture {
+    /// The dimension D of a point.
     pub fn dim(&self) -> usize {
         self.components[0].mean.len()
     }

@@ -14,6 +14,7 @@
 use genbench_core::check::{ConfigError, require, require_positive, require_range};
 use serde::{Deserialize, Serialize};
 
+/// The manifest's `[models.config]` for `family = "template"`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TemplateConfig {
@@ -37,6 +38,7 @@ pub struct TemplateConfig {
     /// Share of the training set held out of the KDE's centres to choose h (capped at
     /// `max_validation` examples); the final estimate uses every training example as a centre.
     pub validation_fraction: f64,
+    /// Cap on the validation examples held out to choose h.
     pub max_validation: usize,
 }
 

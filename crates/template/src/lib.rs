@@ -10,9 +10,6 @@
 //!
 //! Modules: [`config`] (the knobs), [`kde`] (the estimate), [`deform`] (the deformations),
 //! [`model`] (the state: templates, bandwidth, sampling order, save/load).
-// Issue #17: the workspace denies missing_docs; this crate's public items are not all
-// documented yet. Remove this line once `cargo clippy -p genbench-template` passes without it.
-#![allow(missing_docs)]
 
 pub mod config;
 pub mod deform;
@@ -29,6 +26,8 @@ use genbench_core::{
 };
 use std::path::Path;
 
+/// The template family (`family = "template"`): builds a [`TemplateModel`] from a
+/// [`TemplateConfig`].
 pub struct Template;
 
 impl Family for Template {

@@ -10,6 +10,8 @@ use genbench_core::{Batch, BuildContext, DataSpec, fsutil, labels};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+/// Training examples kept whole, deformed (images) or jittered (vectors) to sample, and a KDE over
+/// them for the likelihood.
 pub struct TemplateModel {
     pub(crate) config: TemplateConfig,
     pub(crate) spec: DataSpec,
@@ -23,10 +25,14 @@ pub struct TemplateModel {
     noise_seed: u64,
 }
 
+/// The KDE bandwidth chosen on the held-out examples, and what it scored there.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Fit {
+    /// The chosen bandwidth h, in the model's space.
     pub bandwidth: f64,
+    /// The held-out negative log-likelihood at h, in nats per example.
     pub validation_nll_nats: f64,
+    /// Examples held out to choose h.
     pub validation_examples: usize,
 }
 
@@ -39,6 +45,7 @@ struct SavedState {
 }
 
 impl TemplateModel {
+    /// The model `config` describes for the data of `ctx`; it holds no examples before `begin`.
     pub fn new(config: TemplateConfig, ctx: &BuildContext) -> anyhow::Result<Self> {
         config.validate()?;
         anyhow::ensure!(

@@ -30,6 +30,7 @@ pub enum Selection {
     Tolerance,
 }
 
+/// The manifest's `[models.config]` for `family = "texture"`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TextureConfig {
@@ -38,6 +39,7 @@ pub struct TextureConfig {
     /// (window − 1)/2 preceding coordinates. A window of 2H − 1 sees the whole causal past of
     /// an H × H image.
     pub window: usize,
+    /// How a match is chosen among the candidate neighbourhoods.
     pub selection: Selection,
     /// `k-nearest`: how many.
     pub k: usize,

@@ -6,9 +6,6 @@
 //!
 //! Modules: [`config`] (the knobs and the distance), [`window`] (the causal neighbourhood),
 //! [`synth`] (one example), [`model`] (the state and the sampler over the training set).
-// Issue #17: the workspace denies missing_docs; this crate's public items are not all
-// documented yet. Remove this line once `cargo clippy -p genbench-texture` passes without it.
-#![allow(missing_docs)]
 
 pub mod config;
 pub mod model;
@@ -25,6 +22,8 @@ use genbench_core::{
 };
 use std::path::Path;
 
+/// The texture-synthesis family (`family = "texture"`): builds a [`TextureModel`] from a
+/// [`TextureConfig`].
 pub struct Texture;
 
 impl Family for Texture {

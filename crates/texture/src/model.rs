@@ -11,6 +11,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+/// Efros–Leung non-parametric synthesis: each value copied from a training example whose causal
+/// neighbourhood matches.
 pub struct TextureModel {
     pub(crate) config: TextureConfig,
     pub(crate) spec: DataSpec,
@@ -31,6 +33,7 @@ struct SavedState {
 }
 
 impl TextureModel {
+    /// The model `config` describes for the data of `ctx`; it holds no examples before `begin`.
     pub fn new(config: TextureConfig, ctx: &BuildContext) -> anyhow::Result<Self> {
         config.validate()?;
         let window = if ctx.spec.is_image() {

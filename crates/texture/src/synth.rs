@@ -8,8 +8,11 @@ use genbench_core::seed::Rng;
 /// How to turn the distances to every candidate into one choice.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Rule {
+    /// k-nearest or tolerance.
     pub selection: Selection,
+    /// How many nearest candidates (`k-nearest`).
     pub k: usize,
+    /// ε of the tolerance rule: candidates within (1 + ε) of the best distance.
     pub epsilon: f64,
 }
 

@@ -8,7 +8,9 @@ pub const OUTSIDE: f32 = -1.0;
 /// (dr, dc) before (0, 0) in raster order; with their weights.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CausalWindow {
+    /// The offsets (dr, dc) from the centre, in raster order.
     pub offsets: Vec<(isize, isize)>,
+    /// Each offset's weight in the distance (a Gaussian of the offset, or 1).
     pub weights: Vec<f32>,
 }
 
@@ -32,10 +34,12 @@ impl CausalWindow {
         Self { offsets, weights }
     }
 
+    /// The number of offsets.
     pub fn len(&self) -> usize {
         self.offsets.len()
     }
 
+    /// Whether the window has no offsets (a window of side 1).
     pub fn is_empty(&self) -> bool {
         self.offsets.is_empty()
     }

@@ -32,6 +32,8 @@ pub const KL_PER_DIM_CSV: &str = "vae_kl_per_dim.csv";
 /// the test examples; bits_per_dim only for discrete data.
 pub const BOUND_CSV: &str = "vae_bound.csv";
 
+/// Write the VAE's figures and tables for `test` into `dir`: reconstructions, prior samples, an
+/// interpolation, the rate per latent dimension and the bounds (draws from `seed`).
 pub fn write(model: &VaeModel, test: &Batch, dir: &Path, seed: u64) -> anyhow::Result<()> {
     anyhow::ensure!(!test.is_empty(), "no test examples for the VAE artifacts");
     std::fs::create_dir_all(dir)?;

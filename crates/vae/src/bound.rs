@@ -18,17 +18,23 @@ use genbench_core::{Rng, host};
 /// (empty when unconditional).
 #[derive(Clone, Debug)]
 pub struct Inputs {
+    /// Values `[n, D]`, row-major.
     pub x: Vec<f32>,
+    /// One-hot labels `[n, classes]`, row-major (empty when unconditional).
     pub y: Vec<f32>,
+    /// Data dimensions D.
     pub dim: usize,
+    /// Classes of the one-hot labels (0: unconditional).
     pub classes: usize,
 }
 
 impl Inputs {
+    /// The number of examples n.
     pub fn len(&self) -> usize {
         self.x.len() / self.dim
     }
 
+    /// Whether there are no examples.
     pub fn is_empty(&self) -> bool {
         self.x.is_empty()
     }
@@ -62,8 +68,11 @@ impl Inputs {
 /// Per-example rate and distortion (nats), and the rate per latent dimension summed over examples.
 #[derive(Clone, Debug, Default)]
 pub struct ElboTerms {
+    /// KL(q(z|x) ‖ p(z)) of each example, nats.
     pub rate: Vec<f64>,
+    /// −E_q[log p(x|z)] of each example, nats.
     pub distortion: Vec<f64>,
+    /// KL per latent dimension, summed over the examples (nats).
     pub kl_per_dim_sum: Vec<f64>,
 }
 

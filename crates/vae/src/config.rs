@@ -42,10 +42,13 @@ pub enum DecoderSample {
     Mode,
 }
 
+/// The manifest's `[models.config]` for `family = "vae"`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct VaeConfig {
+    /// Encoder and decoder networks: fully connected or convolutional.
     pub arch: Arch,
+    /// The decoder's distribution p(x|z) (`auto`: from the data).
     pub decoder: DecoderKind,
     /// Size of z.
     pub latent_dim: usize,
@@ -63,6 +66,7 @@ pub struct VaeConfig {
     pub iwae_k: usize,
     /// Most decoder rows (examples x importance samples) per forward pass when evaluating.
     pub eval_rows: usize,
+    /// What `sample` returns once z is drawn: a draw from p(x|z) or its mode.
     pub decoder_sample: DecoderSample,
     /// Gaussian decoder: the initial log-variance of p(x|z) in standardized units. Starting
     /// well below 0 (the variance of the data) makes the decoder use z from the first steps

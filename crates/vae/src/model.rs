@@ -44,6 +44,8 @@ struct SavedState {
 }
 
 impl VaeModel {
+    /// The networks `config` describes for the data of `ctx`, initialised from its seeds; an error
+    /// for a config the data cannot take.
     pub fn new(config: VaeConfig, ctx: &BuildContext) -> anyhow::Result<Self> {
         let obs = config.validate(&ctx.spec)?;
         anyhow::ensure!(

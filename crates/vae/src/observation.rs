@@ -26,12 +26,15 @@ const LN_2PI: f32 = 1.837_877_1;
 /// The decoder's distribution family.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Observation {
+    /// One logit per dimension: binarized images.
     Bernoulli,
     /// Bins of width 2/(L-1) centred on the L levels of [-1, 1]; the edge bins extend to ±inf
     /// (PixelCNN++ / DDPM), so the L probabilities sum to 1 exactly.
     Logistic {
+        /// Grey levels L of the data.
         levels: u32,
     },
+    /// A Gaussian of learned per-dimension variance: vectors.
     Gaussian,
 }
 
@@ -44,6 +47,7 @@ impl Observation {
         }
     }
 
+    /// The family's name, as the report writes it (e.g. "discretized logistic").
     pub fn name(self) -> &'static str {
         match self {
             Observation::Bernoulli => "Bernoulli",

@@ -260,6 +260,7 @@ impl Row {
             .collect())
     }
 
+    /// Set column `key` to `value` (appended when new).
     pub fn set(&mut self, key: &str, value: impl ToString) {
         let value = value.to_string();
         match self.0.iter_mut().find(|(k, _)| k == key) {
@@ -279,6 +280,7 @@ impl Row {
         );
     }
 
+    /// The value of column `key`, if the row has it.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0
             .iter()

@@ -54,6 +54,7 @@ impl std::fmt::Display for Scale {
 /// file carried (an `.npz` array `labels`, a CSV column `label`).
 #[derive(Debug)]
 pub struct Samples {
+    /// The samples, with the file's labels when it had some.
     pub batch: Batch,
     /// e.g. `s.npy: 2000 x [1, 8, 8] uint8, integer levels`.
     pub description: String,

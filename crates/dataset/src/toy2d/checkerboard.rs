@@ -14,6 +14,7 @@ const LO: f64 = -4.0;
 const N: usize = 4;
 
 impl Checkerboard {
+    /// The checkerboard density.
     pub fn new() -> Self {
         Self
     }

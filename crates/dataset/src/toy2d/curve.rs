@@ -21,9 +21,13 @@ use std::sync::OnceLock;
 /// One piece of a [`CurveDensity`].
 #[derive(Clone, Copy)]
 pub struct Curve {
+    /// The curve γ(t).
     pub gamma: fn(f64) -> [f64; 2],
+    /// Start of the parameter range.
     pub t0: f64,
+    /// End of the parameter range.
     pub t1: f64,
+    /// Share of the mass on this curve.
     pub weight: f64,
     /// An upper bound of `|gamma'(t)|` on `[t0, t1]`, which sizes the quadrature panels.
     pub max_speed: f64,

@@ -5,6 +5,7 @@ use genbench_core::seed::{Rng, derive};
 
 /// A 2-D density known exactly.
 pub trait Density2d: Send + Sync {
+    /// The dataset name of the density.
     fn name(&self) -> &str;
     /// `log p(x)` in nats: closed form, or a quadrature whose error is far below 1e-4.
     /// `-inf` outside the support (checkerboard).
@@ -29,6 +30,7 @@ pub trait Density2d: Send + Sync {
 /// A true differential entropy and how it was obtained.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Entropy {
+    /// The entropy in nats.
     pub nats: f64,
     /// 0 for a closed form; the Monte Carlo standard error otherwise.
     pub std_error: f64,

@@ -13,6 +13,7 @@ pub struct GaussianMixture {
 }
 
 impl GaussianMixture {
+    /// An equal-weight mixture of isotropic Gaussians of standard deviation `std` at `centres`.
     pub fn new(name: &'static str, centres: Vec<[f64; 2]>, std: f64) -> Self {
         Self {
             name,

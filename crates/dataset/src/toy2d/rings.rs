@@ -25,6 +25,7 @@ pub struct Rings {
 const R_MIN: f64 = 1e-6;
 
 impl Rings {
+    /// The three-rings density.
     pub fn new() -> Self {
         Self {
             radii: [1.0, 2.0, 3.0],

@@ -32,6 +32,7 @@ pub fn sinusoidal_features_at(s: &[f64], dim: usize) -> Vec<f32> {
     out
 }
 
+/// The conditioning embedding of t (and the label): sinusoidal features through a 2-layer MLP.
 #[derive(Config, Debug)]
 pub struct ConditioningConfig {
     /// Width of the sinusoidal features (even).
@@ -52,6 +53,7 @@ pub struct Conditioning {
 }
 
 impl ConditioningConfig {
+    /// The embedding, initialised on `device`.
     pub fn init(&self, device: &Device) -> Conditioning {
         Conditioning {
             time_in: LinearConfig::new(self.features, self.embed).init(device),

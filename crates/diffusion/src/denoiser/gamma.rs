@@ -20,6 +20,7 @@ use burn::nn::Initializer;
 use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
 
+/// VDM's learned schedule γ_η(t) (see the module documentation).
 #[derive(Config, Debug)]
 pub struct GammaConfig {
     /// γ(0) at initialisation (VDM: −13.3).
@@ -35,6 +36,7 @@ pub struct GammaConfig {
     pub init_std: f64,
 }
 
+/// The monotone network γ_η(t) [`GammaConfig`] describes.
 #[derive(Module, Debug)]
 pub struct Gamma {
     /// w₁: [1, 1].
@@ -51,6 +53,7 @@ pub struct Gamma {
 }
 
 impl GammaConfig {
+    /// The network, initialised on `device` with γ(0) = `gamma_min` and γ(1) = `gamma_max`.
     pub fn init(&self, device: &Device) -> Gamma {
         let h = self.hidden;
         let small = Initializer::Normal {

@@ -9,14 +9,17 @@ use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::silu;
 
+/// The MLP ε-predictor for vectors: input layer, residual blocks, output layer.
 #[derive(Config, Debug)]
 pub struct MlpDenoiserConfig {
     /// Coordinates per example.
     pub dim: usize,
     /// Width of the conditioning embedding.
     pub embed: usize,
+    /// Width of every block.
     #[config(default = 128)]
     pub hidden: usize,
+    /// Residual blocks.
     #[config(default = 3)]
     pub blocks: usize,
     /// Input values per coordinate (1, or more with Fourier features appended to x).
@@ -35,6 +38,7 @@ pub struct MlpBlock {
     fc2: Linear,
 }
 
+/// The MLP denoiser [`MlpDenoiserConfig`] describes.
 #[derive(Module, Debug)]
 pub struct MlpDenoiser {
     input: Linear,
@@ -43,6 +47,7 @@ pub struct MlpDenoiser {
 }
 
 impl MlpDenoiserConfig {
+    /// The denoiser, initialised on `device`.
     pub fn init(&self, device: &Device) -> MlpDenoiser {
         let h = self.hidden;
         MlpDenoiser {

@@ -17,7 +17,9 @@ use unet::{UNet, UNetConfig};
 #[derive(Module, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum Backbone {
+    /// MLP (vectors).
     Mlp(MlpDenoiser),
+    /// U-Net (images).
     UNet(UNet),
 }
 
@@ -31,11 +33,14 @@ pub struct Denoiser {
 /// Which backbone to build, with its settings (already validated).
 #[derive(Clone, Debug)]
 pub enum BackboneConfig {
+    /// The MLP's settings.
     Mlp(MlpDenoiserConfig),
+    /// The U-Net's settings.
     UNet(UNetConfig),
 }
 
 impl Denoiser {
+    /// The denoiser of `conditioning` and `backbone`, initialised on `device`.
     pub fn new(
         conditioning: &ConditioningConfig,
         backbone: &BackboneConfig,

@@ -22,11 +22,16 @@ fn conv3x3(c_in: usize, c_out: usize, stride: usize, device: &Device) -> Conv2d 
         .init(device)
 }
 
+/// A residual block of the U-Net, with the conditioning embedding added between its convolutions.
 #[derive(Config, Debug)]
 pub struct ResBlockConfig {
+    /// Input channels.
     pub c_in: usize,
+    /// Output channels.
     pub c_out: usize,
+    /// Width of the conditioning embedding.
     pub embed: usize,
+    /// Group-norm groups.
     pub groups: usize,
 }
 
@@ -42,6 +47,7 @@ pub struct ResBlock {
 }
 
 impl ResBlockConfig {
+    /// The block, initialised on `device`.
     pub fn init(&self, device: &Device) -> ResBlock {
         ResBlock {
             norm1: GroupNormConfig::new(self.groups, self.c_in).init(device),
@@ -75,10 +81,13 @@ impl ResBlock {
     }
 }
 
+/// The U-Net ε-predictor for images: residual blocks at `levels` resolutions, skip connections
+/// across.
 #[derive(Config, Debug)]
 pub struct UNetConfig {
     /// [channels, height, width] of the image.
     pub shape: [usize; 3],
+    /// Width of the conditioning embedding.
     pub embed: usize,
     /// Channels at full resolution (c); every lower level has 2c.
     #[config(default = 32)]
@@ -97,6 +106,7 @@ pub struct UNetConfig {
     pub output_groups: usize,
 }
 
+/// The U-Net [`UNetConfig`] describes.
 #[derive(Module, Debug)]
 pub struct UNet {
     conv_in: Conv2d,
@@ -119,6 +129,8 @@ impl UNetConfig {
         }
     }
 
+    /// An error unless the levels are 1 or 2, H and W divisible by 2^levels, and the groups divide
+    /// the channels.
     pub fn validate(&self) -> anyhow::Result<()> {
         let [_, h, w] = self.shape;
         anyhow::ensure!(
@@ -141,6 +153,7 @@ impl UNetConfig {
         Ok(())
     }
 
+    /// The U-Net, initialised on `device`.
     pub fn init(&self, device: &Device) -> UNet {
         let block =
             |c_in, c_out| ResBlockConfig::new(c_in, c_out, self.embed, self.groups).init(device);

@@ -11,12 +11,17 @@ use burn::tensor::activation::silu;
 pub struct ConvEncoderConfig {
     /// `[C, H, W]`.
     pub image: [usize; 3],
+    /// Classes of the one-hot label (0: unconditional).
     pub classes: usize,
+    /// Channels ch of the first convolution (the second has 2ch).
     pub channels: usize,
+    /// Width of the hidden fully connected layer.
     pub hidden: usize,
+    /// Dimensions of z.
     pub latent: usize,
 }
 
+/// The convolutional encoder [`ConvEncoderConfig`] describes.
 #[derive(Module, Debug)]
 pub struct ConvEncoder {
     down1: Conv2d,
@@ -27,6 +32,7 @@ pub struct ConvEncoder {
 }
 
 impl ConvEncoderConfig {
+    /// The encoder, initialised on `device`.
     pub fn init(&self, device: &Device) -> ConvEncoder {
         let [c, h, w] = self.image;
         let ch = self.channels;
@@ -75,15 +81,21 @@ impl ConvEncoder {
 /// observation's P parameters per pixel.
 #[derive(Config, Debug)]
 pub struct ConvDecoderConfig {
+    /// `[C, H, W]`.
     pub image: [usize; 3],
+    /// Classes of the one-hot label (0: unconditional).
     pub classes: usize,
+    /// Channels ch of the last transposed convolution (the first has 2ch).
     pub channels: usize,
+    /// Width of the hidden fully connected layer.
     pub hidden: usize,
+    /// Dimensions of z.
     pub latent: usize,
     /// Parameters per pixel P.
     pub params: usize,
 }
 
+/// The convolutional decoder [`ConvDecoderConfig`] describes.
 #[derive(Module, Debug)]
 pub struct ConvDecoder {
     fc1: Linear,
@@ -96,6 +108,7 @@ pub struct ConvDecoder {
 }
 
 impl ConvDecoderConfig {
+    /// The decoder, initialised on `device`.
     pub fn init(&self, device: &Device) -> ConvDecoder {
         let [c, h, w] = self.image;
         let ch = self.channels;

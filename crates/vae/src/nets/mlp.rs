@@ -13,11 +13,15 @@ pub struct MlpEncoderConfig {
     pub input: usize,
     /// Classes of the one-hot label concatenated to x (0: unconditional).
     pub classes: usize,
+    /// Width of every hidden layer.
     pub hidden: usize,
+    /// Number of hidden layers.
     pub layers: usize,
+    /// Dimensions of z.
     pub latent: usize,
 }
 
+/// The MLP encoder [`MlpEncoderConfig`] describes.
 #[derive(Module, Debug)]
 pub struct MlpEncoder {
     hidden: Vec<Linear>,
@@ -25,6 +29,7 @@ pub struct MlpEncoder {
 }
 
 impl MlpEncoderConfig {
+    /// The encoder, initialised on `device`.
     pub fn init(&self, device: &Device) -> MlpEncoder {
         MlpEncoder {
             hidden: linear_stack(self.input + self.classes, self.hidden, self.layers, device),
@@ -53,14 +58,19 @@ impl MlpEncoder {
 /// Decoder z (and label) -> the observation's parameters `[n, P*D]` (parameter-major).
 #[derive(Config, Debug)]
 pub struct MlpDecoderConfig {
+    /// Dimensions of z.
     pub latent: usize,
+    /// Classes of the one-hot label (0: unconditional).
     pub classes: usize,
+    /// Width of every hidden layer.
     pub hidden: usize,
+    /// Number of hidden layers.
     pub layers: usize,
     /// P*D: parameters per dimension times data dimensions.
     pub output: usize,
 }
 
+/// The MLP decoder [`MlpDecoderConfig`] describes.
 #[derive(Module, Debug)]
 pub struct MlpDecoder {
     hidden: Vec<Linear>,
@@ -68,6 +78,7 @@ pub struct MlpDecoder {
 }
 
 impl MlpDecoderConfig {
+    /// The decoder, initialised on `device`.
     pub fn init(&self, device: &Device) -> MlpDecoder {
         MlpDecoder {
             hidden: linear_stack(self.latent + self.classes, self.hidden, self.layers, device),

@@ -13,25 +13,34 @@ use genbench_core::DataSpec;
 use mlp::{MlpDecoder, MlpDecoderConfig, MlpEncoder, MlpEncoderConfig};
 
 // The enums hold one network each and are built once per model: their size is irrelevant.
+/// The encoder to (μ, log σ²) of q(z|x, y).
 #[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Encoder {
+    /// Fully connected (vectors, or flattened images).
     Mlp(MlpEncoder),
+    /// Convolutional (images).
     Conv(ConvEncoder),
 }
 
+/// The decoder to the parameters of p(x|z, y).
 #[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Decoder {
+    /// Fully connected.
     Mlp(MlpDecoder),
+    /// Convolutional (images).
     Conv(ConvDecoder),
 }
 
 /// Encoder, decoder and (Gaussian decoder only) the per-dimension log-variance `[D]`.
 #[derive(Module, Debug)]
 pub struct VaeNet {
+    /// The encoder.
     pub encoder: Encoder,
+    /// The decoder.
     pub decoder: Decoder,
+    /// The Gaussian decoder's log-variance per dimension `[D]` (None for other decoders).
     pub log_var: Option<Param<Tensor<1>>>,
 }
 
