@@ -1,6 +1,6 @@
 //! What an example is ([`DataSpec`]) and a set of examples on the host ([`Batch`]).
 
-use crate::host;
+use crate::{hash, host};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -79,9 +79,7 @@ impl Batch {
             .flat_map(|v| v.to_bits().to_le_bytes())
             .chain(self.labels.iter().flat_map(|&l| (l as u64).to_le_bytes()))
             .chain((self.dim as u64).to_le_bytes());
-        bytes.fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
-        })
+        hash::fnv1a(bytes)
     }
 
     /// A batch of `x` (`[n, dim]`, row-major) and `labels` (`[n]` or empty); panics when the sizes

@@ -10,6 +10,7 @@ use crate::flow::{Divergence, EpsField, autodiff_divergence};
 use crate::model::DiffusionModel;
 use burn::module::Module;
 use burn::prelude::*;
+use genbench_core::host;
 
 /// The probability-flow ODE's vector field of a DDPM, through its EMA weights.
 pub struct DdpmField<'a> {
@@ -58,10 +59,7 @@ impl EpsField for DdpmField<'_> {
         let d = m.spec.dim();
         let rows = x.len() / d;
         let f = m.config.time_features;
-        let feats = Tensor::<2>::from_data(
-            TensorData::new(m.time_features(self.index(t)), [1, f]),
-            &self.ad,
-        );
+        let feats: Tensor<2> = host::tensor(m.time_features(self.index(t)), [1, f], &self.ad);
         let forward = |x: Tensor<2>| {
             let out = self.net.forward(x, feats.clone(), None, &m.spec.shape); // [rows, G·d]
             out.slice([0..rows, 0..d]) // [rows, d]

@@ -19,6 +19,7 @@
 
 use crate::ode::{self, Tolerance};
 use burn::prelude::*;
+use genbench_core::host;
 
 /// How ∇·ε̂ is computed.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,7 +27,12 @@ pub enum Divergence {
     /// Σ_k ∂ε̂_k/∂x_k by D backward passes.
     Exact,
     /// Hutchinson with these probes: `probes` × n × D values ±1 (probe-major).
-    Hutchinson { probes: usize, z: Vec<f32> },
+    Hutchinson {
+        /// Probes per example.
+        probes: usize,
+        /// The probes' values ±1, `[probes, n, D]` row-major.
+        z: Vec<f32>,
+    },
 }
 
 /// A trained continuous-time ε-model seen through its noise schedule.
@@ -56,14 +62,7 @@ pub fn autodiff_divergence(
     device: &Device,
 ) -> anyhow::Result<(Vec<f32>, Vec<f64>)> {
     let n = x.len() / d;
-    let read = |t: Tensor<2>| -> anyhow::Result<Vec<f32>> {
-        t.into_data()
-            .convert::<f32>()
-            .try_into_vec::<f32>()
-            .map_err(|e| anyhow::anyhow!("reading a tensor: {e:?}"))
-    };
-    let leaf =
-        || Tensor::<2>::from_data(TensorData::new(x.to_vec(), [n, d]), device).require_grad();
+    let leaf = || host::tensor::<2, Float, f32>(x.to_vec(), [n, d], device).require_grad();
     let mut eps = None;
     let mut total = vec![0.0f64; n];
     // One backward pass of Σ_rows (ε̂ · w) gives (∂ε̂/∂x)ᵀ w per row; wᵀ of that is the quadratic form.
@@ -71,14 +70,14 @@ pub fn autodiff_divergence(
         let x_leaf = leaf();
         let out = forward(x_leaf.clone()); // [n, d]
         if eps.is_none() {
-            eps = Some(read(out.clone().detach())?);
+            eps = Some(host::floats(out.clone().detach()));
         }
-        let w_t = Tensor::<2>::from_data(TensorData::new(w.clone(), [n, d]), device);
+        let w_t: Tensor<2> = host::tensor(w.clone(), [n, d], device);
         let grads = (out * w_t).sum().backward();
         let g = x_leaf
             .grad(&grads)
             .ok_or_else(|| anyhow::anyhow!("no gradient reached the input"))?;
-        let g = read(g)?;
+        let g = host::floats(g);
         Ok((0..n)
             .map(|r| (0..d).map(|k| (w[r * d + k] * g[r * d + k]) as f64).sum())
             .collect())

@@ -20,7 +20,7 @@ use burn::prelude::*;
 use genbench_core::init;
 use genbench_core::preprocess::{level_to_signed, signed_to_level};
 use genbench_core::seed::Rng;
-use genbench_core::{Batch, BuildContext, DataSpec, checkpoint, fsutil};
+use genbench_core::{Batch, BuildContext, DataSpec, checkpoint, fsutil, host, labels};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -184,8 +184,7 @@ impl DiffusionModel {
     }
 
     pub(crate) fn labels_tensor(&self, labels: &[usize], device: &Device) -> Tensor<2, Int> {
-        let v: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
-        Tensor::from_data(TensorData::new(v, [labels.len(), 1]), device)
+        host::class_ids(labels, device).unsqueeze_dim(1) // [n, 1]
     }
 
     /// ε̂ from the EMA network for every row of `x` (model space) at index `i`.
@@ -234,17 +233,13 @@ impl DiffusionModel {
             l
         });
         let dev = &self.device;
-        let xt = Tensor::<2>::from_data(TensorData::new(xs, [rows, d]), dev);
+        let xt: Tensor<2> = host::tensor(xs, [rows, d], dev);
         let f = self.config.time_features;
-        let feats = Tensor::<2>::from_data(TensorData::new(self.time_features(i), [1, f]), dev);
+        let feats: Tensor<2> = host::tensor(self.time_features(i), [1, f], dev);
         let labels = label_rows.map(|l| self.labels_tensor(&l, dev));
         let out = self.ema.forward(xt, feats, labels, &self.spec.shape); // [rows, G·d]
         let groups = out.dims()[1] / d;
-        let out = out
-            .into_data()
-            .convert::<f32>()
-            .try_into_vec::<f32>()
-            .map_err(|e| anyhow::anyhow!("reading ε̂: {e:?}"))?;
+        let out = host::floats(out);
         // Row r holds ε̂ in columns 0..d and the raw v ∈ [−1, 1] in d..2d: v = (raw + 1)/2.
         let block = |r: usize, g: usize| &out[(r * groups + g) * d..(r * groups + g + 1) * d];
         let eps_rows: Vec<f32> = (0..rows).flat_map(|r| block(r, 0).to_vec()).collect();
@@ -309,17 +304,7 @@ impl DiffusionModel {
         if self.classes == 0 {
             return Ok(None);
         }
-        let l: Vec<usize> = match labels {
-            Some(l) => l.to_vec(),
-            None => (0..n).map(|i| i % self.classes).collect(),
-        };
-        anyhow::ensure!(l.len() == n, "{} labels for {n} samples", l.len());
-        anyhow::ensure!(
-            l.iter().all(|&y| y < self.classes),
-            "a label is out of range 0..{}",
-            self.classes
-        );
-        Ok(Some(l))
+        labels::for_samples(n, labels, self.classes).map(Some)
     }
 
     /// Run `sampler` from the given x_T (model space, n·dim values) in chunks of `eval_batch`;

@@ -21,14 +21,14 @@ use anyhow::Context;
 use burn::module::Module;
 use burn::optim::GradientsParams;
 use burn::prelude::*;
-use genbench_core::Batch;
 use genbench_core::grad_clip::clip_global_norm;
 use genbench_core::seed::{self, Rng};
+use genbench_core::{Batch, host};
 use std::f64::consts::{LN_2, PI};
 
 /// Row-major [n, d] host values as a tensor.
 fn tensor(v: Vec<f32>, n: usize, d: usize, dev: &Device) -> Tensor<2> {
-    Tensor::<2>::from_data(TensorData::new(v, [n, d]), dev)
+    host::tensor(v, [n, d], dev)
 }
 
 /// Φ(z) = ½ (1 + erf(z/√2)).
@@ -65,7 +65,7 @@ pub fn discretized_gaussian_log_prob(
     let log_mid = (cdf_plus - cdf_minus).clamp_min(1e-12).log();
     let mask = |f: &dyn Fn(f32) -> bool| {
         let m: Vec<bool> = x.iter().map(|&v| f(v)).collect();
-        Tensor::<2, Bool>::from_data(TensorData::new(m, [n, d]), dev)
+        host::tensor::<2, Bool, bool>(m, [n, d], dev)
     };
     let edge = 1.0 - 0.5 * half as f32;
     log_mid
@@ -117,10 +117,7 @@ impl DiffusionModel {
         let xt_t = tensor(xt.clone(), n, d, &dev);
         let eps_t = tensor(eps, n, d, &dev);
         let f = self.config.time_features;
-        let feats = Tensor::<2>::from_data(
-            TensorData::new(sinusoidal_features(&t, steps, f), [n, f]),
-            &dev,
-        );
+        let feats: Tensor<2> = host::tensor(sinusoidal_features(&t, steps, f), [n, f], &dev);
         let labels = labels.map(|l| self.labels_tensor(&l, &dev));
         let out = self.net.forward(xt_t, feats, labels, &self.spec.shape); // [n, G·d]
         let eps_hat = out.clone().slice([0..n, 0..d]); // [n, d]
@@ -135,15 +132,7 @@ impl DiffusionModel {
                 mse + vb.mul_scalar(self.config.hybrid_lambda * steps as f64)
             }
         }; // [n, 1]
-        let losses: Vec<f64> = per_example
-            .clone()
-            .into_data()
-            .convert::<f32>()
-            .try_into_vec::<f32>()
-            .map_err(|e| anyhow::anyhow!("reading the losses: {e:?}"))?
-            .iter()
-            .map(|&v| v as f64)
-            .collect();
+        let losses = host::floats_f64(per_example.clone());
         let w = tensor(weights.iter().map(|&v| v as f32).collect(), n, 1, &dev);
         let loss = (per_example * w).mean(); // [1]
         let value = loss.clone().into_scalar::<f32>() as f64;
@@ -211,7 +200,7 @@ impl DiffusionModel {
             }
         };
         let first: Vec<bool> = (0..n * d).map(|j| t[j / d] == 0).collect();
-        let first = Tensor::<2, Bool>::from_data(TensorData::new(first, [n, d]), dev);
+        let first: Tensor<2, Bool> = host::tensor(first, [n, d], dev);
         Ok(kl
             .mask_where(first, decoder_nll)
             .mean_dim(1)
@@ -230,17 +219,13 @@ mod tests {
         let dev = DeviceChoice::Flex.device().unwrap();
         let x = [-1.0f32, -0.125, 0.5, 1.0];
         let (mean, log_var) = ([-0.9f32, 0.0, 0.43, 0.7], [-3.0f32, -5.0, -2.0, -1.0]);
-        let got = discretized_gaussian_log_prob(
+        let got = host::floats(discretized_gaussian_log_prob(
             &x,
             tensor(mean.to_vec(), 1, 4, &dev),
             tensor(log_var.to_vec(), 1, 4, &dev),
             17,
             &dev,
-        )
-        .into_data()
-        .convert::<f32>()
-        .try_into_vec::<f32>()
-        .unwrap();
+        ));
         for k in 0..4 {
             let want = crate::vlb::discretized_gaussian_log_prob(
                 x[k] as f64,

@@ -5,8 +5,8 @@
 #![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 use burn::prelude::*;
-use genbench_core::DeviceChoice;
 use genbench_core::seed::Rng;
+use genbench_core::{DeviceChoice, host};
 use genbench_diffusion::denoiser::embedding::ConditioningConfig;
 use genbench_diffusion::denoiser::gamma::{Gamma, GammaConfig};
 use genbench_diffusion::denoiser::mlp::MlpDenoiserConfig;
@@ -283,14 +283,10 @@ fn the_decoder_bound_with_the_true_score_is_the_discrete_log_probability() {
         let nll = |x: &[f32], z: &[f32]| -> anyhow::Result<Vec<f64>> {
             let n = x.len() / d;
             let z: Vec<f32> = z.iter().map(|&v| (v as f64 / alpha) as f32).collect();
-            let z = Tensor::<2>::from_data(TensorData::new(z, [n, d]), &device);
-            let g = Tensor::<2>::from_data(TensorData::new(vec![gamma_0 as f32], [1, 1]), &device);
+            let z: Tensor<2> = host::tensor(z, [n, d], &device);
+            let g: Tensor<2> = host::tensor(vec![gamma_0 as f32], [1, 1], &device);
             let nll = loss::reconstruction_nll(x, z, g, Some(3));
-            Ok(nll
-                .into_data()
-                .convert::<f64>()
-                .try_into_vec::<f64>()
-                .unwrap())
+            Ok(host::floats_f64(nll))
         };
         let decoder = ode_score::Decoder {
             t: 0.0,
@@ -327,11 +323,9 @@ fn hutchinson_agrees_with_the_exact_divergence_within_its_standard_error() {
         &BackboneConfig::Mlp(MlpDenoiserConfig::new(d, 16).with_hidden(32).with_blocks(2)),
         &ad,
     );
-    let feats = Tensor::<2>::from_data(
-        TensorData::new(
-            genbench_diffusion::denoiser::embedding::sinusoidal_features(&[40], 100, 8),
-            [1, 8],
-        ),
+    let feats: Tensor<2> = host::tensor(
+        genbench_diffusion::denoiser::embedding::sinusoidal_features(&[40], 100, 8),
+        [1, 8],
         &ad,
     );
     let forward = |x: Tensor<2>| net.forward(x, feats.clone(), None, &[d]);

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use genbench_core::GenerativeModel;
+use genbench_core::{GenerativeModel, labels};
 use genbench_flow::FlowConfig;
 
 #[test]
@@ -24,7 +24,7 @@ fn samples_for_a_label_come_from_that_mode() {
         300,
         256,
     );
-    let labels: Vec<usize> = (0..800).map(|i| i % 8).collect();
+    let labels = labels::cycled(800, 8);
     let s = model.sample(800, Some(&labels), 5).unwrap();
     let nearest = |p: &[f32]| {
         (0..modes.len())

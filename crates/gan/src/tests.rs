@@ -10,6 +10,7 @@ use crate::nets::{Critic, Trunk};
 use burn::module::{ModuleVisitor, Param};
 use burn::prelude::*;
 use genbench_core::host::{self, floats as values, one_hot as onehot, standard_normal};
+use genbench_core::labels;
 use genbench_core::seed::Rng;
 use genbench_core::{BuildContext, DataSpec, GenerativeModel, testing};
 
@@ -55,13 +56,7 @@ fn mlp_input_gradient_matches_autodiff() {
     for classes in [0, 4] {
         let critic = mlp_critic(2, classes, &device);
         let x = random(&mut rng, [32, 2], &device);
-        let y = (classes > 0).then(|| {
-            onehot(
-                &(0..32).map(|i| i % classes).collect::<Vec<_>>(),
-                classes,
-                &device,
-            )
-        });
+        let y = (classes > 0).then(|| onehot(&labels::cycled(32, classes), classes, &device));
         let manual = values(critic.input_gradient(x.clone(), y.clone()));
         let auto = autodiff_input_gradient(&critic, x, y);
         assert_close(&manual, &auto, 1e-5, &format!("mlp classes={classes}"));

@@ -16,7 +16,7 @@ fn levels_batch(n: usize) -> Batch {
     let x = (0..n * 64)
         .map(|k| ((k / 64 + k % 64) % 17) as f32)
         .collect();
-    Batch::new(x, (0..n).map(|i| i % 10).collect(), 64)
+    Batch::new(x, genbench_core::labels::cycled(n, 10), 64)
 }
 
 fn err(r: Result<Samples, DataError>) -> String {

@@ -36,12 +36,8 @@ mod tests {
     #[test]
     fn features_follow_x_in_blocks() {
         let device = DeviceChoice::Flex.device().unwrap();
-        let x = Tensor::<2>::from_data(TensorData::new(vec![0.125f32, 0.0], [1, 2]), &device);
-        let out = append(x, &[1])
-            .into_data()
-            .convert::<f32>()
-            .try_into_vec::<f32>()
-            .unwrap();
+        let x: Tensor<2> = genbench_core::host::tensor(vec![0.125f32, 0.0], [1, 2], &device);
+        let out = genbench_core::host::floats(append(x, &[1]));
         assert_eq!(out.len(), 6);
         let want = [0.125, 0.0, 1.0, 0.0, 0.0, 1.0];
         for (o, w) in out.iter().zip(want) {

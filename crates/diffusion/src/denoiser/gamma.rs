@@ -19,6 +19,7 @@ use burn::module::Param;
 use burn::nn::Initializer;
 use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
+use genbench_core::host;
 
 /// VDM's learned schedule γ_η(t) (see the module documentation).
 #[derive(Config, Debug)]
@@ -103,7 +104,7 @@ impl Gamma {
     pub fn forward(&self, t: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
         let n = t.dims()[0];
         let device = t.device();
-        let ends = Tensor::<2>::from_data(TensorData::new(vec![0.0f32, 1.0], [2, 1]), &device);
+        let ends: Tensor<2> = host::tensor(vec![0.0f32, 1.0], [2, 1], &device);
         let (value, derivative) = self.raw(Tensor::cat(vec![t, ends], 0)); // [n + 2, 1]
         let g0 = value.clone().slice([n..n + 1, 0..1]); // [1, 1]
         let g1 = value.clone().slice([n + 1..n + 2, 0..1]); // [1, 1]
@@ -117,21 +118,9 @@ impl Gamma {
     pub fn eval(&self, t: &[f64]) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
         let device = self.w1.val().device();
         let n = t.len();
-        let tt = Tensor::<2>::from_data(
-            TensorData::new(t.iter().map(|&v| v as f32).collect::<Vec<_>>(), [n, 1]),
-            &device,
-        );
+        let tt: Tensor<2> = host::tensor(t.iter().map(|&v| v as f32).collect(), [n, 1], &device);
         let (g, gd) = self.forward(tt);
-        let read = |x: Tensor<2>| -> anyhow::Result<Vec<f64>> {
-            Ok(x.into_data()
-                .convert::<f32>()
-                .try_into_vec::<f32>()
-                .map_err(|e| anyhow::anyhow!("reading γ: {e:?}"))?
-                .iter()
-                .map(|&v| v as f64)
-                .collect())
-        };
-        Ok((read(g)?, read(gd)?))
+        Ok((host::floats_f64(g), host::floats_f64(gd)))
     }
 
     /// γ(t) and γ'(t) at one time (the probability-flow ODE's view of the schedule).
