@@ -166,12 +166,7 @@ pub(crate) fn context(spec: DataSpec, lr: f64, seed: u64, conditional: bool) -> 
 }
 
 fn digits_spec() -> DataSpec {
-    DataSpec {
-        name: "digits".into(),
-        shape: vec![1, 8, 8],
-        levels: Some(17),
-        num_classes: 10,
-    }
+    genbench_core::testing::example_specs().0
 }
 
 #[test]

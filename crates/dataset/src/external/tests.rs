@@ -3,12 +3,7 @@ use crate::{DataConfig, load};
 use std::path::Path;
 
 fn digits_spec() -> DataSpec {
-    DataSpec {
-        name: "digits".into(),
-        shape: vec![1, 8, 8],
-        levels: Some(17),
-        num_classes: 10,
-    }
+    genbench_core::testing::example_specs().0
 }
 
 /// `n` images of 64 levels each, `(i + j) % 17`, labels `i % 10`.
