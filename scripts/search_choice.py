@@ -6,8 +6,9 @@
 For every finished run of the folder: its selected step (result.json) and the validation score
 at that step (the metrics.csv row with split = validation and step = selected_step: the NLL in
 nats, or FD for a model without a likelihood, lower is better; the score the run selected its
-checkpoint by). Prints, per dataset, every point ranked by that score; the first is the choice.
-The test columns are never read.
+checkpoint by), ties broken by the validation FD of that row (template synthesis: its KDE
+likelihood does not depend on the knob searched). Prints, per dataset, every point ranked by
+that score; the first is the choice. The test columns are never read.
 """
 
 import csv
@@ -24,9 +25,10 @@ def validation_score(run: Path):
     if not selected or not at:
         return result, selected, None, None
     row = at[-1]
+    fd = float(row["fd"]) if row.get("fd", "") != "" else float("inf")
     for key, name in (("nll_nats", "validation NLL (nats)"), ("fd", "validation FD")):
         if row.get(key, "") != "":
-            return result, selected, name, float(row[key])
+            return result, selected, name, (float(row[key]), fd)
     return result, selected, None, None
 
 
@@ -47,10 +49,10 @@ def main(folders):
         for dataset, points in sorted(by_dataset.items()):
             points.sort()
             print(f"### {dataset}: chosen {points[0][1]}\n")
-            print("| model | score on validation | selected step | converged |")
-            print("|---|---:|---:|---|")
-            for score, model, selected, steps, name, converged in points:
-                print(f"| {model} | {name}: {score:.4f} | {selected} of {steps} | {converged} |")
+            print("| model | score on validation | validation FD | selected step | converged |")
+            print("|---|---:|---:|---:|---|")
+            for (score, fd), model, selected, steps, name, converged in points:
+                print(f"| {model} | {name}: {score:.4f} | {fd:.4g} | {selected} of {steps} | {converged} |")
             print()
 
 
