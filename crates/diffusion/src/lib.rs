@@ -34,8 +34,6 @@ pub mod resample;
 pub mod sampler;
 pub mod schedule;
 pub mod train;
-// Issue #17: vdm/ is documented by the change that removes its import circle; drop this then.
-#[allow(missing_docs)]
 pub mod vdm;
 pub mod vlb;
 

@@ -17,19 +17,36 @@ use crate::schedule::ScheduleKind;
 use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
 use genbench_core::seed::Rng;
-use genbench_core::{Batch, fsutil, grid};
+use genbench_core::{Batch, fsutil, grid, host};
 use std::f64::consts::LN_2;
+
 use std::path::Path;
+
+/// The bound's three terms: term, nats, bits_per_dim.
+pub const BOUND_CSV: &str = "vdm_bound.csv";
+/// The diffusion term per bin of t: t, term_nats, term_bpd.
+pub const DIFFUSION_TERMS_CSV: &str = "vdm_diffusion_terms.csv";
+/// The learned schedule (and the fixed linear and cosine ones) on a grid of t.
+pub const SNR_CSV: &str = "vdm_snr.csv";
+/// The ink drop under the learned schedule.
+pub const FORWARD_PNG: &str = "vdm_forward.png";
+/// The same ink drop under the fixed linear schedule.
+pub const FORWARD_LINEAR_PNG: &str = "forward_linear.png";
+/// The same ink drop under the fixed cosine schedule.
+pub const FORWARD_COSINE_PNG: &str = "forward_cosine.png";
 
 /// The three terms per example, [n, 1] each (nats).
 pub struct Terms {
+    /// KL(q(z_1 | x) ‖ N(0, I)) [n, 1].
     pub prior: Tensor<2>,
+    /// −log p(x | z_0) [n, 1].
     pub reconstruction: Tensor<2>,
+    /// The diffusion loss at the drawn t [n, 1].
     pub diffusion: Tensor<2>,
 }
 
 fn tensor(v: Vec<f32>, n: usize, d: usize, dev: &Device) -> Tensor<2> {
-    Tensor::<2>::from_data(TensorData::new(v, [n, d]), dev)
+    host::tensor(v, [n, d], dev)
 }
 
 /// The terms for examples `x` (model space) at times `t` with noises `eps` and `eps0`
@@ -94,8 +111,11 @@ fn sigmoid_f64(v: f64) -> f64 {
 pub struct VdmBound {
     /// prior + reconstruction + diffusion per example, nats.
     pub total: Vec<f64>,
+    /// The prior term, mean over examples, nats.
     pub prior: f64,
+    /// The reconstruction term, mean over examples, nats.
     pub reconstruction: f64,
+    /// The diffusion term, mean over examples, nats.
     pub diffusion: f64,
     /// The diffusion term's share per bin of t (K bins), mean over examples.
     pub diffusion_per_bin: Vec<f64>,
@@ -197,7 +217,7 @@ pub fn write_artifacts(m: &VdmModel, test: &Batch, dir: &Path, seed: u64) -> any
     .collect();
     let header = |h: &[&str]| h.iter().map(ToString::to_string).collect::<Vec<_>>();
     fsutil::write_csv(
-        &dir.join("vdm_bound.csv"),
+        &dir.join(BOUND_CSV),
         &header(&["term", "nats", "bits_per_dim"]),
         &rows,
     )?;
@@ -216,7 +236,7 @@ pub fn write_artifacts(m: &VdmModel, test: &Batch, dir: &Path, seed: u64) -> any
         })
         .collect();
     fsutil::write_csv(
-        &dir.join("vdm_diffusion_terms.csv"),
+        &dir.join(DIFFUSION_TERMS_CSV),
         &header(&["t", "term_nats", "term_bpd"]),
         &rows,
     )?;
@@ -239,7 +259,7 @@ pub fn write_artifacts(m: &VdmModel, test: &Batch, dir: &Path, seed: u64) -> any
         })
         .collect();
     fsutil::write_csv(
-        &dir.join("vdm_snr.csv"),
+        &dir.join(SNR_CSV),
         &header(&[
             "t",
             "gamma",
@@ -268,16 +288,16 @@ fn ink_drop(m: &VdmModel, test: &Batch, dir: &Path, seed: u64) -> anyhow::Result
     let (learned, _) = m.ema.gamma.eval(&times)?;
     let sig = |g: f64| 1.0 / (1.0 + (-g).exp());
     let schedules: [(&str, Vec<f64>); 3] = [
-        ("vdm_forward.png", learned),
+        (FORWARD_PNG, learned),
         (
-            "forward_linear.png",
+            FORWARD_LINEAR_PNG,
             times
                 .iter()
                 .map(|&t| ScheduleKind::Linear.gamma(t.max(1e-4)))
                 .collect(),
         ),
         (
-            "forward_cosine.png",
+            FORWARD_COSINE_PNG,
             times
                 .iter()
                 .map(|&t| ScheduleKind::Cosine.gamma(t.max(1e-4)))

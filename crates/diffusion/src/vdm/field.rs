@@ -6,7 +6,9 @@ use crate::denoiser::Denoiser;
 use crate::flow::{Divergence, EpsField, autodiff_divergence};
 use burn::module::Module;
 use burn::prelude::*;
+use genbench_core::host;
 
+/// A trained VDM's ε-field for the probability-flow ODE (EMA weights).
 pub struct VdmField<'a> {
     model: &'a VdmModel,
     /// The EMA denoiser on the autodiff device, frozen (gradients reach only the input).
@@ -15,6 +17,7 @@ pub struct VdmField<'a> {
 }
 
 impl<'a> VdmField<'a> {
+    /// The field of `model`'s EMA networks, the denoiser frozen on the autodiff device.
     pub fn new(model: &'a VdmModel) -> Self {
         let ad = model.device.clone().autodiff();
         Self {
@@ -41,7 +44,7 @@ impl EpsField for VdmField<'_> {
     fn eps(&self, x: &[f32], t: f64) -> anyhow::Result<Vec<f32>> {
         let m = self.model;
         let d = m.spec.dim();
-        let z = Tensor::<2>::from_data(TensorData::new(x.to_vec(), [x.len() / d, d]), &m.device);
+        let z = host::tensor(x.to_vec(), [x.len() / d, d], &m.device);
         super::read(m.eps_tensor(&m.ema.denoiser, z, &[self.gamma(t)]))
     }
 

@@ -10,6 +10,7 @@
 
 use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
+use genbench_core::host;
 use std::f64::consts::PI;
 
 /// ½ γ'(t) ‖ε − ε̂‖²: `gamma_dot` [n, 1], `sq_err` = ‖ε − ε̂‖² [n, 1] -> [n, 1].
@@ -56,7 +57,7 @@ pub fn reconstruction_nll(
             let values: Vec<f32> = (0..l)
                 .map(|k| 2.0 * k as f32 / (l - 1) as f32 - 1.0)
                 .collect();
-            let values = Tensor::<3>::from_data(TensorData::new(values, [1, 1, l]), &device);
+            let values = host::tensor(values, [1, 1, l], &device);
             let z = z0_rescaled.reshape([n, d, 1]).expand([n, d, l]); // [n, d, L]
             let logits = (z - values.expand([n, d, l]))
                 .powf_scalar(2.0)
@@ -70,7 +71,7 @@ pub fn reconstruction_nll(
                     (0..l).map(move |j| if j == k { 1.0 } else { 0.0 })
                 })
                 .collect();
-            let one_hot = Tensor::<3>::from_data(TensorData::new(one_hot, [n, d, l]), &device);
+            let one_hot = host::tensor(one_hot, [n, d, l], &device);
             (log_probs * one_hot)
                 .sum_dim(2)
                 .reshape([n, d])
@@ -78,7 +79,7 @@ pub fn reconstruction_nll(
                 .neg() // [n, 1]
         }
         None => {
-            let xt = Tensor::<2>::from_data(TensorData::new(x.to_vec(), [n, d]), &device);
+            let xt = host::tensor(x.to_vec(), [n, d], &device);
             let sq = (xt - z0_rescaled).powf_scalar(2.0) * inv_var.expand([n, d]); // [n, d]
             (sq + gamma_0.expand([n, d]))
                 .add_scalar((2.0 * PI).ln())
@@ -94,7 +95,7 @@ mod tests {
     use genbench_core::DeviceChoice;
 
     fn t2(v: &[f32], n: usize, d: usize, dev: &Device) -> Tensor<2> {
-        Tensor::<2>::from_data(TensorData::new(v.to_vec(), [n, d]), dev)
+        host::tensor(v.to_vec(), [n, d], dev)
     }
 
     fn scalar(t: Tensor<2>) -> f64 {

@@ -25,19 +25,22 @@ use crate::model::{new_optim, to_data_space, to_model_space};
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::prelude::*;
-use genbench_core::init;
 use genbench_core::seed::Rng;
 use genbench_core::{Batch, BuildContext, DataSpec, checkpoint, fsutil};
+use genbench_core::{host, init};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// The learned schedule and the denoiser, trained (and averaged) together.
 #[derive(Module, Debug)]
 pub struct VdmNet {
+    /// The learned monotone schedule γ_η(t).
     pub gamma: Gamma,
+    /// ε̂_θ(z_t; γ_t).
     pub denoiser: Denoiser,
 }
 
+/// A VDM in training: its networks, their EMA, the optimizer and the noise stream.
 pub struct VdmModel {
     pub(crate) config: DiffusionConfig,
     pub(crate) spec: DataSpec,
@@ -66,6 +69,7 @@ fn read(t: Tensor<2>) -> anyhow::Result<Vec<f32>> {
 }
 
 impl VdmModel {
+    /// A fresh VDM for `config` on the context's data and device.
     pub fn new(config: DiffusionConfig, ctx: &BuildContext) -> anyhow::Result<Self> {
         config.validate(&ctx.spec)?;
         anyhow::ensure!(
@@ -157,10 +161,7 @@ impl VdmModel {
     pub(crate) fn eps_tensor(&self, net: &Denoiser, z: Tensor<2>, gamma: &[f64]) -> Tensor<2> {
         let dev = z.device();
         let f = self.config.time_features;
-        let feats = Tensor::<2>::from_data(
-            TensorData::new(self.time_features(gamma), [gamma.len(), f]),
-            &dev,
-        );
+        let feats = host::tensor(self.time_features(gamma), [gamma.len(), f], &dev); // [n, f]
         let input = fourier::append(z, &self.config.fourier_exponents); // [n, G·d]
         net.forward(input, feats, None, &self.spec.shape) // [n, d]
     }
@@ -187,8 +188,7 @@ impl VdmModel {
             let mut z: Vec<f32> = (0..rows * d).map(|_| rng.normal() as f32).collect();
             for i in (1..=steps).rev() {
                 let (g_t, g_s) = (gamma[i], gamma[i - 1]);
-                let zt =
-                    Tensor::<2>::from_data(TensorData::new(z.clone(), [rows, d]), &self.device);
+                let zt = host::tensor(z.clone(), [rows, d], &self.device);
                 let eps = read(self.eps_tensor(&self.ema.denoiser, zt, &[g_t]))?;
                 let c = -(g_s - g_t).exp_m1();
                 let (a_s2, a_t2, s_t) = (sig(-g_s), sig(-g_t), sig(g_t).sqrt());

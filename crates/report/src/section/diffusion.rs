@@ -11,6 +11,7 @@ use crate::plot::toy2d::Trajectory;
 use crate::variants;
 use genbench_core::results::schema::col;
 use genbench_diffusion::artifacts::{FORWARD_CSV, FORWARD_PNG, REVERSE_CSV, REVERSE_PNG};
+use genbench_diffusion::vdm::bound as vdm_files;
 use std::collections::BTreeMap;
 
 /// The most time steps shown in a trajectory figure.
@@ -54,7 +55,7 @@ fn vdm_ink_drop(ctx: &mut Context, m: &ModelRuns, run: &crate::data::Run) -> boo
         run.file(&format!("artifacts/{f}"))
             .map(|p| format!("![{f}]({p})"))
     };
-    let Some(learned) = link("vdm_forward.png") else {
+    let Some(learned) = link(vdm_files::FORWARD_PNG) else {
         return false;
     };
     ctx.line(&format!(
@@ -66,8 +67,8 @@ fn vdm_ink_drop(ctx: &mut Context, m: &ModelRuns, run: &crate::data::Run) -> boo
     let mut t = String::from("| schedule | z_t |\n|---|---|\n");
     t.push_str(&format!("| learned (VDM) | {learned} |\n"));
     for (f, name) in [
-        ("forward_linear.png", "linear"),
-        ("forward_cosine.png", "cosine"),
+        (vdm_files::FORWARD_LINEAR_PNG, "linear"),
+        (vdm_files::FORWARD_COSINE_PNG, "cosine"),
     ] {
         if let Some(img) = link(f) {
             t.push_str(&format!("| {name} | {img} |\n"));

@@ -12,6 +12,7 @@ use crate::format::{cell, interval, num};
 use crate::model::ModelRuns;
 use crate::plot::scatter::{Pt, Series, XyFigure, XyPanel};
 use crate::plot::series_color;
+use genbench_diffusion::vdm::bound as vdm_files;
 use genbench_eval::stats::summarize;
 use std::f64::consts::LN_2;
 
@@ -147,7 +148,7 @@ pub(super) fn write(
 /// The VDM's learned log-SNR against t beside the fixed schedules, and its diffusion term per t.
 fn schedule(ctx: &mut Context, ds: &str, m: &ModelRuns) -> anyhow::Result<()> {
     let Some(run) = m.shown() else { return Ok(()) };
-    let Some(snr) = run.table("artifacts/vdm_snr.csv")? else {
+    let Some(snr) = run.table(&format!("artifacts/{}", vdm_files::SNR_CSV))? else {
         return Ok(());
     };
     let mut panel = XyPanel::new(
@@ -187,7 +188,7 @@ fn schedule(ctx: &mut Context, ds: &str, m: &ModelRuns) -> anyhow::Result<()> {
         &format!("vdm-snr-{}", m.slug()),
         "learned log-SNR against t beside linear and cosine",
     )?;
-    if let Some(terms) = run.table("artifacts/vdm_diffusion_terms.csv")? {
+    if let Some(terms) = run.table(&format!("artifacts/{}", vdm_files::DIFFUSION_TERMS_CSV))? {
         let unit_col = if dim(run).is_some() {
             "term_bpd"
         } else {
