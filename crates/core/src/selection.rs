@@ -6,8 +6,9 @@
 //! uninterrupted run would have at the checkpoint's step; which step is best is read again from
 //! the evaluations the checkpoint keeps.
 
+use crate::model::GenerativeModel;
 use crate::results::Row;
-use crate::{GenerativeModel, checkpoint, fsutil};
+use crate::{checkpoint, fsutil};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
