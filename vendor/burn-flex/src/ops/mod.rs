@@ -100,6 +100,7 @@ pub mod conv;
 pub mod conv_transpose;
 pub mod cumulative;
 pub mod deform_conv;
+mod elementwise;
 pub mod expand;
 #[cfg(feature = "fft")]
 pub mod fft;

@@ -8,6 +8,13 @@ use burn_std::{BoolDType, Bytes, bf16, f16};
 use num_traits::Float;
 
 use crate::layout::StridedBlocks;
+use crate::ops::elementwise::{
+    ELEMENTWISE_PARALLEL_THRESHOLD, map_blocks_collect, map_collect, map_inplace,
+};
+
+/// Shortest contiguous block that strided unary ops hand to a rayon task as
+/// one item; shorter blocks keep the sequential per-block loop.
+const MIN_PARALLEL_BLOCK_LEN: usize = 64;
 use crate::{FlexTensor, Layout};
 
 /// Apply a float predicate element-wise, producing a boolean tensor.
@@ -53,10 +60,14 @@ where
 }
 
 /// Apply a unary operation element-wise to a tensor.
+///
+/// Contiguous inputs from 32 Ki elements on are split over rayon's threads;
+/// every element still goes through the same `f32_op`/`f64_op` call, so the
+/// result does not depend on the thread count.
 pub fn unary_op<F32Op, F64Op>(tensor: FlexTensor, f32_op: F32Op, f64_op: F64Op) -> FlexTensor
 where
-    F32Op: Fn(f32) -> f32 + Copy,
-    F64Op: Fn(f64) -> f64 + Copy,
+    F32Op: Fn(f32) -> f32 + Copy + Sync,
+    F64Op: Fn(f64) -> f64 + Copy + Sync,
 {
     let dtype = tensor.dtype();
 
@@ -73,7 +84,7 @@ where
 fn unary_op_typed<E, Op>(mut tensor: FlexTensor, op: Op) -> FlexTensor
 where
     E: burn_backend::Element + bytemuck::Pod,
-    Op: Fn(E) -> E,
+    Op: Fn(E) -> E + Sync,
 {
     let n = tensor.layout().num_elements();
 
@@ -81,9 +92,7 @@ where
     if tensor.is_unique() && tensor.layout().is_contiguous() && tensor.layout().start_offset() == 0
     {
         let storage: &mut [E] = tensor.storage_mut();
-        for x in storage[..n].iter_mut() {
-            *x = op(*x);
-        }
+        map_inplace(&mut storage[..n], &op);
         return tensor;
     }
 
@@ -98,7 +107,7 @@ where
     // Iterate in storage order (contiguous) and preserve original layout.
     // Only valid when all strides are positive.
     if !has_negative_strides && layout.start_offset() == 0 && src.len() == n {
-        let result: Vec<E> = src.iter().map(|&x| op(x)).collect();
+        let result: Vec<E> = map_collect(src, &op);
         let bytes = Bytes::from_elems(result);
         return FlexTensor::new(bytes, layout, E::dtype());
     }
@@ -120,9 +129,7 @@ where
     let blocks = layout.strided_blocks();
     let result = match &blocks {
         // Single contiguous block (with offset)
-        StridedBlocks::Single { start, len } => {
-            src[*start..*start + *len].iter().map(|&x| op(x)).collect()
-        }
+        StridedBlocks::Single { start, len } => map_collect(&src[*start..*start + *len], &op),
         // Strided: iterate over contiguous blocks
         StridedBlocks::Multiple {
             block_len,
@@ -131,21 +138,28 @@ where
         } => {
             let block_len = *block_len;
             let num_blocks = *num_blocks;
-            let mut result = Vec::with_capacity(n);
 
-            if block_len == 1 {
-                for block_start in blocks.block_starts() {
-                    result.push(op(src[block_start]));
-                }
+            // Long blocks (e.g. a channel slice of an NCHW tensor): one
+            // block per rayon item once the tensor is large enough.
+            if block_len >= MIN_PARALLEL_BLOCK_LEN && n >= ELEMENTWISE_PARALLEL_THRESHOLD {
+                let starts: Vec<usize> = blocks.block_starts().collect();
+                map_blocks_collect(src, &starts, block_len, &op)
             } else {
-                for block_start in blocks.block_starts() {
-                    for i in 0..block_len {
-                        result.push(op(src[block_start + i]));
+                let mut result = Vec::with_capacity(n);
+                if block_len == 1 {
+                    for block_start in blocks.block_starts() {
+                        result.push(op(src[block_start]));
+                    }
+                } else {
+                    for block_start in blocks.block_starts() {
+                        for i in 0..block_len {
+                            result.push(op(src[block_start + i]));
+                        }
                     }
                 }
+                debug_assert_eq!(result.len(), num_blocks * block_len);
+                result
             }
-            debug_assert_eq!(result.len(), num_blocks * block_len);
-            result
         }
     };
 

@@ -1,0 +1,477 @@
+//! Element-wise map and zip kernels over contiguous slices, shared by the
+//! closure-based unary, binary and scalar ops.
+//!
+//! Each kernel calls the caller's per-element function exactly once per
+//! element, in a plain loop over a contiguous slice (which LLVM
+//! auto-vectorises whenever the function itself allows it). Work is only
+//! ever *partitioned* — never reordered within an element or combined across
+//! elements — so the output is bitwise identical to a sequential loop for
+//! every thread count.
+//!
+//! From `ELEMENTWISE_PARALLEL_THRESHOLD` elements on, the slice is cut into
+//! `ELEMENTWISE_CHUNK`-element chunks that rayon spreads over its pool.
+//! Below it the call stays on the calling thread, so small tensors pay no
+//! task dispatch. The threshold is far below the per-row
+//! `PARALLEL_THRESHOLD` of `ops/mod.rs` (256 Ki) because the functions
+//! that go through these kernels are mostly transcendental (`exp`, `tanh`,
+//! `ln_1p`, sigmoid …: 5–20 ns per element through libm), so 32 Ki elements
+//! are already 0.2–0.6 ms of single-thread work.
+
+use alloc::vec::Vec;
+use core::mem::MaybeUninit;
+
+#[cfg(feature = "rayon")]
+use rayon::prelude::*;
+
+/// Element count from which the element-wise kernels fan out over rayon.
+#[cfg_attr(not(feature = "rayon"), allow(dead_code))]
+pub(crate) const ELEMENTWISE_PARALLEL_THRESHOLD: usize = 32 * 1024;
+
+/// Elements per rayon task (16 KiB of `f32` per operand).
+#[cfg(feature = "rayon")]
+const ELEMENTWISE_CHUNK: usize = 4 * 1024;
+
+/// `data[i] = op(data[i])` for every `i`.
+pub(crate) fn map_inplace<E, Op>(data: &mut [E], op: &Op)
+where
+    E: Copy + Send,
+    Op: Fn(E) -> E + Sync,
+{
+    #[cfg(feature = "rayon")]
+    if data.len() >= ELEMENTWISE_PARALLEL_THRESHOLD {
+        data.par_chunks_mut(ELEMENTWISE_CHUNK)
+            .for_each(|chunk| map_inplace_serial(chunk, op));
+        return;
+    }
+    map_inplace_serial(data, op);
+}
+
+#[inline]
+fn map_inplace_serial<E: Copy, Op: Fn(E) -> E>(data: &mut [E], op: &Op) {
+    for x in data.iter_mut() {
+        *x = op(*x);
+    }
+}
+
+/// A fresh vector holding `op(src[i])` for every `i`.
+pub(crate) fn map_collect<E, R, Op>(src: &[E], op: &Op) -> Vec<R>
+where
+    E: Copy + Sync,
+    R: Send,
+    Op: Fn(E) -> R + Sync,
+{
+    let n = src.len();
+    let mut out: Vec<R> = Vec::with_capacity(n);
+    map_into(src, &mut out.spare_capacity_mut()[..n], op);
+    // SAFETY: `map_into` wrote each of the first `n` slots. If `op` panics,
+    // the panic propagates before this line and `out` drops with length 0.
+    unsafe { out.set_len(n) };
+    out
+}
+
+/// `dst[i] = op(src[i])`, both slices of equal length.
+fn map_into<E, R, Op>(src: &[E], dst: &mut [MaybeUninit<R>], op: &Op)
+where
+    E: Copy + Sync,
+    R: Send,
+    Op: Fn(E) -> R + Sync,
+{
+    assert_eq!(src.len(), dst.len());
+    #[cfg(feature = "rayon")]
+    if src.len() >= ELEMENTWISE_PARALLEL_THRESHOLD {
+        dst.par_chunks_mut(ELEMENTWISE_CHUNK)
+            .zip(src.par_chunks(ELEMENTWISE_CHUNK))
+            .for_each(|(d, s)| map_into_serial(s, d, op));
+        return;
+    }
+    map_into_serial(src, dst, op);
+}
+
+#[inline]
+fn map_into_serial<E: Copy, R, Op: Fn(E) -> R>(src: &[E], dst: &mut [MaybeUninit<R>], op: &Op) {
+    for (d, &s) in dst.iter_mut().zip(src) {
+        d.write(op(s));
+    }
+}
+
+/// A fresh vector holding `op` of each element of the blocks
+/// `src[start..start + block_len]`, `start` from `starts`, block after block.
+pub(crate) fn map_blocks_collect<E, R, Op>(
+    src: &[E],
+    starts: &[usize],
+    block_len: usize,
+    op: &Op,
+) -> Vec<R>
+where
+    E: Copy + Sync,
+    R: Send,
+    Op: Fn(E) -> R + Sync,
+{
+    assert!(block_len > 0);
+    let n = starts.len() * block_len;
+    let mut out: Vec<R> = Vec::with_capacity(n);
+    let dst = &mut out.spare_capacity_mut()[..n];
+    let block = |(d, &start): (&mut [MaybeUninit<R>], &usize)| {
+        map_into_serial(&src[start..start + block_len], d, op);
+    };
+    #[cfg(feature = "rayon")]
+    if n >= ELEMENTWISE_PARALLEL_THRESHOLD {
+        dst.par_chunks_mut(block_len)
+            .zip(starts.par_iter())
+            .for_each(block);
+    } else {
+        dst.chunks_mut(block_len).zip(starts).for_each(block);
+    }
+    #[cfg(not(feature = "rayon"))]
+    dst.chunks_mut(block_len).zip(starts).for_each(block);
+    // SAFETY: the `starts.len()` chunks of `block_len` slots cover all `n`
+    // slots and each was written (a short `src` panics before this line).
+    unsafe { out.set_len(n) };
+    out
+}
+
+/// `dst[i] = op(dst[i], src[i])` for `i` below the shorter length.
+pub(crate) fn zip_inplace<E, S, Op>(dst: &mut [E], src: &[S], op: &Op)
+where
+    E: Copy + Send,
+    S: Copy + Sync,
+    Op: Fn(E, S) -> E + Sync,
+{
+    let n = dst.len().min(src.len());
+    let (dst, src) = (&mut dst[..n], &src[..n]);
+    #[cfg(feature = "rayon")]
+    if n >= ELEMENTWISE_PARALLEL_THRESHOLD {
+        dst.par_chunks_mut(ELEMENTWISE_CHUNK)
+            .zip(src.par_chunks(ELEMENTWISE_CHUNK))
+            .for_each(|(d, s)| zip_inplace_serial(d, s, op));
+        return;
+    }
+    zip_inplace_serial(dst, src, op);
+}
+
+#[inline]
+fn zip_inplace_serial<E: Copy, S: Copy, Op: Fn(E, S) -> E>(dst: &mut [E], src: &[S], op: &Op) {
+    for (d, &s) in dst.iter_mut().zip(src) {
+        *d = op(*d, s);
+    }
+}
+
+/// A fresh vector holding `op(lhs[i], rhs[i])` for `i` below the shorter
+/// length.
+pub(crate) fn zip_collect<E, R, Op>(lhs: &[E], rhs: &[E], op: &Op) -> Vec<R>
+where
+    E: Copy + Sync,
+    R: Send,
+    Op: Fn(E, E) -> R + Sync,
+{
+    let n = lhs.len().min(rhs.len());
+    let mut out: Vec<R> = Vec::with_capacity(n);
+    zip_into(&lhs[..n], &rhs[..n], &mut out.spare_capacity_mut()[..n], op);
+    // SAFETY: as in `map_collect`, `zip_into` wrote each of the `n` slots.
+    unsafe { out.set_len(n) };
+    out
+}
+
+/// `dst[i] = op(lhs[i], rhs[i])`, all three slices of equal length.
+fn zip_into<E, R, Op>(lhs: &[E], rhs: &[E], dst: &mut [MaybeUninit<R>], op: &Op)
+where
+    E: Copy + Sync,
+    R: Send,
+    Op: Fn(E, E) -> R + Sync,
+{
+    assert!(lhs.len() == dst.len() && rhs.len() == dst.len());
+    #[cfg(feature = "rayon")]
+    if dst.len() >= ELEMENTWISE_PARALLEL_THRESHOLD {
+        dst.par_chunks_mut(ELEMENTWISE_CHUNK)
+            .zip(lhs.par_chunks(ELEMENTWISE_CHUNK))
+            .zip(rhs.par_chunks(ELEMENTWISE_CHUNK))
+            .for_each(|((d, l), r)| zip_into_serial(l, r, d, op));
+        return;
+    }
+    zip_into_serial(lhs, rhs, dst, op);
+}
+
+#[inline]
+fn zip_into_serial<E: Copy, R, Op: Fn(E, E) -> R>(
+    lhs: &[E],
+    rhs: &[E],
+    dst: &mut [MaybeUninit<R>],
+    op: &Op,
+) {
+    for ((d, &l), &r) in dst.iter_mut().zip(lhs).zip(rhs) {
+        d.write(op(l, r));
+    }
+}
+
+// The kernels must give exactly what the sequential loops they replaced
+// gave: the same function, applied once per element, in any partition.
+// Every test compares bit patterns (`to_bits`), on sizes that are not a
+// multiple of the chunk or of any SIMD width, below and above the
+// threshold, and through the public ops on non-contiguous inputs.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::FlexTensor;
+    use crate::ops::{binary, unary};
+    use alloc::vec;
+    use burn_backend::TensorData;
+    use burn_backend::ops::ActivationOps;
+
+    use crate::Flex;
+
+    /// Sizes on both sides of the threshold and of a chunk boundary.
+    const SIZES: [usize; 6] = [
+        0,
+        1,
+        4 * 1024 + 3,
+        ELEMENTWISE_PARALLEL_THRESHOLD - 1,
+        ELEMENTWISE_PARALLEL_THRESHOLD,
+        3 * ELEMENTWISE_PARALLEL_THRESHOLD + 17,
+    ];
+
+    /// Deterministic values spanning negative, small, large and special inputs.
+    fn values(n: usize, seed: u32) -> Vec<f32> {
+        let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+        (0..n)
+            .map(|i| match i % 97 {
+                0 => 0.0,
+                1 => -0.0,
+                2 => f32::NAN,
+                3 => f32::INFINITY,
+                4 => -30.0,
+                _ => {
+                    state ^= state << 13;
+                    state ^= state >> 17;
+                    state ^= state << 5;
+                    (state as f32 / u32::MAX as f32) * 16.0 - 8.0
+                }
+            })
+            .collect()
+    }
+
+    /// Bit patterns, every NaN mapped to one: IEEE 754 leaves the payload of
+    /// a NaN produced by arithmetic unspecified, and LLVM may commute the
+    /// operands of a multiply, so only the NaN-ness of a result is a
+    /// property of the function.
+    fn bits(v: &[f32]) -> Vec<u32> {
+        v.iter()
+            .map(|x| {
+                if x.is_nan() {
+                    f32::NAN.to_bits()
+                } else {
+                    x.to_bits()
+                }
+            })
+            .collect()
+    }
+
+    fn tensor(v: Vec<f32>, shape: &[usize]) -> FlexTensor {
+        FlexTensor::from_data(TensorData::new(v, shape.to_vec()))
+    }
+
+    fn out(t: FlexTensor) -> Vec<f32> {
+        t.into_data().to_vec::<f32>().unwrap()
+    }
+
+    #[test]
+    fn kernels_equal_sequential_loops_bitwise() {
+        let op = |x: f32| x.tanh();
+        let op2 = |a: f32, b: f32| b * a.exp();
+        for n in SIZES {
+            let a = values(n, 1);
+            let b = values(n, 2);
+            let seq_map: Vec<f32> = a.iter().map(|&x| op(x)).collect();
+            let seq_zip: Vec<f32> = a.iter().zip(&b).map(|(&x, &y)| op2(x, y)).collect();
+
+            let mut inplace = a.clone();
+            map_inplace(&mut inplace, &op);
+            assert_eq!(bits(&inplace), bits(&seq_map), "map_inplace n={n}");
+            assert_eq!(
+                bits(&map_collect(&a, &op)),
+                bits(&seq_map),
+                "map_collect n={n}"
+            );
+
+            let mut inplace = a.clone();
+            zip_inplace(&mut inplace, &b, &op2);
+            assert_eq!(bits(&inplace), bits(&seq_zip), "zip_inplace n={n}");
+            assert_eq!(
+                bits(&zip_collect(&a, &b, &op2)),
+                bits(&seq_zip),
+                "zip_collect n={n}"
+            );
+        }
+    }
+
+    #[test]
+    fn unary_ops_equal_scalar_functions_bitwise() {
+        let cases: [(fn(FlexTensor) -> FlexTensor, fn(f32) -> f32); 4] = [
+            (unary::exp, |x| x.exp()),
+            (unary::log, |x| x.ln()),
+            (unary::log1p, |x| x.ln_1p()),
+            (unary::tanh, |x| x.tanh()),
+        ];
+        for (op, scalar) in cases {
+            for n in SIZES {
+                let v = values(n, 3);
+                let expected: Vec<f32> = v.iter().map(|&x| scalar(x)).collect();
+                // Unique and contiguous: the in-place path.
+                assert_eq!(bits(&out(op(tensor(v.clone(), &[n])))), bits(&expected));
+                // Shared: the allocating path over the same storage.
+                let t = tensor(v.clone(), &[n]);
+                let keep = t.clone();
+                assert_eq!(bits(&out(op(t))), bits(&expected));
+                assert_eq!(bits(&out(keep)), bits(&v), "input left untouched");
+            }
+        }
+    }
+
+    #[test]
+    fn unary_op_non_contiguous_equals_scalar_bitwise() {
+        // [rows, cols] with odd sizes, above the threshold.
+        let (rows, cols) = (181, 367);
+        let v = values(rows * cols, 4);
+        let at = |r: usize, c: usize| v[r * cols + c];
+
+        // Transposed: storage order kept, layout preserved.
+        let t = unary::tanh(tensor(v.clone(), &[rows, cols]).transpose(0, 1));
+        let expected: Vec<f32> = (0..cols)
+            .flat_map(|c| (0..rows).map(move |r| (c, r)))
+            .map(|(c, r)| at(r, c).tanh())
+            .collect();
+        assert_eq!(bits(&out(t)), bits(&expected));
+
+        // Narrowed rows: one contiguous block at an offset.
+        let t = tensor(v.clone(), &[rows, cols]).narrow(0, 3, rows - 5);
+        let expected: Vec<f32> = v[3 * cols..(rows - 2) * cols]
+            .iter()
+            .map(|x| x.exp())
+            .collect();
+        assert_eq!(bits(&out(unary::exp(t))), bits(&expected));
+
+        // Narrowed columns: strided blocks.
+        let t = tensor(v.clone(), &[rows, cols]).narrow(1, 1, cols - 2);
+        let expected: Vec<f32> = (0..rows)
+            .flat_map(|r| (1..cols - 1).map(move |c| (r, c)))
+            .map(|(r, c)| at(r, c).ln_1p())
+            .collect();
+        assert_eq!(bits(&out(unary::log1p(t))), bits(&expected));
+
+        // Short blocks (kept sequential), above the threshold.
+        let (rows, cols) = (4099, 20);
+        let v = values(rows * cols, 9);
+        let t = tensor(v.clone(), &[rows, cols]).narrow(1, 1, cols - 2);
+        let expected: Vec<f32> = (0..rows)
+            .flat_map(|r| (1..cols - 1).map(move |c| r * cols + c))
+            .map(|i| v[i].tanh())
+            .collect();
+        assert_eq!(bits(&out(unary::tanh(t))), bits(&expected));
+
+        // Blocks of one element: a transposed view at an offset.
+        let t = tensor(v.clone(), &[rows, cols])
+            .narrow(0, 1, rows - 1)
+            .transpose(0, 1);
+        let expected: Vec<f32> = (0..cols)
+            .flat_map(|c| (1..rows).map(move |r| r * cols + c))
+            .map(|i| v[i].exp())
+            .collect();
+        assert_eq!(bits(&out(unary::exp(t))), bits(&expected));
+    }
+
+    /// The sigmoid of flex's `ActivationOps`, written out as in `activation.rs`.
+    fn sigmoid_ref(x: f32) -> f32 {
+        if x >= 0.0 {
+            1.0 / (1.0 + (-x).exp())
+        } else {
+            let e = x.exp();
+            e / (1.0 + e)
+        }
+    }
+
+    #[test]
+    fn activations_and_backward_equal_scalar_bitwise() {
+        for n in SIZES {
+            let x = values(n, 5);
+            let g = values(n, 6);
+
+            let s = out(Flex::sigmoid(tensor(x.clone(), &[n])));
+            let expected: Vec<f32> = x.iter().map(|&v| sigmoid_ref(v)).collect();
+            assert_eq!(bits(&s), bits(&expected), "sigmoid n={n}");
+
+            // sigmoid_backward(output, grad) as autodiff calls it: the output
+            // is shared (kept by the graph), the gradient unique — the
+            // swapped in-place path.
+            let output = tensor(s.clone(), &[n]);
+            let keep = output.clone();
+            let back = out(Flex::sigmoid_backward(output, tensor(g.clone(), &[n])));
+            let expected: Vec<f32> = s.iter().zip(&g).map(|(&s, &g)| g * s * (1.0 - s)).collect();
+            assert_eq!(bits(&back), bits(&expected), "sigmoid_backward n={n}");
+            drop(keep);
+
+            // Both operands shared: the allocating path.
+            let (xt, gt) = (tensor(x.clone(), &[n]), tensor(g.clone(), &[n]));
+            let (kx, kg) = (xt.clone(), gt.clone());
+            let back = out(Flex::log_sigmoid_backward(xt, gt));
+            let expected: Vec<f32> = x
+                .iter()
+                .zip(&g)
+                .map(|(&x, &g)| g * sigmoid_ref(-x))
+                .collect();
+            assert_eq!(bits(&back), bits(&expected), "log_sigmoid_backward n={n}");
+            drop((kx, kg));
+
+            // Unique lhs: the in-place path.
+            let back = out(binary::binary_op(
+                tensor(x.clone(), &[n]),
+                tensor(g.clone(), &[n]),
+                |a: f32, b| a.powf(b),
+                |a: f64, b| a.powf(b),
+                None,
+            ));
+            let expected: Vec<f32> = x.iter().zip(&g).map(|(&a, &b)| a.powf(b)).collect();
+            assert_eq!(bits(&back), bits(&expected), "powf n={n}");
+
+            // Scalar op, in place and allocating.
+            let expected: Vec<f32> = x.iter().map(|&a| a.powf(0.37)).collect();
+            let pow = |a: f32, b: f32| a.powf(b);
+            let pow64 = |a: f64, b: f64| a.powf(b);
+            let t = out(binary::scalar_op(tensor(x.clone(), &[n]), 0.37, pow, pow64));
+            assert_eq!(bits(&t), bits(&expected), "powf_scalar n={n}");
+            let shared = tensor(x.clone(), &[n]);
+            let keep = shared.clone();
+            let t = out(binary::scalar_op(shared, 0.37, pow, pow64));
+            assert_eq!(bits(&t), bits(&expected), "powf_scalar shared n={n}");
+            drop(keep);
+        }
+    }
+
+    #[test]
+    fn f64_and_half_paths_equal_scalar_bitwise() {
+        let n = 2 * ELEMENTWISE_PARALLEL_THRESHOLD + 5;
+        let v: Vec<f64> = values(n, 7).iter().map(|&x| x as f64).collect();
+        let t = FlexTensor::from_data(TensorData::new(v.clone(), vec![n]));
+        let got: Vec<f64> = unary::tanh(t).into_data().to_vec().unwrap();
+        let expected: Vec<f64> = v.iter().map(|x| x.tanh()).collect();
+        assert!(
+            got.iter()
+                .zip(&expected)
+                .all(|(a, b)| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()))
+        );
+
+        let h: Vec<burn_std::f16> = values(n, 8)
+            .iter()
+            .map(|&x| burn_std::f16::from_f32(x))
+            .collect();
+        let t = FlexTensor::from_data(TensorData::new(h.clone(), vec![n]));
+        let got: Vec<burn_std::f16> = unary::exp(t).into_data().to_vec().unwrap();
+        let expected: Vec<burn_std::f16> = h
+            .iter()
+            .map(|x| burn_std::f16::from_f32(x.to_f32().exp()))
+            .collect();
+        assert!(
+            got.iter()
+                .zip(&expected)
+                .all(|(a, b)| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()))
+        );
+    }
+}
