@@ -270,7 +270,7 @@ mod tests {
     }
 
     fn out(t: FlexTensor) -> Vec<f32> {
-        t.into_data().to_vec::<f32>().unwrap()
+        t.into_data().try_to_vec::<f32>().unwrap()
     }
 
     #[test]
@@ -450,7 +450,7 @@ mod tests {
         let n = 2 * ELEMENTWISE_PARALLEL_THRESHOLD + 5;
         let v: Vec<f64> = values(n, 7).iter().map(|&x| x as f64).collect();
         let t = FlexTensor::from_data(TensorData::new(v.clone(), vec![n]));
-        let got: Vec<f64> = unary::tanh(t).into_data().to_vec().unwrap();
+        let got: Vec<f64> = unary::tanh(t).into_data().try_to_vec().unwrap();
         let expected: Vec<f64> = v.iter().map(|x| x.tanh()).collect();
         assert!(
             got.iter()
@@ -463,7 +463,7 @@ mod tests {
             .map(|&x| burn_std::f16::from_f32(x))
             .collect();
         let t = FlexTensor::from_data(TensorData::new(h.clone(), vec![n]));
-        let got: Vec<burn_std::f16> = unary::exp(t).into_data().to_vec().unwrap();
+        let got: Vec<burn_std::f16> = unary::exp(t).into_data().try_to_vec().unwrap();
         let expected: Vec<burn_std::f16> = h
             .iter()
             .map(|x| burn_std::f16::from_f32(x.to_f32().exp()))
