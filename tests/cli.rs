@@ -299,6 +299,44 @@ fn plan_lists_run_ids_and_shards_partition_them() {
     assert!(a.lines().all(|l| !b.contains(l)));
 }
 
+/// `--dataset` selects one dataset's runs before sharding; a dataset no run uses is bad input
+/// (exit 2) naming the manifest's datasets.
+#[test]
+fn plan_dataset_selects_its_runs_and_an_unknown_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = TINY.replace("seeds = [0]", "seeds = [0, 1]").replace(
+        "[[models]]",
+        "[[datasets]]\nname = \"two-moons\"\ntrain_size = 2000\ntest_size = 500\n\n[[models]]",
+    );
+    write(dir.path(), "m.toml", &m);
+    let out = genbench(&["plan", "m.toml", "--dataset", "two-moons"], dir.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ids = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        ids.lines().collect::<Vec<_>>(),
+        ["gmm--two-moons--s0", "gmm--two-moons--s1"]
+    );
+    let half = genbench(
+        &["plan", "m.toml", "--dataset", "two-moons", "--shard", "2/2"],
+        dir.path(),
+    );
+    assert_eq!(
+        String::from_utf8(half.stdout).unwrap(),
+        "gmm--two-moons--s1\n"
+    );
+    let bad = genbench(&["plan", "m.toml", "--dataset", "mnist"], dir.path());
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("--dataset mnist") && err.contains("8gaussians, two-moons"),
+        "{err}"
+    );
+}
+
 /// `plan --shards N`: the shards `--shard I/N` runs, each with its runs' estimates and its
 /// minutes; a run of the same id found in the output folder (or a `--from` folder) gives a
 /// recorded estimate, its training seconds scaled to the planned steps plus the rest of its

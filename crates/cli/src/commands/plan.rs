@@ -13,6 +13,11 @@ pub struct PlanArgs {
     manifest: PathBuf,
     #[arg(long, value_name = "I/N", value_parser = super::parse_shard)]
     shard: Option<(usize, usize)>,
+    /// Only the runs on this dataset (repeatable), as `genbench run --dataset` selects them:
+    /// `genbench plan experiments/benchmark.toml --dataset digits --shards 1` is the digits
+    /// shard's runs and minutes.
+    #[arg(long = "dataset", value_name = "NAME")]
+    datasets: Vec<String>,
     /// List the N shards `--shard I/N` would run (run k of the plan goes to shard k mod N),
     /// each with its runs and its estimated minutes in one process (`--jobs 1`).
     ///
@@ -45,6 +50,7 @@ pub fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
     let plan = manifest::load(&args.manifest, None)?;
     let opts = runner::RunOptions {
         shard: args.shard,
+        datasets: args.datasets,
         ..Default::default()
     };
     let runs = runner::select(&plan, &opts)?;

@@ -17,6 +17,10 @@ pub struct RunArgs {
     /// Run only this run id (see `genbench plan`).
     #[arg(long, value_name = "RUN_ID")]
     only: Option<String>,
+    /// Run only the runs on this dataset (repeatable). With --shard, the dataset's runs are
+    /// split: `--dataset digits --shard 1/3`. A benchmark's natural shard is one dataset.
+    #[arg(long = "dataset", value_name = "NAME")]
+    datasets: Vec<String>,
     /// Rerun runs that already finished, and runs whose results or checkpoint were made under
     /// other settings (without it, those are refused with exit 2 and the keys that changed).
     #[arg(long)]
@@ -48,6 +52,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         force: args.force,
         shard: args.shard,
         only: args.only,
+        datasets: args.datasets,
         show_progress: std::io::stderr().is_terminal(),
         max_memory: args.max_memory,
     };

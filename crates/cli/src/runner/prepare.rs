@@ -18,6 +18,9 @@ pub struct RunOptions {
     /// `(i, n)`: run the runs whose index is i-1 modulo n (1-based i).
     pub shard: Option<(usize, usize)>,
     pub only: Option<String>,
+    /// `--dataset`: only the runs on these datasets (empty: every dataset); applied before
+    /// `shard`, so `--dataset D --shard I/N` splits D's runs.
+    pub datasets: Vec<String>,
     pub show_progress: bool,
     /// `--max-memory` in bytes (else the machine's memory bounds each run's estimate).
     pub max_memory: Option<u64>,
@@ -26,6 +29,21 @@ pub struct RunOptions {
 /// The runs of `plan` that `opts` selects, in plan order.
 pub fn select<'a>(plan: &'a Plan, opts: &RunOptions) -> Result<Vec<&'a RunSpec>, UsageError> {
     let mut runs: Vec<&RunSpec> = plan.runs.iter().collect();
+    for name in &opts.datasets {
+        if !runs.iter().any(|r| &r.data.name == name) {
+            let mut known: Vec<&str> = plan.runs.iter().map(|r| r.data.name.as_str()).collect();
+            known.sort_unstable();
+            known.dedup();
+            return Err(UsageError::new(format!(
+                "--dataset {name}: no run of {} is on it; its datasets: {}",
+                plan.path.display(),
+                known.join(", ")
+            )));
+        }
+    }
+    if !opts.datasets.is_empty() {
+        runs.retain(|r| opts.datasets.contains(&r.data.name));
+    }
     if let Some((i, n)) = opts.shard {
         runs = runs
             .into_iter()
