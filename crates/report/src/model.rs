@@ -61,6 +61,7 @@ pub fn metrics(images: bool) -> Vec<Metric> {
         v.push(m(col::NLL_NATS, "NLL (nats/image)", false));
     } else {
         v.push(m(col::NLL_MINUS_ENTROPY_NATS, "NLL − H(p*) (nats)", false));
+        v.push(m(col::KL_NATS, "KL (paired, nats)", false));
     }
     v.push(m(col::FD, if images { "FID-approx" } else { "FD" }, true));
     v.extend([

@@ -94,14 +94,18 @@ pub mod col {
     pub const NLL_BPD: &str = "nll_bpd";
     /// Test examples the NLL is the mean of.
     pub const NLL_N: &str = "nll_n";
+    /// The NLL's standard error over its examples, sd(−log p(x_i)) / √n.
+    pub const NLL_SE_NATS: &str = "nll_se_nats";
     /// Seconds to score the likelihood.
     pub const LL_SECONDS: &str = "ll_seconds";
     /// A family's extra likelihood term `name` is the column `ll_<name>`.
     pub const LL_EXTRA_PREFIX: &str = "ll_";
     /// True entropy of a 2-D density.
     pub const ENTROPY_NATS: &str = "entropy_nats";
-    /// NLL − H(p*): KL(p* ‖ model).
+    /// NLL − H(p*): KL(p* ‖ model) up to the test sample's own deviation from H(p*).
     pub const NLL_MINUS_ENTROPY_NATS: &str = "nll_minus_entropy_nats";
+    /// KL(p* ‖ model), paired: mean over the scored test examples of log p*(x) − log p_model(x).
+    pub const KL_NATS: &str = "kl_nats";
     /// Fréchet distance.
     pub const FD: &str = "fd";
     /// FD's sample counts, `real/generated`.
@@ -213,9 +217,11 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     col::NLL_NATS,
     col::NLL_BPD,
     col::NLL_N,
+    col::NLL_SE_NATS,
     col::LL_SECONDS,
     col::ENTROPY_NATS,
     col::NLL_MINUS_ENTROPY_NATS,
+    col::KL_NATS,
     col::FD,
     col::FD_N,
     col::KID,
@@ -277,7 +283,19 @@ pub const METRICS: &[Metric] = {
             col::NLL_MINUS_ENTROPY_NATS,
             "nats",
             Lower,
-            "NLL − H(p*): KL(p* ‖ model) for an exact −log p(x) on a 2-D density",
+            "NLL − H(p*): KL(p* ‖ model) for an exact −log p(x) on a 2-D density, plus the scored test sample's own deviation from H(p*) (about 1/√n nats)",
+        ),
+        metric(
+            col::KL_NATS,
+            "nats",
+            Lower,
+            "KL(p* ‖ model) on a 2-D density, paired: the mean over the scored test examples of log p*(x_i) − log p_model(x_i) (a bound's kind makes it an upper bound)",
+        ),
+        metric(
+            col::NLL_SE_NATS,
+            "nats",
+            Neither,
+            "standard error of the mean NLL over its test examples, sd(−log p(x_i)) / √n (for a Monte Carlo bound, including the estimator's noise)",
         ),
         metric(
             col::ENTROPY_NATS,

@@ -31,7 +31,7 @@ pub fn write(ctx: &mut Context, dataset: &str, models: &[ModelRuns]) -> anyhow::
         let h = first(models, col::ENTROPY_NATS).and_then(crate::data::parse_finite);
         match h {
             Some(h) => ctx.line(&format!(
-                "NLL in nats per point. The true density's entropy H(p*) = {} nats is the lowest expected NLL any model can reach; NLL − H(p*) is the KL divergence from p* to the model (for exact NLLs). FD: Fréchet distance on the raw coordinates.  ",
+                "NLL in nats per point. The true density's entropy H(p*) = {} nats is the lowest expected NLL any model can reach; NLL − H(p*) estimates the KL divergence from p* to the model (for exact NLLs) but carries the scored test sample's own deviation from H(p*), about 1/√n nats; KL (paired) is the mean over the same examples of log p*(x) − log p_model(x), which cancels it (empty for runs that predate it). FD: Fréchet distance on the raw coordinates.  ",
                 num(h)
             )),
             None => ctx.line("NLL in nats per point (true entropy not recorded). FD: Fréchet distance on the raw coordinates.  "),
