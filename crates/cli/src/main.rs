@@ -101,10 +101,10 @@ enum Command {
     ///
     ///   genbench bench --only pixelcnn-digits --reps 5 --out pixelcnn.csv
     ///
-    ///   scripts/bench_compare.sh                       # against PyTorch, ratios in results/bench/
+    ///   python3 scripts/bench_compare.py               # against PyTorch, ratios in results/bench/
     ///
     /// The machine should be otherwise idle; on a shared one alternate the sides and compare
-    /// medians (what scripts/bench_compare.sh does).
+    /// medians (what scripts/bench_compare.py does).
     Bench(commands::bench::BenchArgs),
     /// Fréchet distance between two CSV feature files (rows = samples, columns = features,
     /// optional header line). Prints one number.
