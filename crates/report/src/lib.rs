@@ -65,6 +65,7 @@ pub fn write_report(experiment_dir: &Path, family_order: &[&str]) -> anyhow::Res
     section::vae_diffusion::write(&mut ctx, &groups)?;
     section::diffusion::ink_drop(&mut ctx, &groups)?;
     section::diffusion::conditioning(&mut ctx, &groups)?;
+    section::published::write(&mut ctx, &groups);
     ctx.line("## Not available\n");
     if ctx.missing.is_empty() {
         ctx.line("Every optional input the report looks for was present.");

@@ -6,6 +6,7 @@ pub mod diffusion;
 pub mod memorisation;
 pub mod overview;
 pub mod protocol;
+pub mod published;
 pub mod samples;
 pub mod table;
 pub mod vae_diffusion;
