@@ -10,10 +10,12 @@
 
 pub mod anytime;
 pub mod context;
+pub mod convergence;
 pub mod data;
 pub mod format;
 pub mod kinds;
 pub mod model;
+pub mod plan;
 pub mod plot;
 pub mod section;
 pub mod variants;
@@ -42,6 +44,17 @@ pub struct ReportSummary {
 /// by family in `family_order` (the CLI passes its family registry's order, so the registry is
 /// the one list of families), then by paper year.
 pub fn write_report(experiment_dir: &Path, family_order: &[&str]) -> anyhow::Result<ReportSummary> {
+    write_report_planned(experiment_dir, family_order, None)
+}
+
+/// [`write_report`] with the runs the experiment's manifest plans (`genbench report` reads
+/// them from its manifest.toml): the headline marks planned pairs without runs `not run` and
+/// unplanned ones `·`, and a section lists both.
+pub fn write_report_planned(
+    experiment_dir: &Path,
+    family_order: &[&str],
+    planned: Option<&plan::Planned>,
+) -> anyhow::Result<ReportSummary> {
     let runs = data::read_runs(experiment_dir)?;
     let groups = model::group(&runs, family_order);
     let plots_dir = experiment_dir.join("plots");
@@ -57,6 +70,8 @@ pub fn write_report(experiment_dir: &Path, family_order: &[&str]) -> anyhow::Res
     }
     let mut ctx = context::Context::new(experiment_dir);
     section::overview::head(&mut ctx, &runs, &groups);
+    section::headline::write(&mut ctx, &groups, family_order, planned)?;
+    section::planned::write(&mut ctx, &groups, planned);
     section::protocol::write(&mut ctx, &runs);
     section::overview::history(&mut ctx, &groups)?;
     for (dataset, models) in &groups {

@@ -221,7 +221,7 @@ fn train_run(
         show_progress: opts.show_progress,
         fingerprint: settings.fingerprint.clone(),
         select_by: if validating {
-            SELECT_BY.to_vec()
+            schema::VALIDATION_SCORE.to_vec()
         } else {
             Vec::new()
         },
@@ -229,9 +229,6 @@ fn train_run(
     };
     train(model, &data.train, &train_plan, &mut on_eval)
 }
-
-/// What scores an evaluation (lower is better): the NLL, else FD.
-const SELECT_BY: [&str; 2] = [col::NLL_NATS, col::FD];
 
 /// Anytime runs: whether the validation score at 50 % of the budget and at 100 % differ by less
 /// than the tolerance ([`schema::converged`]); `None` otherwise or without both scores.
@@ -241,7 +238,7 @@ fn converged(outcome: &TrainOutcome, anytime: bool) -> Option<bool> {
             .evaluations
             .iter()
             .find(|r| r.get(col::BUDGET_FRACTION) == Some(f))
-            .and_then(|r| selection::score_of(r, &SELECT_BY))
+            .and_then(|r| selection::score_of(r, &schema::VALIDATION_SCORE))
     };
     let (half, end) = (at("0.5")?, at("1")?);
     (anytime && outcome.diverged_at.is_none()).then(|| schema::converged(half, end))

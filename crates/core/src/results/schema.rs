@@ -171,6 +171,12 @@ pub mod col {
 /// The `family` of a model scored by `genbench score` unless the user names another.
 pub const FAMILY_EXTERNAL: &str = "external";
 
+/// What scores a validation evaluation, lower is better: the first of these columns a
+/// metrics.csv row holds as a finite number (the NLL in nats, else FD on samples where the
+/// likelihood is unavailable). Checkpoint selection, `converged` and the report's seconds to
+/// converge all read it (`selection::score_of(row, &VALIDATION_SCORE)`).
+pub const VALIDATION_SCORE: [&str; 2] = [col::NLL_NATS, col::FD];
+
 /// `converged`: the validation score improved by less than this share of max(1, |final|)
 /// from half the budget to its end.
 pub const CONVERGED_TOLERANCE: f64 = 0.01;

@@ -54,7 +54,7 @@ pub fn write(ctx: &mut Context, dataset: &str, models: &[ModelRuns]) -> anyhow::
         ));
     }
     ctx.line("Cells: mean ± half-width of the 95% Student-t interval over seeds; **bold**: best in the column (↓ lower is better, ↑ higher is better; NLL compared only among exact likelihoods and upper bounds on −log p(x), never with `unavailable`; a conditional model's NLL, kind marked `| y`, is −log p(x | y) and is compared only with other conditional models).\n");
-    let (md, absent) = super::table::table(models, images);
+    let (md, absent) = super::table::table(models, images)?;
     ctx.line(&md);
     if !absent.is_empty() {
         ctx.line(&format!(

@@ -3,8 +3,10 @@
 pub mod anytime;
 pub mod dataset;
 pub mod diffusion;
+pub mod headline;
 pub mod memorisation;
 pub mod overview;
+pub mod planned;
 pub mod protocol;
 pub mod published;
 pub mod samples;

@@ -1,13 +1,25 @@
 //! The per-dataset comparison table: one row per model, mean ± 95% interval per metric, the
 //! best value in each column marked.
 
+use crate::convergence::{ScoreKind, model_selected_score, one_step};
 use crate::format::{cell, count, interval};
 use crate::model::{Metric, ModelRuns, best, metrics};
 use genbench_core::results::schema::{CONVERGED_TOLERANCE, col};
 
+/// The `converged` cell of a model that trained a single step.
+pub const ONE_STEP: &str = "one step";
+
+/// The legend line of [`ONE_STEP`].
+pub fn one_step_legend() -> String {
+    format!(
+        "{ONE_STEP}: every seed trained a single step (a closed-form or one-step fit, e.g. the template's lookup table, texture synthesis's copy of the training set): there is no curve to converge."
+    )
+}
+
 /// The markdown table of `models` on one dataset (columns some model measured) and the list
 /// of columns nobody measured.
-pub fn table(models: &[ModelRuns], images: bool) -> (String, Vec<&'static str>) {
+pub fn table(models: &[ModelRuns], images: bool) -> anyhow::Result<(String, Vec<&'static str>)> {
+    let nll_key = metrics(images)[0].key;
     let all = metrics(images);
     let (shown, absent): (Vec<Metric>, Vec<Metric>) = all
         .into_iter()
@@ -20,7 +32,7 @@ pub fn table(models: &[ModelRuns], images: bool) -> (String, Vec<&'static str>) 
         .any(|m| m.ok_runs().any(|r| r.get(col::CONVERGED).is_some()));
     let mut out = String::from("| model | family · year | seeds | NLL kind |");
     if selected {
-        out.push_str(" selected step |");
+        out.push_str(" selected step | validation score there |");
     }
     if converged {
         out.push_str(" converged |");
@@ -29,7 +41,7 @@ pub fn table(models: &[ModelRuns], images: bool) -> (String, Vec<&'static str>) 
         out.push_str(&format!(" {}{} |", m.label, crate::model::arrow(m.better)));
     }
     out.push_str("\n|---|---|---|---|");
-    out.push_str(&"---|".repeat(selected as usize + converged as usize));
+    out.push_str(&"---|".repeat(2 * selected as usize + converged as usize));
     for _ in &shown {
         out.push_str("---:|");
     }
@@ -53,18 +65,21 @@ pub fn table(models: &[ModelRuns], images: bool) -> (String, Vec<&'static str>) 
             cell(&model.nll_kinds().join(", "))
         ));
         if selected {
-            out.push_str(&format!(" {} |", selected_steps(model)));
+            let score = match model_selected_score(model, nll_key)? {
+                Some((s, ScoreKind::Nll)) => {
+                    format!(
+                        "{} NLL ({})",
+                        interval(&s, seeds),
+                        model.nll_kinds().join(", ")
+                    )
+                }
+                Some((s, ScoreKind::Fd)) => format!("{} FD", interval(&s, seeds)),
+                None => "–".into(),
+            };
+            out.push_str(&format!(" {} | {} |", selected_steps(model), cell(&score)));
         }
         if converged {
-            let recorded = model
-                .ok_runs()
-                .filter(|r| r.get(col::CONVERGED).is_some())
-                .count();
-            out.push_str(&if recorded == 0 {
-                " – |".to_string()
-            } else {
-                format!(" {} of {recorded} |", recorded - unconverged(model))
-            });
+            out.push_str(&format!(" {} |", converged_cell(model)));
         }
         for (m, marked) in shown.iter().zip(&marks) {
             let s = model.summary(m.key);
@@ -81,13 +96,35 @@ pub fn table(models: &[ModelRuns], images: bool) -> (String, Vec<&'static str>) 
         }
         out.push('\n');
     }
+    if selected {
+        out.push_str("\nValidation score there: the validation NLL (in this table's unit, with its kind) of the evaluation at the selected step, else its validation FD where the model has no likelihood; the score the checkpoint was chosen by.\n");
+    }
     if models.iter().any(|m| unconverged(m) > 0) {
         out.push_str(&format!(
             "\n† not converged in at least one seed: its validation score (NLL, else FD) still improved by {} % of max(1, |final value|) or more from 50 % to 100 % of the budget.\n",
             super::anytime::percent(CONVERGED_TOLERANCE)
         ));
     }
-    (out, absent.iter().map(|m| m.label).collect())
+    if converged && models.iter().any(one_step) {
+        out.push_str(&format!("\n{}\n", one_step_legend()));
+    }
+    Ok((out, absent.iter().map(|m| m.label).collect()))
+}
+
+/// The `converged` cell: `k of n` seeds that recorded it, [`ONE_STEP`] for a one-step fit,
+/// `–` when no seed recorded it.
+pub fn converged_cell(model: &ModelRuns) -> String {
+    let recorded = model
+        .ok_runs()
+        .filter(|r| r.get(col::CONVERGED).is_some())
+        .count();
+    if recorded == 0 && one_step(model) {
+        ONE_STEP.into()
+    } else if recorded == 0 {
+        "–".into()
+    } else {
+        format!("{} of {recorded}", recorded - unconverged(model))
+    }
 }
 
 /// Finished seeds whose `converged` is `false`.

@@ -590,3 +590,41 @@ fn write_run_files(
         _ => {}
     }
 }
+
+/// One validation (or test) evaluation of a hand-made metrics.csv: step, training seconds,
+/// split, NLL in nats (`None`: no likelihood) and FD.
+pub struct Eval {
+    pub step: u32,
+    pub seconds: f64,
+    pub split: &'static str,
+    pub nll_nats: Option<f64>,
+    pub fd: f64,
+}
+
+/// Writes `evals` as `run_dir/metrics.csv` with the runner's column names, in the given order.
+pub fn write_metrics(run_dir: &Path, kind: &str, evals: &[Eval]) {
+    let rows: Vec<Vec<String>> = evals
+        .iter()
+        .map(|e| {
+            vec![
+                e.step.to_string(),
+                e.seconds.to_string(),
+                e.split.into(),
+                kind.into(),
+                e.nll_nats.map(|v| v.to_string()).unwrap_or_default(),
+                e.fd.to_string(),
+                "500/500".into(),
+            ]
+        })
+        .collect();
+    let header = [
+        col::STEP,
+        col::TRAIN_SECONDS,
+        col::SPLIT,
+        col::NLL_KIND,
+        col::NLL_NATS,
+        col::FD,
+        col::FD_N,
+    ];
+    write_csv(&run_dir.join(results::METRICS_FILE), &h(&header), &rows);
+}
