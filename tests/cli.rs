@@ -299,6 +299,45 @@ fn plan_lists_run_ids_and_shards_partition_them() {
     assert!(a.lines().all(|l| !b.contains(l)));
 }
 
+/// `genbench report` reads the manifest.toml the runner leaves in the experiment folder: the
+/// headline marks a planned pair without runs `not run`, a pair the manifest does not plan `·`,
+/// and the planned section gives the family's own refusal (PixelCNN needs images).
+#[test]
+fn report_lists_planned_runs_not_run_and_pairs_absent_by_design() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = TINY
+        .replace(
+            "[[models]]",
+            "[[datasets]]\nname = \"digits\"\n\n[[models]]",
+        )
+        .replace(
+            "family = \"gmm\"",
+            "family = \"gmm\"\ndatasets = [\"8gaussians\"]",
+        )
+        + "\n[[models]]\nname = \"pixelcnn\"\nfamily = \"autoregressive\"\ndatasets = [\"digits\"]\nsteps = 1\nbatch_size = 8\n[models.config]\narch = \"pixelcnn\"\n";
+    write(dir.path(), "m.toml", &m);
+    let out = genbench(&["run", "m.toml", "--dataset", "8gaussians"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = genbench(&["report", "out"], dir.path());
+    assert!(report.status.success(), "{}", stderr(&report));
+    let md = std::fs::read_to_string(dir.path().join("out/REPORT.md")).unwrap();
+    for must in [
+        "| model | family | 8gaussians | digits |",
+        "| pixelcnn | autoregressive | · | not run |",
+        "**Not run yet**: 1 of the 2 runs manifest.toml plans have no results in this folder",
+        "- `pixelcnn` on digits: seed 0",
+        "- `gmm` (gmm): manifest.toml runs it on 8gaussians only, not on digits.\n",
+        "- `pixelcnn` (autoregressive): manifest.toml runs it on digits only, not on 8gaussians. Its family's config check refuses 8gaussians (on 8gaussians: `arch`: \"pixelcnn\" needs an image dataset",
+    ] {
+        assert!(md.contains(must), "REPORT.md lacks {must:?}");
+    }
+    let gmm = md
+        .lines()
+        .find(|l| l.starts_with("| gmm | gmm | "))
+        .unwrap();
+    assert!(gmm.ends_with(" exact | · |"), "{gmm}");
+}
+
 /// `--dataset` selects one dataset's runs before sharding; a dataset no run uses is bad input
 /// (exit 2) naming the manifest's datasets.
 #[test]
