@@ -239,9 +239,11 @@ fn planned_runs_without_results_are_not_run_and_unplanned_pairs_absent() {
     ] {
         assert!(md.contains(must), "REPORT.md lacks {must:?}");
     }
-    // Without the plan the same folder cannot tell: no `not run`, no planned section.
+    // Without the plan the same folder cannot tell: no row of the model without runs, no ‡,
+    // no planned section.
     genbench_report::write_report(tmp.path(), &common::family_order()).unwrap();
     let md = std::fs::read_to_string(tmp.path().join("REPORT.md")).unwrap();
-    assert!(!md.contains("not run") && !md.contains("## Runs the manifest plans"));
+    assert!(!md.contains("| pixelcnn |") && !md.contains("## Runs the manifest plans"));
+    assert!(!row(&md, "**Test NLL**", "ddpm")[3].contains('‡'));
     assert_eq!(row(&md, "**Test NLL**", "realnvp")[3], "·");
 }
