@@ -53,6 +53,15 @@ fn fixture(dir: &Path) {
         let run = dir.join("runs").join(&r[col::RUN_ID]);
         if model == "gmm" {
             r.insert(col::STEPS.into(), "1".into());
+            // Its one evaluation, after a step far below a millisecond.
+            let one = Eval {
+                step: 1,
+                seconds: 4e-8,
+                split: "validation",
+                nll_nats: Some(3.0),
+                fd: 0.1,
+            };
+            write_metrics(&run, "exact", &[one]);
             continue;
         }
         r.insert(
@@ -214,6 +223,9 @@ fn a_one_step_model_says_so_in_the_converged_column() {
     let gmm = row(&md, "## Dataset: 8gaussians", "gmm");
     assert_eq!(gmm[6], "one step", "{gmm:?}");
     assert!(md.contains("one step: every seed trained a single step"));
+    // Its seconds to converge are its single step's: 4e-8 s, not written as 0.
+    let seconds = row(&md, "**Seconds to converge**", "gmm");
+    assert_eq!(seconds[2], "< 0.001 (one step)");
     // A model that trained 400 steps and recorded `converged` is counted, not called one step.
     assert_eq!(row(&md, "## Dataset: 8gaussians", "vae")[6], "2 of 2");
 }

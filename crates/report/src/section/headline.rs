@@ -131,10 +131,16 @@ fn fd_cell(m: &ModelRuns, with_n: bool) -> String {
 /// The seconds-to-converge cell: the mean over finished seeds, `(one step)` for a one-step fit.
 fn seconds_cell(m: &ModelRuns) -> anyhow::Result<String> {
     let s = model_seconds_to_converge(m)?;
+    // Below a millisecond (a copy of the training set) four decimals would read as 0.
+    let seconds = if s.mean < 1e-3 {
+        "< 0.001".to_string()
+    } else {
+        num(s.mean)
+    };
     Ok(match (s.n, one_step(m)) {
         (0, _) => "–".into(),
-        (_, true) => format!("{} ({ONE_STEP})", num(s.mean)),
-        (_, false) => num(s.mean),
+        (_, true) => format!("{seconds} ({ONE_STEP})"),
+        (_, false) => seconds,
     })
 }
 
