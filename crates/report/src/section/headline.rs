@@ -265,7 +265,7 @@ pub fn write(
             "`not run`: {} plans the pair, the folder has no run of it yet; ‡ some planned seeds are not run yet; `·` {} does not run the model on this dataset (see \"Runs the manifest plans\").",
             p.source, p.source
         ),
-        None => "`·`: no run of the model on this dataset in this folder (no manifest.toml here to say whether one is planned).".into(),
+        None => "`·`: no run of the model on this dataset in this folder (the report was drawn without a readable manifest.toml, so it cannot tell whether one is planned).".into(),
     });
     ctx.line(&format!("{}\n", legend.join("  \n")));
     Ok(())
