@@ -19,8 +19,8 @@ pub fn one_step_legend() -> String {
 /// The markdown table of `models` on one dataset (columns some model measured) and the list
 /// of columns nobody measured.
 pub fn table(models: &[ModelRuns], images: bool) -> anyhow::Result<(String, Vec<&'static str>)> {
-    let nll_key = metrics(images)[0].key;
     let all = metrics(images);
+    let nll_key = all[0].key;
     let (shown, absent): (Vec<Metric>, Vec<Metric>) = all
         .into_iter()
         .partition(|m| models.iter().any(|r| r.summary(m.key).n > 0));
