@@ -210,3 +210,54 @@ fn anytime_rows_hold_nll_and_fd_at_each_fraction() {
     let result = result_row(&run.join("result.json"));
     assert!(["true", "false"].contains(&get(&result, "converged")));
 }
+
+/// A DDPM with `validation_t_samples = 4`: its periodic validation rows carry the sampled bound
+/// `vlb-50-t4`, the test set the full `vlb-50`, each on the `vlb_examples` = 50 it scored; the settings recorded for a run without the knob
+/// do not name it (so runs recorded before it existed keep their fingerprint).
+#[test]
+fn a_ddpm_validates_on_the_sampled_bound_and_tests_on_the_full_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let ddpm = |name: &str, knob: &str| {
+        format!(
+            "[[models]]\nname = \"{name}\"\nfamily = \"diffusion\"\nsteps = 200\nbatch_size = 128\n\
+             learning_rate = 2e-3\n[models.config]\ntimesteps = 50\nmlp_hidden = 16\nmlp_blocks = 1\n\
+             embed = 8\ntime_features = 4\nsampler = \"ddim\"\nsample_steps = 5\nvlb_examples = 50\n{knob}"
+        )
+    };
+    let text = common::tiny_2d_manifest(
+        "out",
+        "[0]",
+        "eval_every = 100\neval_examples = 100",
+        &[
+            ddpm("sampled", "validation_t_samples = 4\n"),
+            ddpm("full", ""),
+        ],
+    );
+    write(dir.path(), "m.toml", &text);
+    let out = genbench(&["run", "m.toml", "--no-report"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let run = dir.path().join("out/runs/sampled--8gaussians--s0");
+    let rows = csv_rows(&run.join("metrics.csv"));
+    let kinds: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .filter(|r| !get(r, "nll_kind").is_empty())
+        .map(|r| (get(r, "split"), get(r, "nll_kind"), get(r, "nll_n")))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("validation", "vlb-50-t4", "50"),
+            ("validation", "vlb-50-t4", "50"),
+            ("test", "vlb-50", "50")
+        ]
+    );
+    assert_eq!(
+        get(&result_row(&run.join("result.json")), "nll_kind"),
+        "vlb-50"
+    );
+    let config = |id: &str| {
+        std::fs::read_to_string(dir.path().join(format!("out/runs/{id}/config.json"))).unwrap()
+    };
+    assert!(config("sampled--8gaussians--s0").contains("validation_t_samples"));
+    assert!(!config("full--8gaussians--s0").contains("validation_t_samples"));
+}

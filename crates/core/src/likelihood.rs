@@ -26,6 +26,16 @@ pub enum LikelihoodKind {
         /// T, the diffusion steps.
         steps: usize,
     },
+    /// The same bound with its T − 1 denoising terms estimated from `t_samples` stratified draws
+    /// of t (the prior and every term's expectation unchanged: an unbiased estimate of `vlb-T`,
+    /// noisier; what a DDPM's periodic validation evaluations read when `validation_t_samples`
+    /// is set, because the full bound costs T network passes per example).
+    VlbSampled {
+        /// T, the diffusion steps.
+        steps: usize,
+        /// Draws of t per example.
+        t_samples: usize,
+    },
     /// A kernel density estimate over the training set (template synthesis): the estimate's
     /// exact log-density on vectors, its uniform-dequantization bound on images.
     Kde,
@@ -75,8 +85,14 @@ impl LikelihoodKind {
                 if let Some(k) = s.strip_prefix("iwae-") {
                     Self::Iwae { k: k.parse().ok()? }
                 } else if let Some(t) = s.strip_prefix("vlb-") {
-                    Self::Vlb {
-                        steps: t.parse().ok()?,
+                    match t.split_once("-t") {
+                        Some((steps, k)) => Self::VlbSampled {
+                            steps: steps.parse().ok()?,
+                            t_samples: k.parse().ok()?,
+                        },
+                        None => Self::Vlb {
+                            steps: t.parse().ok()?,
+                        },
                     }
                 } else if let Some(t) = s.strip_prefix("vdm-") {
                     Self::Vdm {
@@ -98,6 +114,7 @@ impl fmt::Display for LikelihoodKind {
             Self::Elbo => write!(f, "elbo"),
             Self::Iwae { k } => write!(f, "iwae-{k}"),
             Self::Vlb { steps } => write!(f, "vlb-{steps}"),
+            Self::VlbSampled { steps, t_samples } => write!(f, "vlb-{steps}-t{t_samples}"),
             Self::Kde => write!(f, "kde"),
             Self::Vdm { steps: None } => write!(f, "vdm-cont"),
             Self::Vdm { steps: Some(t) } => write!(f, "vdm-{t}"),
@@ -173,6 +190,10 @@ mod tests {
             LikelihoodKind::Elbo,
             LikelihoodKind::Iwae { k: 1000 },
             LikelihoodKind::Vlb { steps: 100 },
+            LikelihoodKind::VlbSampled {
+                steps: 1000,
+                t_samples: 32,
+            },
             LikelihoodKind::Kde,
             LikelihoodKind::Vdm { steps: None },
             LikelihoodKind::Vdm { steps: Some(1000) },
@@ -188,6 +209,12 @@ mod tests {
             );
         }
         assert_eq!(LikelihoodKind::Kde.to_string(), "kde");
+        let sampled = LikelihoodKind::VlbSampled {
+            steps: 1000,
+            t_samples: 32,
+        };
+        assert_eq!(sampled.to_string(), "vlb-1000-t32");
+        assert_eq!(LikelihoodKind::parse("vlb-1000-t"), None);
         assert_eq!(LikelihoodKind::parse("kde-3"), None);
         assert_eq!(LikelihoodKind::Vdm { steps: None }.to_string(), "vdm-cont");
         assert!(!LikelihoodKind::Ode.is_bound() && LikelihoodKind::OdeDequantized.is_bound());

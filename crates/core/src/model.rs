@@ -235,6 +235,19 @@ pub trait GenerativeModel {
     /// bounds draw from `seed`.
     fn log_likelihood(&mut self, batch: &Batch, seed: u64) -> anyhow::Result<Likelihood>;
 
+    /// The score the periodic and anytime validation evaluations read (checkpoint selection,
+    /// early stopping, the anytime curves): [`Self::log_likelihood`] unless the family's bound
+    /// is too costly to compute at every evaluation and it returns an unbiased estimate of the
+    /// same bound under its own kind (a DDPM's `vlb-T-tK`). The test set is always scored by
+    /// `log_likelihood`.
+    fn validation_log_likelihood(
+        &mut self,
+        batch: &Batch,
+        seed: u64,
+    ) -> anyhow::Result<Likelihood> {
+        self.log_likelihood(batch, seed)
+    }
+
     /// Network evaluations to draw one sample (D for autoregressive, T for DDPM, 1 for GANs).
     fn evals_per_sample(&self) -> f64;
 

@@ -13,7 +13,7 @@ use crate::config::CONDITIONAL;
 use crate::model::DiffusionModel;
 use crate::vlb;
 use genbench_core::Batch;
-use genbench_core::seed::Rng;
+use genbench_core::seed::{Rng, derive};
 
 /// Per-example totals and per-term means of the bound.
 #[derive(Clone, Debug)]
@@ -44,6 +44,26 @@ impl DiffusionModel {
     /// conditional model, w = 1): one x_t ~ q(x_t | x_0) per example and t, T network
     /// passes per example, batched over examples.
     pub fn bound(&self, batch: &Batch, seed: u64) -> anyhow::Result<Bound> {
+        let every_term: Vec<(usize, f64)> = (0..self.schedule.steps()).map(|i| (i, 1.0)).collect();
+        self.bound_over(batch, seed, &every_term)
+    }
+
+    /// An unbiased estimate of [`Self::bound`] from L_0 and `k` of its T − 1 denoising terms:
+    /// t drawn once per stratum ([`stratified_terms`], the same t for every example of the
+    /// call, from `seed`), each term weighted by its stratum's size; k + 1 network passes per
+    /// example instead of T. With k = T − 1 it is the full bound, bit for bit.
+    pub fn sampled_bound(&self, batch: &Batch, seed: u64, k: usize) -> anyhow::Result<Bound> {
+        let terms = stratified_terms(self.schedule.steps(), k, &mut Rng::new(derive(seed, 1)));
+        self.bound_over(batch, seed, &terms)
+    }
+
+    /// L_T plus Σ weight · L_i over `terms` (index i, weight) for every example of `batch`.
+    fn bound_over(
+        &self,
+        batch: &Batch,
+        seed: u64,
+        terms: &[(usize, f64)],
+    ) -> anyhow::Result<Bound> {
         let (n, d, steps) = (batch.len(), self.spec.dim(), self.schedule.steps());
         anyhow::ensure!(n > 0, "no examples to score");
         anyhow::ensure!(
@@ -66,16 +86,15 @@ impl DiffusionModel {
             let end = (start + self.config.eval_batch).min(n);
             let x0c = &x0[start * d..end * d];
             let labels = (self.classes > 0).then(|| &batch.labels[start..end]);
-            #[allow(clippy::needless_range_loop)]
-            for i in 0..steps {
+            for &(i, weight) in terms {
                 let xt: Vec<f32> = x0c
                     .iter()
                     .map(|&v| s.q_sample(v as f64, i, rng.normal()) as f32)
                     .collect();
-                let terms = self.step_terms(x0c, &xt, i, labels)?;
-                for (r, term) in terms.into_iter().enumerate() {
-                    total[start + r] += term;
-                    per_term[i] += term;
+                let step_terms = self.step_terms(x0c, &xt, i, labels)?;
+                for (r, term) in step_terms.into_iter().enumerate() {
+                    total[start + r] += weight * term;
+                    per_term[i] += weight * term;
                 }
             }
             for r in 0..end - start {
@@ -131,4 +150,24 @@ impl DiffusionModel {
             })
             .collect())
     }
+}
+
+/// The decoder term L_0 (index 0, weight 1) and `k` of the T − 1 denoising terms (indices
+/// 1..T) with the weights that make the weighted sum unbiased for Σ_i L_i: stratum j =
+/// [1 + ⌊j(T−1)/k⌋, 1 + ⌊(j+1)(T−1)/k⌋) contributes one index drawn uniformly in it, weighted
+/// by the stratum's size (so the weights sum to T). L_0 is kept exact because it is unlike its
+/// neighbours (a decoder likelihood, often the largest term): drawn with them it would be
+/// weighted by its stratum's size and dominate the noise. k ≥ T − 1 gives every index once,
+/// weight 1, in order, without drawing.
+pub fn stratified_terms(steps: usize, k: usize, rng: &mut Rng) -> Vec<(usize, f64)> {
+    let denoising = steps.saturating_sub(1);
+    if k >= denoising {
+        return (0..steps).map(|i| (i, 1.0)).collect();
+    }
+    let mut terms = vec![(0, 1.0)];
+    terms.extend((0..k).filter_map(|j| {
+        let (lo, hi) = (1 + j * denoising / k, 1 + (j + 1) * denoising / k);
+        (hi > lo).then(|| (lo + rng.below(hi - lo), (hi - lo) as f64))
+    }));
+    terms
 }

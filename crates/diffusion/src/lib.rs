@@ -79,6 +79,16 @@ impl Family for Diffusion {
     }
 }
 
+/// A DDPM bound as the runner's likelihood: −total per example, the three parts and the
+/// network passes per example as extras.
+fn bound_likelihood(b: bound::Bound, kind: LikelihoodKind, passes: usize) -> Likelihood {
+    Likelihood::new(kind, b.total.iter().map(|v| -v).collect())
+        .with_extra("l_T_nats", b.l_t_prior())
+        .with_extra("l_0_nats", b.l_0())
+        .with_extra("l_mid_nats", b.l_mid())
+        .with_extra("network_passes_per_example", passes as f64)
+}
+
 /// The probability-flow ODE as a sampler: its cost is the NFE of the last draw (0 before one).
 pub(crate) fn ode_variant(last_nfe: f64) -> SamplerVariant {
     SamplerVariant {
@@ -131,22 +141,13 @@ impl GenerativeModel for DiffusionModel {
     /// per example; the runner times the whole) as extras; with `ode_likelihood` the
     /// probability-flow ODE's NLL, NFE and seconds on the same examples beside it.
     fn log_likelihood(&mut self, batch: &Batch, seed: u64) -> anyhow::Result<Likelihood> {
-        let batch = if self.config.vlb_examples > 0 {
-            batch.head(self.config.vlb_examples)
-        } else {
-            batch.clone()
-        };
-        let b = self.bound(&batch, seed)?;
-        let ll = Likelihood::new(
-            LikelihoodKind::Vlb {
-                steps: self.schedule.steps(),
-            },
-            b.total.iter().map(|v| -v).collect(),
-        )
-        .with_extra("l_T_nats", b.l_t_prior())
-        .with_extra("l_0_nats", b.l_0())
-        .with_extra("l_mid_nats", b.l_mid())
-        .with_extra("network_passes_per_example", self.schedule.steps() as f64);
+        let batch = self.config.vlb_head(batch);
+        let steps = self.schedule.steps();
+        let ll = bound_likelihood(
+            self.bound(&batch, seed)?,
+            LikelihoodKind::Vlb { steps },
+            steps,
+        );
         if !self.config.ode_likelihood {
             return Ok(ll);
         }
@@ -162,6 +163,29 @@ impl GenerativeModel for DiffusionModel {
             &self.config,
             seed,
         )
+    }
+
+    /// With `validation_t_samples = K`, the bound estimated from L_0 and K stratified t
+    /// (kind `vlb-T-tK`, K + 1 network passes per example instead of T; no ODE beside it); else
+    /// [`GenerativeModel::log_likelihood`].
+    fn validation_log_likelihood(
+        &mut self,
+        batch: &Batch,
+        seed: u64,
+    ) -> anyhow::Result<Likelihood> {
+        let (steps, k) = (self.schedule.steps(), self.config.validation_t_samples);
+        if k == 0 || k + 1 >= steps {
+            return self.log_likelihood(batch, seed);
+        }
+        let batch = self.config.vlb_head(batch);
+        Ok(bound_likelihood(
+            self.sampled_bound(&batch, seed, k)?,
+            LikelihoodKind::VlbSampled {
+                steps,
+                t_samples: k,
+            },
+            k + 1,
+        ))
     }
 
     fn evals_per_sample(&self) -> f64 {
@@ -281,11 +305,7 @@ impl GenerativeModel for VdmModel {
     /// prior + reconstruction + diffusion on the first `vlb_examples` examples, the diffusion
     /// term from `bound_t_samples` stratified times per example.
     fn log_likelihood(&mut self, batch: &Batch, seed: u64) -> anyhow::Result<Likelihood> {
-        let batch = if self.config.vlb_examples > 0 {
-            batch.head(self.config.vlb_examples)
-        } else {
-            batch.clone()
-        };
+        let batch = self.config.vlb_head(batch);
         let b = self.bound(&batch, seed)?;
         let steps = (self.config.vdm_steps > 0).then_some(self.config.vdm_steps);
         let ll = Likelihood::new(

@@ -5,12 +5,16 @@ use genbench_core::LikelihoodKind;
 
 /// One example of every kind, in the order the legend lists them (parameterised kinds with a
 /// placeholder: their label is written `iwae-K`, `vlb-T`, `vdm-T`).
-pub const EVERY_KIND: [LikelihoodKind; 12] = [
+pub const EVERY_KIND: [LikelihoodKind; 13] = [
     LikelihoodKind::Exact,
     LikelihoodKind::Dequantized,
     LikelihoodKind::Elbo,
     LikelihoodKind::Iwae { k: 0 },
     LikelihoodKind::Vlb { steps: 0 },
+    LikelihoodKind::VlbSampled {
+        steps: 0,
+        t_samples: 0,
+    },
     LikelihoodKind::Vdm { steps: None },
     LikelihoodKind::Vdm { steps: Some(0) },
     LikelihoodKind::Ode,
@@ -25,6 +29,7 @@ pub fn label(kind: LikelihoodKind) -> String {
     match kind {
         LikelihoodKind::Iwae { .. } => "iwae-K".into(),
         LikelihoodKind::Vlb { .. } => "vlb-T".into(),
+        LikelihoodKind::VlbSampled { .. } => "vlb-T-tK".into(),
         LikelihoodKind::Vdm { steps: Some(_) } => "vdm-T".into(),
         other => other.to_string(),
     }
@@ -40,6 +45,9 @@ pub fn meaning(kind: LikelihoodKind) -> &'static str {
         LikelihoodKind::Elbo => "an upper bound on the NLL",
         LikelihoodKind::Iwae { .. } => "a tighter upper bound with K importance samples",
         LikelihoodKind::Vlb { .. } => "diffusion's variational bound over T steps",
+        LikelihoodKind::VlbSampled { .. } => {
+            "the same bound estimated from K stratified draws of t per example, unbiased but noisy; validation evaluations only"
+        }
         LikelihoodKind::Vdm { steps: None } => {
             "the variational diffusion model's bound in continuous time"
         }
@@ -86,6 +94,7 @@ mod tests {
             "elbo",
             "iwae-K",
             "vlb-T",
+            "vlb-T-tK",
             "vdm-cont",
             "vdm-T",
             "ode",
@@ -105,6 +114,13 @@ mod tests {
         for (kind, parsed) in [
             ("iwae-1000", LikelihoodKind::Iwae { k: 1000 }),
             ("vlb-1000", LikelihoodKind::Vlb { steps: 1000 }),
+            (
+                "vlb-1000-t32",
+                LikelihoodKind::VlbSampled {
+                    steps: 1000,
+                    t_samples: 32,
+                },
+            ),
             ("vdm-cont", LikelihoodKind::Vdm { steps: None }),
             ("ode-decoder", LikelihoodKind::OdeDecoder),
         ] {

@@ -256,9 +256,12 @@ fn periodic_nll(
     let mut r = Row::default();
     r.set(col::STEP, step);
     r.set_f(col::TRAIN_SECONDS, Some(seconds));
-    let ll = model.log_likelihood(eval_set, seed)?;
+    let ll = model.validation_log_likelihood(eval_set, seed)?;
     score::nll_columns(&ll, &data.spec, &mut r);
-    r.set(col::NLL_N, eval_set.len());
+    // The examples actually scored (a family may cap them, e.g. a bound's `vlb_examples`).
+    if !ll.log_px_nats.is_empty() {
+        r.set(col::NLL_N, ll.log_px_nats.len());
+    }
     Ok(r)
 }
 
