@@ -157,7 +157,7 @@ impl Figure for XyFigure {
 }
 
 macro_rules! draw_with {
-    ($panel:expr, $area:expr, $xr:expr, $yr:expr, $pos:expr) => {{
+    ($panel:expr, $area:expr, $xr:expr, $yr:expr, $y_bottom:expr, $pos:expr) => {{
         let panel = $panel;
         let mut chart = ChartBuilder::on($area)
             .caption(panel.caption.as_str(), caption_font())
@@ -207,7 +207,8 @@ macro_rules! draw_with {
             let bars: Vec<(f64, f64, f64)> = pts
                 .iter()
                 .filter_map(|p| p.interval.map(|(lo, hi)| (p.x, lo, hi)))
-                .filter(|(_, lo, _)| !panel.log_y || *lo > 0.0)
+                // On a log axis an interval reaching 0 or below runs to the bottom of the plot.
+                .map(|(x, lo, hi)| (x, if lo > 0.0 { lo } else { $y_bottom }, hi))
                 .collect();
             super::error_bars(&mut chart, &bars, color, 5)?;
             let radius = if pts.len() > 100 { 2 } else { 4 };
@@ -255,10 +256,12 @@ fn draw_panel<DB: DrawingBackend>(
         .filter(|p| panel.drawable(p))
         .collect();
     let xs = pts.iter().map(|p| p.x);
-    let ys = pts.iter().flat_map(|p| {
-        let (lo, hi) = p.interval.unwrap_or((p.y, p.y));
-        [p.y, lo, hi]
-    });
+    let ys = || {
+        pts.iter().flat_map(|p| {
+            let (lo, hi) = p.interval.unwrap_or((p.y, p.y));
+            [p.y, lo, hi]
+        })
+    };
     // Point labels extend to the right of their points: widen the x range so that the longest
     // (about 7 px a character at 12 px) fits inside the plot, whose width is the panel's less
     // the y-label area and margins. `room` is that extra width as a fraction of the data span.
@@ -274,48 +277,52 @@ fn draw_panel<DB: DrawingBackend>(
         (false, false) => {
             let (x0, x1) = super::span(xs);
             let x1 = x1 + room * (x1 - x0);
-            let (y0, y1) = super::span(ys);
+            let (y0, y1) = super::span(ys());
             draw_with!(
                 panel,
                 area,
                 x0..x1,
                 y0..y1,
+                y0,
                 corner(panel, (x0, x1), (y0, y1))
             );
         }
         (true, false) => {
             let (x0, x1) = super::log_span(xs);
             let x1 = x1 * (x1 / x0).powf(room);
-            let (y0, y1) = super::span(ys);
+            let (y0, y1) = super::span(ys());
             draw_with!(
                 panel,
                 area,
                 (x0..x1).log_scale(),
                 y0..y1,
+                y0,
                 corner(panel, (x0, x1), (y0, y1))
             );
         }
         (false, true) => {
             let (x0, x1) = super::span(xs);
             let x1 = x1 + room * (x1 - x0);
-            let (y0, y1) = super::log_span(ys);
+            let (y0, y1) = super::log_span(ys());
             draw_with!(
                 panel,
                 area,
                 x0..x1,
                 (y0..y1).log_scale(),
+                y0,
                 corner(panel, (x0, x1), (y0, y1))
             );
         }
         (true, true) => {
             let (x0, x1) = super::log_span(xs);
             let x1 = x1 * (x1 / x0).powf(room);
-            let (y0, y1) = super::log_span(ys);
+            let (y0, y1) = super::log_span(ys());
             draw_with!(
                 panel,
                 area,
                 (x0..x1).log_scale(),
                 (y0..y1).log_scale(),
+                y0,
                 corner(panel, (x0, x1), (y0, y1))
             );
         }
