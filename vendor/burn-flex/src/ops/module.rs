@@ -2,7 +2,7 @@
 //!
 //! These operations power neural network modules like convolutions and pooling.
 
-use crate::ops::{conv, conv_transpose, deform_conv, interpolate, pool};
+use crate::ops::{conv, conv_backward, conv_transpose, deform_conv, interpolate, pool};
 use crate::{Flex, FlexTensor, Layout};
 use burn_backend::{
     DType, Element, TensorMetadata,
@@ -72,6 +72,79 @@ impl ModuleOps<Flex> for Flex {
             DType::F16 => conv::conv2d_f16(x, weight, bias, &options),
             DType::BF16 => conv::conv2d_bf16(x, weight, bias, &options),
             dtype => panic!("conv2d: unsupported dtype {:?}", dtype),
+        }
+    }
+
+    fn conv2d_weight_backward(
+        x: FloatTensor<Flex>,
+        weight: FloatTensor<Flex>,
+        output_grad: FloatTensor<Flex>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Flex> {
+        use conv_backward::conv2d_weight_backward as backward;
+        match x.dtype() {
+            DType::F32 => backward::<f32>(x, weight, output_grad, &options, DType::F32),
+            DType::F64 => backward::<f64>(x, weight, output_grad, &options, DType::F64),
+            DType::F16 => {
+                use burn_std::f16;
+                let grad = backward::<f32>(
+                    cast_to_f32(x, f16::to_f32),
+                    weight,
+                    cast_to_f32(output_grad, f16::to_f32),
+                    &options,
+                    DType::F32,
+                );
+                cast_from_f32(grad, f16::from_f32)
+            }
+            DType::BF16 => {
+                use burn_std::bf16;
+                let grad = backward::<f32>(
+                    cast_to_f32(x, bf16::to_f32),
+                    weight,
+                    cast_to_f32(output_grad, bf16::to_f32),
+                    &options,
+                    DType::F32,
+                );
+                cast_from_f32(grad, bf16::from_f32)
+            }
+            dtype => panic!("conv2d_weight_backward: unsupported dtype {:?}", dtype),
+        }
+    }
+
+    fn conv2d_x_backward(
+        x: FloatTensor<Flex>,
+        weight: FloatTensor<Flex>,
+        output_grad: FloatTensor<Flex>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Flex> {
+        use conv_backward::conv2d_x_backward as backward;
+        let x_shape = x.layout().shape().clone();
+        match x.dtype() {
+            DType::F32 => backward::<f32>(&x_shape, weight, output_grad, &options, DType::F32),
+            DType::F64 => backward::<f64>(&x_shape, weight, output_grad, &options, DType::F64),
+            DType::F16 => {
+                use burn_std::f16;
+                let grad = backward::<f32>(
+                    &x_shape,
+                    cast_to_f32(weight, f16::to_f32),
+                    cast_to_f32(output_grad, f16::to_f32),
+                    &options,
+                    DType::F32,
+                );
+                cast_from_f32(grad, f16::from_f32)
+            }
+            DType::BF16 => {
+                use burn_std::bf16;
+                let grad = backward::<f32>(
+                    &x_shape,
+                    cast_to_f32(weight, bf16::to_f32),
+                    cast_to_f32(output_grad, bf16::to_f32),
+                    &options,
+                    DType::F32,
+                );
+                cast_from_f32(grad, bf16::from_f32)
+            }
+            dtype => panic!("conv2d_x_backward: unsupported dtype {:?}", dtype),
         }
     }
 
