@@ -1,7 +1,7 @@
-//! conv2d's gradients on flex, as patched in vendor/burn-flex (vendor/PATCHES.md, patch 3: im2col
-//! + gemm for the weight and the input gradient), through burn's public API and autodiff: equal
-//! to direct f64 loops of their definitions within f32 rounding, and the same bits in rayon
-//! pools of 1, 2 and 3 threads.
+//! conv2d's gradients on flex, as patched in vendor/burn-flex (vendor/PATCHES.md, patch 3: the
+//! weight and the input gradient as im2col and gemm), through burn's public API and autodiff:
+//! equal to direct f64 loops of their definitions within f32 rounding, and the same bits in
+//! rayon pools of 1, 2 and 3 threads.
 #![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 use burn::prelude::*;
