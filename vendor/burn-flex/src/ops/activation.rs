@@ -15,8 +15,9 @@ use burn_std::{Bytes, bf16, f16};
 use num_traits::Float;
 use num_traits::ToPrimitive;
 
-use crate::ops::binary::binary_op;
-use crate::ops::unary::unary_op;
+use crate::ops::binary::{binary_op, binary_op_f32_vmath};
+use crate::ops::unary::{unary_op, unary_op_vmath};
+use crate::ops::vmath;
 use crate::{Flex, FlexTensor, Layout};
 
 impl ActivationOps<Flex> for Flex {
@@ -102,8 +103,16 @@ impl ActivationOps<Flex> for Flex {
         )
     }
 
+    // `#[inline(always)]` closure rather than the function item: see ops/elementwise.rs.
+    #[allow(clippy::redundant_closure)]
     fn sigmoid(tensor: FloatTensor<Flex>) -> FloatTensor<Flex> {
-        unary_op(tensor, sigmoid_f32, sigmoid_f64)
+        unary_op_vmath(
+            tensor,
+            #[inline(always)]
+            |x| vmath::sigmoid(x),
+            sigmoid_f32,
+            sigmoid_f64,
+        )
     }
 
     fn sigmoid_backward(output: FloatTensor<Flex>, grad: FloatTensor<Flex>) -> FloatTensor<Flex> {
@@ -129,12 +138,16 @@ impl ActivationOps<Flex> for Flex {
         )
     }
 
+    // `#[inline(always)]` closure rather than the function item: see ops/elementwise.rs.
+    #[allow(clippy::redundant_closure)]
     fn log_sigmoid(tensor: FloatTensor<Flex>) -> FloatTensor<Flex> {
         // Numerically stable: -softplus(-x) = -log(1 + exp(-x))
         // For x >= 0: -log(1 + exp(-x))  (standard form, exp(-x) is small)
         // For x < 0: x - log(1 + exp(x))  (avoids exp of large positive)
-        unary_op(
+        unary_op_vmath(
             tensor,
+            #[inline(always)]
+            |x| vmath::log_sigmoid(x),
             |x: f32| {
                 if x >= 0.0 {
                     -((-x).exp().ln_1p())
@@ -155,6 +168,14 @@ impl ActivationOps<Flex> for Flex {
     fn log_sigmoid_backward(x: FloatTensor<Flex>, grad: FloatTensor<Flex>) -> FloatTensor<Flex> {
         // d/dx[log_sigmoid(x)] = sigmoid(-x) * (-1) * (-1) = 1 - sigmoid(x) = sigmoid(-x)
         // So: grad * sigmoid(-x)
+        if x.dtype() == DType::F32 {
+            return binary_op_f32_vmath(
+                x,
+                grad,
+                #[inline(always)]
+                |x: f32, g: f32| g * vmath::sigmoid(-x),
+            );
+        }
         binary_op(
             x,
             grad,

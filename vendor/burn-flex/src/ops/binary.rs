@@ -6,7 +6,10 @@ use burn_std::{Bytes, Shape, bf16, f16};
 
 use crate::FlexTensor;
 use crate::layout::Layout;
-use crate::ops::elementwise::{map_collect, map_inplace, zip_collect, zip_inplace};
+use crate::ops::elementwise::{
+    Baseline, LoopIsa, map_collect, map_inplace, zip_collect, zip_inplace,
+};
+use crate::ops::vmath::Widest;
 use crate::strided_index::StridedIter;
 
 #[cfg(feature = "simd")]
@@ -144,14 +147,43 @@ where
     binary_op_typed(lhs, rhs, op)
 }
 
+/// `binary_op` on two `f32` tensors for a function built from the
+/// branch-free functions of `vmath`: the same-shape contiguous loops are
+/// compiled for the widest vector unit of the CPU.
+pub(crate) fn binary_op_f32_vmath<Op>(lhs: FlexTensor, rhs: FlexTensor, op: Op) -> FlexTensor
+where
+    Op: Fn(f32, f32) -> f32 + Sync,
+{
+    debug_assert_eq!(lhs.dtype(), DType::F32, "binary_op_f32_vmath: dtype");
+    debug_assert_eq!(rhs.dtype(), DType::F32, "binary_op_f32_vmath: dtype");
+    let (lhs, rhs) = crate::ops::expand::broadcast_binary(lhs, rhs);
+    binary_op_typed_on(lhs, rhs, op, Widest)
+}
+
 /// Binary operation with in-place optimization for Pod types.
 ///
 /// Same-shape contiguous operands from 32 Ki elements on are split over
 /// rayon's threads, each element still computed by one `op` call.
-pub(crate) fn binary_op_typed<E, Op>(mut lhs: FlexTensor, mut rhs: FlexTensor, op: Op) -> FlexTensor
+pub(crate) fn binary_op_typed<E, Op>(lhs: FlexTensor, rhs: FlexTensor, op: Op) -> FlexTensor
 where
     E: Element + bytemuck::Pod,
     Op: Fn(E, E) -> E + Sync,
+{
+    binary_op_typed_on(lhs, rhs, op, Baseline)
+}
+
+/// `binary_op_typed` with its same-shape contiguous loops compiled for
+/// `isa` (the broadcast loop nests stay on the baseline).
+fn binary_op_typed_on<E, Op, I>(
+    mut lhs: FlexTensor,
+    mut rhs: FlexTensor,
+    op: Op,
+    isa: I,
+) -> FlexTensor
+where
+    E: Element + bytemuck::Pod,
+    Op: Fn(E, E) -> E + Sync,
+    I: LoopIsa,
 {
     // In-place fast path: lhs unique, contiguous at offset 0, rhs contiguous
     if lhs.is_unique()
@@ -163,7 +195,7 @@ where
         let rhs_storage: &[E] = rhs.storage();
         let r_slice = &rhs_storage[r_start..r_end];
         let lhs_storage: &mut [E] = lhs.storage_mut();
-        zip_inplace(&mut lhs_storage[..l_end], r_slice, &op);
+        zip_inplace(&mut lhs_storage[..l_end], r_slice, &op, isa);
         return lhs;
     }
 
@@ -180,7 +212,13 @@ where
         let lhs_storage: &[E] = lhs.storage();
         let l_slice = &lhs_storage[l_start..l_end];
         let rhs_storage: &mut [E] = rhs.storage_mut();
-        zip_inplace(&mut rhs_storage[..r_end], l_slice, &|r: E, l: E| op(l, r));
+        zip_inplace(
+            &mut rhs_storage[..r_end],
+            l_slice,
+            #[inline(always)]
+            |r: E, l: E| op(l, r),
+            isa,
+        );
         return rhs;
     }
 
@@ -228,6 +266,7 @@ where
             &lhs_storage[l_start..l_end],
             &rhs_storage[r_start..r_end],
             &op,
+            isa,
         ),
         // Strided/broadcast fallback: collapse both layouts into a
         // joint loop nest with a specialized (autovectorizable) inner
@@ -336,7 +375,7 @@ where
         && let Some((0, end)) = tensor.layout().contiguous_offsets()
     {
         let storage: &mut [E] = tensor.storage_mut();
-        map_inplace(&mut storage[..end], &op);
+        map_inplace(&mut storage[..end], &op, Baseline);
         return tensor;
     }
 
@@ -346,7 +385,7 @@ where
     let storage: &[E] = tensor.storage();
 
     let result: Vec<E> = match tensor.layout().contiguous_offsets() {
-        Some((start, end)) => map_collect(&storage[start..end], &op),
+        Some((start, end)) => map_collect(&storage[start..end], &op, Baseline),
         None => StridedIter::new(tensor.layout())
             .map(|i| op(storage[i]))
             .collect(),

@@ -8,9 +8,8 @@ use burn_std::{BoolDType, Bytes, bf16, f16};
 use num_traits::Float;
 
 use crate::layout::StridedBlocks;
-use crate::ops::elementwise::{
-    ELEMENTWISE_PARALLEL_THRESHOLD, map_blocks_collect, map_collect, map_inplace,
-};
+use crate::ops::elementwise::{Baseline, LoopIsa, map_blocks_collect, map_collect, map_inplace};
+use crate::ops::vmath::{self, Widest};
 
 /// Shortest contiguous block that strided unary ops hand to a rayon task as
 /// one item; shorter blocks keep the sequential per-block loop.
@@ -80,11 +79,41 @@ where
     }
 }
 
+/// `unary_op` for an `f32` function built from the branch-free functions of
+/// `vmath`: its loops are compiled for the widest vector unit of the CPU.
+/// Other dtypes go through `unary_op` with `std`'s functions.
+pub(crate) fn unary_op_vmath<VOp, F32Op, F64Op>(
+    tensor: FlexTensor,
+    vmath_op: VOp,
+    f32_op: F32Op,
+    f64_op: F64Op,
+) -> FlexTensor
+where
+    VOp: Fn(f32) -> f32 + Sync,
+    F32Op: Fn(f32) -> f32 + Copy + Sync,
+    F64Op: Fn(f64) -> f64 + Copy + Sync,
+{
+    match tensor.dtype() {
+        DType::F32 => unary_op_typed_on(tensor, vmath_op, Widest),
+        _ => unary_op(tensor, f32_op, f64_op),
+    }
+}
+
 /// Generic unary operation for any element type.
-fn unary_op_typed<E, Op>(mut tensor: FlexTensor, op: Op) -> FlexTensor
+fn unary_op_typed<E, Op>(tensor: FlexTensor, op: Op) -> FlexTensor
 where
     E: burn_backend::Element + bytemuck::Pod,
     Op: Fn(E) -> E + Sync,
+{
+    unary_op_typed_on(tensor, op, Baseline)
+}
+
+/// `unary_op_typed` with its contiguous loops compiled for `isa`.
+fn unary_op_typed_on<E, Op, I>(mut tensor: FlexTensor, op: Op, isa: I) -> FlexTensor
+where
+    E: burn_backend::Element + bytemuck::Pod,
+    Op: Fn(E) -> E + Sync,
+    I: LoopIsa,
 {
     let n = tensor.layout().num_elements();
 
@@ -92,7 +121,7 @@ where
     if tensor.is_unique() && tensor.layout().is_contiguous() && tensor.layout().start_offset() == 0
     {
         let storage: &mut [E] = tensor.storage_mut();
-        map_inplace(&mut storage[..n], &op);
+        map_inplace(&mut storage[..n], &op, isa);
         return tensor;
     }
 
@@ -107,7 +136,7 @@ where
     // Iterate in storage order (contiguous) and preserve original layout.
     // Only valid when all strides are positive.
     if !has_negative_strides && layout.start_offset() == 0 && src.len() == n {
-        let result: Vec<E> = map_collect(src, &op);
+        let result: Vec<E> = map_collect(src, &op, isa);
         let bytes = Bytes::from_elems(result);
         return FlexTensor::new(bytes, layout, E::dtype());
     }
@@ -129,7 +158,7 @@ where
     let blocks = layout.strided_blocks();
     let result = match &blocks {
         // Single contiguous block (with offset)
-        StridedBlocks::Single { start, len } => map_collect(&src[*start..*start + *len], &op),
+        StridedBlocks::Single { start, len } => map_collect(&src[*start..*start + *len], &op, isa),
         // Strided: iterate over contiguous blocks
         StridedBlocks::Multiple {
             block_len,
@@ -141,9 +170,9 @@ where
 
             // Long blocks (e.g. a channel slice of an NCHW tensor): one
             // block per rayon item once the tensor is large enough.
-            if block_len >= MIN_PARALLEL_BLOCK_LEN && n >= ELEMENTWISE_PARALLEL_THRESHOLD {
+            if block_len >= MIN_PARALLEL_BLOCK_LEN && n >= isa.parallel_threshold() {
                 let starts: Vec<usize> = blocks.block_starts().collect();
-                map_blocks_collect(src, &starts, block_len, &op)
+                map_blocks_collect(src, &starts, block_len, &op, isa)
             } else {
                 let mut result = Vec::with_capacity(n);
                 if block_len == 1 {
@@ -176,18 +205,42 @@ where
 // ============================================================================
 
 /// Exponential: e^x
+// `#[inline(always)]` closure rather than the function item: see ops/elementwise.rs.
+#[allow(clippy::redundant_closure)]
 pub fn exp(tensor: FlexTensor) -> FlexTensor {
-    unary_op(tensor, |x| x.exp(), |x| x.exp())
+    unary_op_vmath(
+        tensor,
+        #[inline(always)]
+        |x| vmath::exp(x),
+        |x| x.exp(),
+        |x| x.exp(),
+    )
 }
 
 /// Natural logarithm: ln(x)
+// `#[inline(always)]` closure rather than the function item: see ops/elementwise.rs.
+#[allow(clippy::redundant_closure)]
 pub fn log(tensor: FlexTensor) -> FlexTensor {
-    unary_op(tensor, |x| x.ln(), |x| x.ln())
+    unary_op_vmath(
+        tensor,
+        #[inline(always)]
+        |x| vmath::ln(x),
+        |x| x.ln(),
+        |x| x.ln(),
+    )
 }
 
 /// Natural logarithm of (1 + x): ln(1 + x)
+// `#[inline(always)]` closure rather than the function item: see ops/elementwise.rs.
+#[allow(clippy::redundant_closure)]
 pub fn log1p(tensor: FlexTensor) -> FlexTensor {
-    unary_op(tensor, |x| x.ln_1p(), |x| x.ln_1p())
+    unary_op_vmath(
+        tensor,
+        #[inline(always)]
+        |x| vmath::ln_1p(x),
+        |x| x.ln_1p(),
+        |x| x.ln_1p(),
+    )
 }
 
 /// Square root
@@ -269,8 +322,16 @@ pub fn sinh(tensor: FlexTensor) -> FlexTensor {
 }
 
 /// Hyperbolic tangent
+// `#[inline(always)]` closure rather than the function item: see ops/elementwise.rs.
+#[allow(clippy::redundant_closure)]
 pub fn tanh(tensor: FlexTensor) -> FlexTensor {
-    unary_op(tensor, |x| x.tanh(), |x| x.tanh())
+    unary_op_vmath(
+        tensor,
+        #[inline(always)]
+        |x| vmath::tanh(x),
+        |x| x.tanh(),
+        |x| x.tanh(),
+    )
 }
 
 /// Inverse cosine (arccos)
