@@ -102,6 +102,8 @@ fn inputs(domain: fn(f32) -> f32) -> Vec<f32> {
 
 /// A tensor op, and a function of `f64`.
 type TensorOp = fn(Tensor<1>) -> Tensor<1>;
+/// A name, burn's op and the `f32` function it should equal.
+type NamedOp = (&'static str, TensorOp, fn(f32) -> f32);
 type Reference = fn(f64) -> f64;
 
 #[test]
@@ -164,7 +166,7 @@ fn special_values_as_std() {
         -2.0,
     ];
     let t = || Tensor::<1>::from_data(TensorData::new(x.clone(), [x.len()]), &device);
-    let cases: [(&str, TensorOp, fn(f32) -> f32); 4] = [
+    let cases: [NamedOp; 4] = [
         ("exp", Tensor::exp, f32::exp),
         ("log", Tensor::log, f32::ln),
         ("log1p", Tensor::log1p, f32::ln_1p),
