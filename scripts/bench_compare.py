@@ -5,11 +5,17 @@ a shared machine falls on both alike.
 
     python3 scripts/bench_compare.py                      # 3 rounds, 2 threads, results/bench/
     python3 scripts/bench_compare.py --rounds 5 --only made-digits --out /tmp/b
+    python3 scripts/bench_compare.py --baseline /path/to/older/genbench   # before/after too
 
 Writes OUT/runs.csv (every repetition summary of both sides, by round), OUT/ratios.csv
 (per workload: the median over rounds of each side's median samples/s and genbench ÷ torch),
 OUT/conditions.txt (date, machine, load before and after, commands) and OUT/ratios.png|svg
 (drawn by `genbench bench --plot`), and prints the table.
+
+With --baseline BINARY (an older genbench build, e.g. one without the burn-flex patches), that
+build is a third side in the same alternation (the order rotates every round), and ratios.csv
+gains its samples/s, its commit and speedup = genbench ÷ baseline: the before/after table of a
+change measured under the same conditions as the comparison with PyTorch.
 
 PyTorch runs with OMP_WAIT_POLICY=PASSIVE unless --omp-active: on a machine whose cores other
 jobs share, OpenMP's default spin-waiting makes 2-thread PyTorch up to 30x slower (a U-Net pass
@@ -44,6 +50,7 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--genbench", default="target/release/genbench")
     p.add_argument("--out", default="results/bench")
+    p.add_argument("--baseline", metavar="BINARY", help="an older genbench build timed as a third side")
     p.add_argument("--omp-active", action="store_true", help="leave OMP_WAIT_POLICY at its default")
     args = p.parse_args()
 
@@ -57,6 +64,8 @@ def main():
         "torch": ([sys.executable, "scripts/torch_reference.py", args.file,
                    "--threads", str(args.threads), "--genbench", args.genbench], torch_env),
     }
+    if args.baseline:
+        sides["baseline"] = ([args.baseline, "bench", args.file], env)
     os.makedirs(args.out, exist_ok=True)
     conditions = [
         f"started {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}",
@@ -66,17 +75,19 @@ def main():
         f"genbench: RAYON_NUM_THREADS={args.threads} {' '.join(sides['genbench'][0])} --only W",
         f"torch: {'' if args.omp_active else 'OMP_WAIT_POLICY=PASSIVE '}{' '.join(sides['torch'][0])} --only W",
     ]
+    if args.baseline:
+        conditions.append(f"baseline: RAYON_NUM_THREADS={args.threads} {' '.join(sides['baseline'][0])} --only W")
     print("\n".join(conditions), file=sys.stderr)
     runs = []
     for r in range(args.rounds):
         for name in names:
-            order = ["genbench", "torch"] if r % 2 == 0 else ["torch", "genbench"]
+            order = list(sides)[r % len(sides):] + list(sides)[:r % len(sides)]
             for side in order:
                 cmd, side_env = sides[side]
                 rows = run_side(cmd + ["--only", name], side_env)
                 for row in rows:
                     runs.append(dict(side=side, round=r + 1, **row))
-                    print(f"round {r + 1} {side:8} {name:30} {float(row['median']):12.2f} samples/s", file=sys.stderr)
+                    print(f"round {r + 1} {side:9} {name:30} {float(row['median']):12.2f} samples/s", file=sys.stderr)
     conditions.append(f"load after: {uptime()}")
     conditions.append(f"finished {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}")
 
@@ -97,6 +108,11 @@ def main():
             "genbench_backend": g["backend"], "genbench_commit": g["commit"],
             "torch_backend": t["backend"] + ("" if args.omp_active else " OMP_WAIT_POLICY=PASSIVE"),
         })
+        if args.baseline:
+            table[-1].update({
+                "baseline": f"{med['baseline']:.4g}", "baseline_commit": mine["baseline"][0]["commit"],
+                "speedup": f"{med['genbench'] / med['baseline']:.3f}",
+            })
     with open(os.path.join(args.out, "ratios.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(table[0].keys()))
         w.writeheader()
@@ -105,9 +121,11 @@ def main():
         f.write("\n".join(conditions) + "\n")
     subprocess.run([args.genbench, "bench", "--plot", os.path.join(args.out, "ratios.csv")], check=True, capture_output=True)
     print("\n".join(conditions[-2:]), file=sys.stderr)
-    print(f"{'workload':32} {'kind':10} {'genbench':>10} {'torch':>10} {'ratio':>6}")
+    extra = f" {'baseline':>10} {'speedup':>7}" if args.baseline else ""
+    print(f"{'workload':32} {'kind':10} {'genbench':>10} {'torch':>10} {'ratio':>6}{extra}")
     for row in table:
-        print(f"{row['workload']:32} {row['kind']:10} {row['genbench']:>10} {row['torch']:>10} {row['ratio']:>6}")
+        extra = f" {row['baseline']:>10} {row['speedup']:>7}" if args.baseline else ""
+        print(f"{row['workload']:32} {row['kind']:10} {row['genbench']:>10} {row['torch']:>10} {row['ratio']:>6}{extra}")
 
 
 def cpu_model():
