@@ -101,14 +101,32 @@ impl MetricBars {
         let most = self.panels.iter().map(|p| p.bars.len()).max().unwrap_or(1) as u32;
         (100 + self.bar_px * most).clamp(400, 1600)
     }
+
+    /// Height of the x labels when they are too wide for their bars and are drawn turned a
+    /// quarter (the longest label's length in pixels); 0 when they fit side by side.
+    fn turned_label_px(&self) -> u32 {
+        let longest = |p: &Panel| p.bars.iter().map(|b| b.label.chars().count()).max();
+        let overflows = self.panels.iter().any(|p| {
+            let slot = self.panel_width().saturating_sub(Y_LABEL_PX + 2 * MARGIN_PX)
+                / p.bars.len().max(1) as u32;
+            longest(p).unwrap_or(0) as u32 * LABEL_CHAR_PX > slot
+        });
+        let most = self.panels.iter().filter_map(longest).max().unwrap_or(0) as u32;
+        if overflows { most * LABEL_CHAR_PX + 12 } else { 0 }
+    }
 }
+
+/// Width of one character of an axis label at 12 px (a generous average for sans-serif).
+const LABEL_CHAR_PX: u32 = 7;
+const Y_LABEL_PX: u32 = 62;
+const MARGIN_PX: u32 = 8;
 
 impl Figure for MetricBars {
     fn size(&self) -> (u32, u32) {
         let rows = self.panels.len().div_ceil(self.cols()).max(1);
         (
             self.panel_width() * self.cols() as u32,
-            60 + 330 * rows as u32,
+            60 + (330 + self.turned_label_px()) * rows as u32,
         )
     }
 
@@ -117,7 +135,7 @@ impl Figure for MetricBars {
         let rows = self.panels.len().div_ceil(self.cols()).max(1);
         let areas = body.split_evenly((rows, self.cols()));
         for (panel, area) in self.panels.iter().zip(areas.iter()) {
-            draw_panel(panel, area, &self.x_desc)?;
+            draw_panel(panel, area, &self.x_desc, self.turned_label_px())?;
         }
         Ok(())
     }
@@ -127,6 +145,7 @@ fn draw_panel<DB: DrawingBackend>(
     panel: &Panel,
     area: &DrawingArea<DB, Shift>,
     x_desc: &str,
+    turned_label_px: u32,
 ) -> anyhow::Result<()> {
     if panel.bars.is_empty() {
         return note(area, panel.metric.label, "not measured");
@@ -150,15 +169,22 @@ fn draw_panel<DB: DrawingBackend>(
     );
     let mut chart = ChartBuilder::on(area)
         .caption(caption, caption_font())
-        .margin(8)
-        .x_label_area_size(40)
-        .y_label_area_size(62)
+        .margin(MARGIN_PX)
+        .x_label_area_size(40 + turned_label_px)
+        .y_label_area_size(Y_LABEL_PX)
         // `0..n - 1` holds n values; plotters' segments add one after the last value.
         .build_cartesian_2d((0..n - 1).into_segmented(), lo..hi)
         .p()?;
     let fmt = |v: &SegmentValue<usize>| match v {
         SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
         _ => String::new(),
+    };
+    let x_label_style = if turned_label_px > 0 {
+        (super::FONT_NAME, 12)
+            .into_font()
+            .transform(FontTransform::Rotate90)
+    } else {
+        (super::FONT_NAME, 12).into_font()
     };
     chart
         .configure_mesh()
@@ -171,6 +197,7 @@ fn draw_panel<DB: DrawingBackend>(
         .y_desc(panel.metric.label)
         .y_label_formatter(&|v| super::tick(*v))
         .label_style((super::FONT_NAME, 12))
+        .x_label_style(x_label_style)
         .draw()
         .p()?;
     chart
