@@ -1,6 +1,7 @@
 //! `genbench`: train every family of generative model on the same data, score them with one
 //! evaluator, and draw the comparison.
 
+mod allocator;
 mod commands;
 mod estimate;
 mod external;
@@ -115,6 +116,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    allocator::keep_freed_memory();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return command_line_error(e),
