@@ -4,6 +4,7 @@ use super::{Figure, PlotResult, caption_font, family_color, note, title_font};
 use crate::model::{Direction, Metric, ModelRuns};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// A model's bar: name, family and the metric's mean and interval.
 pub struct Bar {
@@ -107,12 +108,18 @@ impl MetricBars {
     fn turned_label_px(&self) -> u32 {
         let longest = |p: &Panel| p.bars.iter().map(|b| b.label.chars().count()).max();
         let overflows = self.panels.iter().any(|p| {
-            let slot = self.panel_width().saturating_sub(Y_LABEL_PX + 2 * MARGIN_PX)
+            let slot = self
+                .panel_width()
+                .saturating_sub(Y_LABEL_PX + 2 * MARGIN_PX)
                 / p.bars.len().max(1) as u32;
             longest(p).unwrap_or(0) as u32 * LABEL_CHAR_PX > slot
         });
         let most = self.panels.iter().filter_map(longest).max().unwrap_or(0) as u32;
-        if overflows { most * LABEL_CHAR_PX + 12 } else { 0 }
+        if overflows {
+            most * LABEL_CHAR_PX + 12
+        } else {
+            0
+        }
     }
 }
 
@@ -175,16 +182,12 @@ fn draw_panel<DB: DrawingBackend>(
         // `0..n - 1` holds n values; plotters' segments add one after the last value.
         .build_cartesian_2d((0..n - 1).into_segmented(), lo..hi)
         .p()?;
+    // Turned labels are drawn below as text elements: plotters centres a mesh label on its tick
+    // before turning it, which would put half of each label inside the plot.
+    let turned = turned_label_px > 0;
     let fmt = |v: &SegmentValue<usize>| match v {
-        SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+        SegmentValue::CenterOf(i) if !turned => labels.get(*i).cloned().unwrap_or_default(),
         _ => String::new(),
-    };
-    let x_label_style = if turned_label_px > 0 {
-        (super::FONT_NAME, 12)
-            .into_font()
-            .transform(FontTransform::Rotate90)
-    } else {
-        (super::FONT_NAME, 12).into_font()
     };
     chart
         .configure_mesh()
@@ -197,9 +200,19 @@ fn draw_panel<DB: DrawingBackend>(
         .y_desc(panel.metric.label)
         .y_label_formatter(&|v| super::tick(*v))
         .label_style((super::FONT_NAME, 12))
-        .x_label_style(x_label_style)
         .draw()
         .p()?;
+    if turned {
+        let style = TextStyle::from((super::FONT_NAME, 12).into_font())
+            .transform(FontTransform::Rotate90)
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        chart
+            .draw_series(labels.iter().enumerate().map(|(i, label)| {
+                EmptyElement::at((SegmentValue::CenterOf(i), lo))
+                    + Text::new(label.clone(), (0, 8), style.clone())
+            }))
+            .p()?;
+    }
     chart
         .draw_series(panel.bars.iter().enumerate().map(|(i, b)| {
             let (bottom, top) = if b.mean >= 0.0 {
@@ -227,4 +240,46 @@ fn draw_panel<DB: DrawingBackend>(
         .collect();
     super::error_bars(&mut chart, &bars, BLACK, 8)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Bar, Figure, MetricBars};
+
+    fn bars(labels: &[&str]) -> MetricBars {
+        let bars = labels
+            .iter()
+            .map(|l| Bar {
+                label: (*l).to_string(),
+                family: "vae".into(),
+                mean: 1.0,
+                low: 1.0,
+                high: 1.0,
+            })
+            .collect();
+        MetricBars::single("t".into(), "NLL", "model", bars, 64)
+    }
+
+    #[test]
+    fn labels_turn_only_when_wider_than_their_bars() {
+        // 400 px panel, 3 bars: slots of (400 - 62 - 16) / 3 = 107 px hold 15 characters.
+        assert_eq!(bars(&["gmm", "vae", "made"]).turned_label_px(), 0);
+        assert_eq!(bars(&["gmm", "template-deformed"]).turned_label_px(), 0);
+        // 10 bars of 64 px: a 17-character label (119 px) does not fit in its 64 px slot.
+        let names = [
+            "template-deformed",
+            "gmm",
+            "a",
+            "b",
+            "c",
+            "d",
+            "e",
+            "f",
+            "g",
+            "h",
+        ];
+        let many = bars(&names);
+        assert_eq!(many.turned_label_px(), 17 * 7 + 12);
+        assert_eq!(many.size().1, 60 + 330 + 17 * 7 + 12);
+    }
 }
