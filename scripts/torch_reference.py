@@ -6,9 +6,10 @@ Each replica is the architecture of the genbench family with the same config: th
 and widths (its parameter count is asserted equal to the count `genbench bench --list` prints for
 that workload), the same optimiser (Adam; the same global gradient-norm clipping where the
 family clips; the EMA of the diffusion family), the same batch size and the same per-step work
-(the diffusion family's sinusoidal time features, the flow's dequantization and logit, the
-GAN's one D and one G update, PixelCNN's receptive-field crop when sampling, the VAE's IWAE in
-rows of `eval_rows`). Data are the very examples genbench uses (`genbench export-split`).
+(the diffusion family's sinusoidal time features, the VDM's learned schedule and three-term
+bound, the flow's dequantization and logit, the GAN's `n_critic` D updates — with WGAN-GP's
+gradient penalty — and one G update, PixelCNN's receptive-field crop when sampling, the VAE's
+IWAE in rows of `eval_rows`). Data are the very examples genbench uses (`genbench export-split`).
 
     python3 scripts/torch_reference.py                     # every workload, 2 threads
     python3 scripts/torch_reference.py --only made-digits --reps 5

@@ -32,8 +32,9 @@ def signed(x, levels):
 
 # ------------------------------------------------------------------ VAE (crates/vae)
 def discretized_logistic_log_prob(x, loc, log_scale, levels):
+    """observation.rs: log-scale clamped to [LOG_SCALE_MIN, LOG_SCALE_MAX] = [-7, 3]."""
     half = 1.0 / (levels - 1)
-    log_scale = log_scale.clamp(-7.0, 7.0)
+    log_scale = log_scale.clamp(-7.0, 3.0)
     inv = torch.exp(-log_scale)
     c = x - loc
     a, b, d = (c + half) * inv, (c - half) * inv, inv * (2 * half)
@@ -43,8 +44,46 @@ def discretized_logistic_log_prob(x, loc, log_scale, levels):
     return torch.where(x > 1 - half, log_sf_b, out)
 
 
+def vae_mlp(i, o, hidden, layers):
+    """nets/mlp.rs: `layers` SiLU layers of width `hidden`, then a linear head."""
+    widths = [i] + [hidden] * layers
+    mods = []
+    for a, b in zip(widths, widths[1:]):
+        mods += [nn.Linear(a, b), nn.SiLU()]
+    return nn.Sequential(*mods, nn.Linear(hidden, o))
+
+
+def vae_conv_encoder(image, ch, hidden, latent):
+    """nets/conv.rs ConvEncoder: two 4x4 stride-2 convs (C -> ch -> 2ch), SiLU, a hidden layer,
+    a head to (mu, log_var)."""
+    c, h, w = image
+    return nn.Sequential(
+        nn.Unflatten(1, tuple(image)),
+        nn.Conv2d(c, ch, 4, 2, 1), nn.SiLU(),  # [n, ch, H/2, W/2]
+        nn.Conv2d(ch, 2 * ch, 4, 2, 1), nn.SiLU(),  # [n, 2ch, H/4, W/4]
+        nn.Flatten(), nn.Linear(2 * ch * (h // 4) * (w // 4), hidden), nn.SiLU(),
+        nn.Linear(hidden, 2 * latent),
+    )
+
+
+def vae_conv_decoder(image, ch, hidden, latent, per):
+    """nets/conv.rs ConvDecoder: two SiLU linear layers to [2ch, H/4, W/4], two 4x4 stride-2
+    transposed convs (2ch -> ch -> ch), a 3x3 conv to the P parameters per pixel (parameter-major)."""
+    c, h, w = image
+    return nn.Sequential(
+        nn.Linear(latent, hidden), nn.SiLU(),
+        nn.Linear(hidden, 2 * ch * (h // 4) * (w // 4)), nn.SiLU(),
+        nn.Unflatten(1, (2 * ch, h // 4, w // 4)),
+        nn.ConvTranspose2d(2 * ch, ch, 4, 2, 1), nn.SiLU(),  # [n, ch, H/2, W/2]
+        nn.ConvTranspose2d(ch, ch, 4, 2, 1), nn.SiLU(),  # [n, ch, H, W]
+        nn.Conv2d(ch, c * per, 3, padding=1), nn.Flatten(),  # [n, P*C*H*W]
+    )
+
+
 class Vae(nn.Module):
-    """crates/vae/src/nets/mlp.rs: `layers` SiLU layers each side, Bernoulli or logistic decoder."""
+    """crates/vae: MLP (nets/mlp.rs) or conv (nets/conv.rs, `arch = "conv"`) encoder and decoder,
+    Bernoulli or discretized logistic decoder; one Adam step on distortion + w_t * rate (the KL
+    warm-up's weight w_t is a scalar: the same work at every step)."""
 
     def __init__(self, w, train):
         super().__init__()
@@ -53,17 +92,21 @@ class Vae(nn.Module):
         self.d = train[0].numel()
         hidden, layers, self.latent = c.get("hidden", 256), c.get("layers", 2), c.get("latent_dim", 16)
         self.k, self.rows = c.get("iwae_k", 1000), c.get("eval_rows", 4096)
+        self.beta, self.warmup, self.step = c.get("beta", 1.0), c.get("kl_warmup_steps", 0), 0
         per = 1 if self.levels == 2 else 2
-
-        def mlp(i, o):
-            widths = [i] + [hidden] * layers
-            mods = []
-            for a, b in zip(widths, widths[1:]):
-                mods += [nn.Linear(a, b), nn.SiLU()]
-            return nn.Sequential(*mods, nn.Linear(hidden, o))
-
-        self.enc, self.dec = mlp(self.d, 2 * self.latent), mlp(self.latent, per * self.d)
+        if c.get("arch", "mlp") == "conv":
+            image, ch = list(train.shape[1:]), c.get("conv_channels", 32)
+            self.enc = vae_conv_encoder(image, ch, hidden, self.latent)
+            self.dec = vae_conv_decoder(image, ch, hidden, self.latent, per)
+        else:
+            self.enc = vae_mlp(self.d, 2 * self.latent, hidden, layers)
+            self.dec = vae_mlp(self.latent, per * self.d, hidden, layers)
         self.opt = adam(self.parameters(), w.get("learning_rate", 1e-3))
+
+    def kl_weight(self):
+        if self.warmup == 0:
+            return self.beta
+        return self.beta * min(1.0, (self.step + 1) / self.warmup)
 
     def model_space(self, x):
         x = x.reshape(len(x), -1)
@@ -79,10 +122,11 @@ class Vae(nn.Module):
         mu, log_var = self.enc(x).chunk(2, 1)
         z = mu + torch.exp(0.5 * log_var) * torch.randn_like(mu)
         rate = (0.5 * (mu.square() + log_var.exp() - 1 - log_var)).sum(1).mean()
-        loss = -self.log_px(x, self.dec(z)).sum(1).mean() + rate
+        loss = -self.log_px(x, self.dec(z)).sum(1).mean() + self.kl_weight() * rate
         self.opt.zero_grad()
         loss.backward()
         self.opt.step()
+        self.step += 1
 
     def log_likelihood(self, x):
         x = self.model_space(x)
@@ -105,7 +149,12 @@ class Vae(nn.Module):
 
 # ------------------------------------------------------------------ diffusion (crates/diffusion)
 def sinusoidal(t, steps, dim):
-    s = t.double() * 1000.0 / steps
+    return sinusoidal_at(t.double() * 1000.0 / steps, dim)
+
+
+def sinusoidal_at(s, dim):
+    """embedding.rs sinusoidal_features_at: cos and sin of s * 10000^(-k/half), in float64."""
+    s = s.double()
     half = dim // 2
     freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float64) / half)
     args = s[:, None] * freqs[None]
@@ -159,13 +208,14 @@ class ResBlock(nn.Module):
 
 
 class UNet(nn.Module):
-    """denoiser/unet.rs: channels c, 2c, ...; `levels` down/up levels with skips."""
+    """denoiser/unet.rs: channels c, 2c, ...; `levels` down/up levels with skips; the input
+    has `input_groups` blocks of C*H*W (x and its Fourier features), read as channels."""
 
-    def __init__(self, shape, embed, channels, levels, groups):
+    def __init__(self, shape, embed, channels, levels, groups, input_groups=1):
         super().__init__()
         self.shape = shape
         width = [channels] + [2 * channels] * levels
-        self.conv_in = nn.Conv2d(shape[0], channels, 3, padding=1)
+        self.conv_in = nn.Conv2d(shape[0] * input_groups, channels, 3, padding=1)
         self.down = nn.ModuleList(ResBlock(width[k], width[k], embed, groups) for k in range(levels))
         self.downsample = nn.ModuleList(nn.Conv2d(width[k], width[k + 1], 3, stride=2, padding=1) for k in range(levels))
         self.mid = ResBlock(width[levels], width[levels], embed, groups)
@@ -176,7 +226,8 @@ class UNet(nn.Module):
 
     def forward(self, x, emb):
         n = len(x)
-        h = self.conv_in(x.reshape(n, *self.shape))
+        c, hh, ww = self.shape
+        h = self.conv_in(x.reshape(n, -1, hh, ww))
         skips = []
         for block, down in zip(self.down, self.downsample):
             h = block(h, emb)
@@ -188,7 +239,32 @@ class UNet(nn.Module):
         return self.conv_out(F.silu(self.norm_out(h))).reshape(n, -1)
 
 
-class Diffusion(nn.Module):
+class ClippedEmaStep:
+    """The diffusion family's update (train.rs, vdm/train.rs): Adam after clipping the global
+    gradient norm to `grad_clip`, then ema <- d ema + (1 - d) θ with d = min(decay, (1+s)/(10+s))."""
+
+    def init_update(self, c, lr):
+        self.decay = c.get("ema_decay", 0.999)
+        self.clip = c.get("grad_clip", 1.0)
+        self.net_params = list(self.parameters())
+        self.ema = [p.detach().clone() for p in self.net_params]
+        self.opt = adam(self.net_params, lr)
+        self.step = 0
+
+    def update(self, loss):
+        self.opt.zero_grad()
+        loss.backward()
+        if self.clip > 0:
+            torch.nn.utils.clip_grad_norm_(self.net_params, self.clip)
+        self.opt.step()
+        decay = min(self.decay, (1 + self.step) / (10 + self.step))
+        with torch.no_grad():
+            for a, p in zip(self.ema, self.net_params):
+                a.mul_(decay).add_(p, alpha=1 - decay)
+        self.step += 1
+
+
+class Diffusion(ClippedEmaStep, nn.Module):
     """crates/diffusion: DDPM, ε-prediction, simple loss, linear schedule, EMA, grad clip."""
 
     def __init__(self, w, train):
@@ -213,14 +289,9 @@ class Diffusion(nn.Module):
         self.post_log_var = torch.log(torch.cat([self.post_var[1:2], self.post_var[1:]]))
         self.coef1 = betas * ab_prev.sqrt() / (1 - self.alpha_bar)
         self.coef2 = (1 - ab_prev) * (1 - betas).sqrt() / (1 - self.alpha_bar)
-        self.decay = c.get("ema_decay", 0.999)
-        self.clip = c.get("grad_clip", 1.0)
         self.sample_steps = c.get("sample_steps", 0) or self.steps
-        self.ema = [p.detach().clone() for p in self.parameters()]
-        self.net_params = list(self.parameters())
-        self.opt = adam(self.net_params, w.get("learning_rate", 1e-3))
         self.shape = list(train.shape[1:])
-        self.step = 0
+        self.init_update(c, w.get("learning_rate", 1e-3))
 
     def model_space(self, x):
         x = x.reshape(len(x), -1)
@@ -236,16 +307,7 @@ class Diffusion(nn.Module):
         ab = self.alpha_bar[t].float()[:, None]
         e = torch.randn_like(x0)
         xt = ab.sqrt() * x0 + (1 - ab).sqrt() * e
-        loss = (self.eps(xt, t) - e).pow(2).mean(1).mean()
-        self.opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(self.net_params, self.clip)
-        self.opt.step()
-        decay = min(self.decay, (1 + self.step) / (10 + self.step))
-        with torch.no_grad():
-            for a, p in zip(self.ema, self.net_params):
-                a.mul_(decay).add_(p, alpha=1 - decay)
-        self.step += 1
+        self.update((self.eps(xt, t) - e).pow(2).mean(1).mean())
 
     def sample(self, n):
         """DDIM (η = 0) with `sample_steps` evenly spaced steps."""
@@ -286,6 +348,94 @@ class Diffusion(nn.Module):
         return -total
 
 
+class Gamma(nn.Module):
+    """denoiser/gamma.rs: VDM's learned monotone γ_η(t) between learned ends γ_0 and
+    γ_1 = γ_0 + e^ρ, with its closed-form time derivative γ'(t)."""
+
+    def __init__(self, gamma_min, gamma_max, hidden, init_std=0.01):
+        super().__init__()
+        self.w1 = nn.Parameter(torch.ones(1, 1))
+        self.w2 = nn.Parameter(torch.randn(1, hidden) * init_std)
+        self.b2 = nn.Parameter(torch.zeros(1, hidden))
+        self.w3 = nn.Parameter(torch.randn(hidden, 1) * init_std)
+        self.gamma_0 = nn.Parameter(torch.full((1, 1), float(gamma_min)))
+        self.log_range = nn.Parameter(torch.full((1, 1), math.log(gamma_max - gamma_min)))
+
+    def raw(self, t):
+        hidden = self.w2.shape[1]
+        w1, w2, w3 = self.w1.abs(), self.w2.abs(), self.w3.abs()
+        s = torch.sigmoid((2 * t - 1) @ w2 + self.b2)  # [n, H]
+        value = t @ w1 + ((s - 0.5) * 2) @ w3 / hidden  # [n, 1]
+        derivative = (4 * s * (1 - s) * w2) @ w3 / hidden + w1  # [n, 1]
+        return value, derivative
+
+    def forward(self, t):
+        """γ(t), γ'(t) for t [n, 1] (γ̃ at 0 and 1 computed in the same pass, as genbench does)."""
+        n = len(t)
+        value, derivative = self.raw(torch.cat([t, torch.tensor([[0.0], [1.0]])]))
+        g0, g1 = value[n : n + 1], value[n + 1 : n + 2]
+        scale = self.log_range.exp() / (g1 - g0)
+        return (value[:n] - g0) * scale + self.gamma_0, derivative[:n] * scale
+
+
+def fourier_append(x, exponents):
+    """denoiser/fourier.rs: x, then sin and cos of 2^n 2π x for each n, blocks of D."""
+    parts = [x]
+    for e in exponents:
+        h = x * (2.0**e * 2 * math.pi)
+        parts += [h.sin(), h.cos()]
+    return torch.cat(parts, 1)
+
+
+class Vdm(ClippedEmaStep, nn.Module):
+    """crates/diffusion/src/vdm: the learned schedule γ_η and the U-Net (Fourier features of z_t
+    as extra input channels) trained jointly on the bound in bits/dim — prior KL + categorical
+    reconstruction over the L levels + the continuous-time diffusion loss ½ γ'(t) ‖ε − ε̂‖² at
+    antithetic t_i = (u + i/B) mod 1 — then the family's clipped Adam step and EMA."""
+
+    def __init__(self, w, train):
+        super().__init__()
+        c = w["config"]
+        if c.get("vdm_steps", 0) != 0:
+            raise SystemExit(f"error: {w['name']}: the replica has the continuous-time VDM loss only (vdm_steps = 0)")
+        self.levels = levels_of(w)
+        self.features = c.get("time_features", 64)
+        self.gamma_min, self.gamma_max = c.get("gamma_min", -13.3), c.get("gamma_max", 5.0)
+        self.exponents = c.get("fourier_exponents", [])
+        embed = c.get("embed", 128)
+        self.gamma = Gamma(self.gamma_min, self.gamma_max, c.get("gamma_hidden", 1024))
+        self.cond = Conditioning(self.features, embed)
+        groups = 1 + 2 * len(self.exponents)
+        if c.get("denoiser", "auto") == "mlp" or train.dim() != 4:
+            raise SystemExit(f"error: {w['name']}: the replica has the U-Net VDM only")
+        self.den = UNet(list(train.shape[1:]), embed, c.get("unet_channels", 32), c.get("unet_levels", 2),
+                        c.get("unet_groups", 8), groups)
+        self.values = torch.linspace(-1.0, 1.0, self.levels)  # the levels in model space
+        self.init_update(c, w.get("learning_rate", 1e-3))
+
+    def train_step(self, k):
+        x = signed(k.reshape(len(k), -1), self.levels)
+        n, d = x.shape
+        t = ((torch.rand(()) + torch.arange(n) / n) % 1.0)[:, None]  # [n, 1]
+        eps, eps0 = torch.randn(n, d), torch.randn(n, d)
+        gamma_t, gamma_dot = self.gamma(t)  # [n, 1]
+        ends, _ = self.gamma(torch.tensor([[0.0], [1.0]]))
+        g0, g1 = ends[0:1], ends[1:2]  # [1, 1]
+        z = torch.sigmoid(-gamma_t).sqrt() * x + torch.sigmoid(gamma_t).sqrt() * eps  # [n, d]
+        s = 1000.0 * (gamma_t.detach()[:, 0] - self.gamma_min) / (self.gamma_max - self.gamma_min)
+        emb = self.cond(sinusoidal_at(s, self.features))
+        eps_hat = self.den(fourier_append(z, self.exponents), emb)  # [n, d]
+        diffusion = 0.5 * gamma_dot * (eps - eps_hat).square().sum(1, keepdim=True)  # [n, 1]
+        alpha2 = torch.sigmoid(-g1)
+        sigma2 = 1 - alpha2
+        prior = 0.5 * (x.square() * alpha2).sum(1, keepdim=True) + 0.5 * d * (sigma2 - sigma2.log() - 1)
+        z0 = x + eps0 * (0.5 * g0).exp()  # z_0 / α_0
+        logits = -0.5 * (z0[:, :, None] - self.values).square() * (-g0).exp()  # [n, d, L]
+        level = torch.round((x + 1) * (self.levels - 1) / 2).long()
+        recon = -torch.gather(F.log_softmax(logits, 2), 2, level[:, :, None]).sum((1, 2))[:, None]
+        self.update((prior + recon + diffusion).mean() / (d * math.log(2)))
+
+
 # ------------------------------------------------------------------ autoregressive (crates/autoregressive)
 class ExactLikelihood(nn.Module):
     """An autoregressive model: one Adam step on the mean NLL; the likelihood is `log_prob`."""
@@ -310,7 +460,9 @@ class MaskedLinear(nn.Linear):
 
 
 class Made(ExactLikelihood):
-    """made.rs: masked ReLU MLP, natural order, L logits per pixel."""
+    """made.rs: masked ReLU MLP, natural order, L logits per pixel; with `logit_rank` r > 0 the
+    masked output layer gives r features per pixel, mapped to the L logits by a bias-free linear
+    map shared by all pixels (after a ReLU) plus a per-pixel bias [D, L]."""
 
     def __init__(self, w, train):
         super().__init__()
@@ -325,9 +477,14 @@ class Made(ExactLikelihood):
         layers = []
         for a, b in zip(degrees, degrees[1:]):
             layers.append(MaskedLinear(len(a), len(b), (b[:, None] >= a[None]).float()))
-        out_deg = torch.arange(1, d + 1).repeat_interleave(self.levels)
-        layers.append(MaskedLinear(len(degrees[-1]), d * self.levels, (out_deg[:, None] > degrees[-1][None]).float()))
+        self.rank = c.get("logit_rank", 0)
+        out_per_dim = self.rank or self.levels
+        out_deg = torch.arange(1, d + 1).repeat_interleave(out_per_dim)
+        layers.append(MaskedLinear(len(degrees[-1]), d * out_per_dim, (out_deg[:, None] > degrees[-1][None]).float()))
         self.layers = nn.ModuleList(layers)
+        if self.rank:
+            self.shared = nn.Linear(self.rank, self.levels, bias=False)
+            self.dim_bias = nn.Parameter(torch.zeros(d, self.levels))
         self.opt = adam(self.parameters(), w.get("learning_rate", 1e-3))
 
     def log_prob(self, x):
@@ -335,7 +492,11 @@ class Made(ExactLikelihood):
         h = k / (self.levels - 1)
         for layer in self.layers[:-1]:
             h = F.relu(layer(h))
-        logits = self.layers[-1](h).reshape(len(x), self.d, self.levels)
+        if self.rank:
+            a = self.layers[-1](h).reshape(len(x), self.d, self.rank)
+            logits = self.shared(F.relu(a)) + self.dim_bias  # [n, D, L]
+        else:
+            logits = self.layers[-1](h).reshape(len(x), self.d, self.levels)
         return torch.gather(F.log_softmax(logits, 2), 2, k.long()[:, :, None]).sum((1, 2))
 
 
@@ -554,7 +715,14 @@ class Flow(nn.Module):
 # ------------------------------------------------------------------ GAN (crates/gan)
 class Dcgan(nn.Module):
     """conv.rs: G = Linear -> [2c, H/4, W/4], BN, ReLU, convT, BN, ReLU, convT, tanh;
-    D = conv s2, LeakyReLU, conv s2, BN, LeakyReLU, Linear; non-saturating loss."""
+    D = conv s2, LeakyReLU, conv s2, (BN,) LeakyReLU, Linear. model.rs train_on: `n_critic`
+    D updates (fresh fakes each), then one G update. Non-saturating loss (D batch-normed, Adam
+    (0.5, 0.999), one D update) or WGAN-GP (no BN in D, Adam (0.0, 0.9), 5 D updates, each with
+    the per-sample gradient penalty λ mean (‖∇D(x̂)‖ − 1)² at x̂ = ε x + (1 − ε) G(z)).
+    ∇D(x̂) is written out as genbench writes it (nets.rs input_gradient, conv.rs backward_input;
+    burn's autodiff is first order): a forward pass for the LeakyReLU masks, then the head's
+    weight back through each conv by its transposed convolution, differentiable in the weights.
+    (PyTorch's own double backward, autograd.grad(create_graph=True), gives the same function.)"""
 
     def __init__(self, w, train):
         super().__init__()
@@ -564,7 +732,11 @@ class Dcgan(nn.Module):
         c = cfg.get("channels", 64)
         self.latent = cfg.get("latent_dim", 32)
         self.start = (2 * c, h // 4, wd // 4)
-        slope = cfg.get("leaky_slope", 0.2)
+        self.slope = slope = cfg.get("leaky_slope", 0.2)
+        self.wgan = cfg.get("loss", "ns") == "wgan-gp"
+        self.n_critic = cfg.get("n_critic", 5 if self.wgan else 1)
+        self.gp_weight = cfg.get("gp_weight", 10.0)
+        d_norm = [] if self.wgan else [nn.BatchNorm2d(2 * c)]
         self.g = nn.Sequential(
             nn.Linear(self.latent, math.prod(self.start)), nn.Unflatten(1, self.start),
             nn.BatchNorm2d(2 * c), nn.ReLU(),
@@ -573,21 +745,49 @@ class Dcgan(nn.Module):
         )
         self.d = nn.Sequential(
             nn.Conv2d(c_img, c, 4, 2, 1), nn.LeakyReLU(slope),
-            nn.Conv2d(c, 2 * c, 4, 2, 1), nn.BatchNorm2d(2 * c), nn.LeakyReLU(slope),
+            nn.Conv2d(c, 2 * c, 4, 2, 1), *d_norm, nn.LeakyReLU(slope),
             nn.Flatten(), nn.Linear(2 * c * (h // 4) * (wd // 4), 1),
         )
         lr = w.get("learning_rate", 2e-4)
-        self.g_opt, self.d_opt = adam(self.g.parameters(), lr, (0.5, 0.999)), adam(self.d.parameters(), lr, (0.5, 0.999))
+        betas = (0.0, 0.9) if self.wgan else (0.5, 0.999)
+        self.g_opt, self.d_opt = adam(self.g.parameters(), lr, betas), adam(self.d.parameters(), lr, betas)
+
+    def input_gradient(self, x):
+        """∂D/∂x per sample [n, C, H, W] for the critic without batch norm (conv.rs backward_input)."""
+        convs, head = [self.d[0], self.d[2]], self.d[5]
+        pre, h = [], x
+        with torch.no_grad():  # the masks carry no gradient
+            for conv in convs:
+                pre.append((h.shape[2:], conv(h)))
+                h = F.leaky_relu(pre[-1][1], self.slope)
+        g = head.weight.expand(len(x), -1).reshape(h.shape)  # [n, 2c, H/4, W/4]
+        for conv, (hw_in, a) in zip(reversed(convs), reversed(pre)):
+            ho, wo = a.shape[2:]
+            pad_out = (hw_in[0] - (2 * (ho - 1) + 2), hw_in[1] - (2 * (wo - 1) + 2))
+            mask = torch.where(a > 0, 1.0, self.slope)
+            g = F.conv_transpose2d(g * mask, conv.weight, stride=2, padding=1, output_padding=pad_out)
+        return g
+
+    def gradient_penalty(self, real, fake):
+        eps = torch.rand(len(real), 1, 1, 1)
+        grad = self.input_gradient(eps * real + (1 - eps) * fake)
+        return ((grad.flatten(1).square().sum(1) + 1e-12).sqrt() - 1).square().mean()
 
     def train_step(self, k):
         real = signed(k, self.levels)
         n = len(real)
-        fake = self.g(torch.randn(n, self.latent)).detach()
-        d_loss = F.softplus(-self.d(real)).mean() + F.softplus(self.d(fake)).mean()
-        self.d_opt.zero_grad()
-        d_loss.backward()
-        self.d_opt.step()
-        g_loss = F.softplus(-self.d(self.g(torch.randn(n, self.latent)))).mean()
+        for _ in range(self.n_critic):
+            fake = self.g(torch.randn(n, self.latent)).detach()
+            d_real, d_fake = self.d(real), self.d(fake)
+            if self.wgan:
+                d_loss = d_fake.mean() - d_real.mean() + self.gp_weight * self.gradient_penalty(real, fake)
+            else:
+                d_loss = F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
+            self.d_opt.zero_grad()
+            d_loss.backward()
+            self.d_opt.step()
+        d_fake = self.d(self.g(torch.randn(n, self.latent)))
+        g_loss = -d_fake.mean() if self.wgan else F.softplus(-d_fake).mean()
         self.g_opt.zero_grad()
         self.d_opt.zero_grad()
         g_loss.backward()
@@ -605,7 +805,7 @@ def build_replica(w, train):
     if family == "vae":
         return Vae(w, train)
     if family == "diffusion":
-        return Diffusion(w, train)
+        return Vdm(w, train) if w["config"].get("process") == "vdm" else Diffusion(w, train)
     if family == "autoregressive":
         return PixelCnn(w, train) if arch == "pixelcnn" else Made(w, train)
     if family == "flow":

@@ -34,6 +34,49 @@ fn list_gives_every_committed_workload_with_its_parameter_count() {
     let decoder = (8 * 128 + 128) + (128 * 128 + 128) + (128 * 128 + 128);
     let vae = rows.iter().find(|r| r[0] == "vae-mlp-digits").unwrap();
     assert_eq!(vae[4].parse::<usize>().unwrap(), encoder + decoder);
+    // benchmark.toml's MADE at 28x28: masked 784 -> 500, masked 500 -> 784 x 32 features, the
+    // shared bias-free 32 -> 256 map and the per-pixel logit bias [784, 256].
+    let made = (784 * 500 + 500) + (500 * 784 * 32 + 784 * 32) + 32 * 256 + 784 * 256;
+    let row = rows.iter().find(|r| r[0] == "made-28x28").unwrap();
+    assert_eq!(row[4].parse::<usize>().unwrap(), made);
+}
+
+/// Every model of benchmark.toml's Fashion-MNIST block that trains a network has a training
+/// workload `<model>-28x28` with its family, config, batch size and learning rate, on MNIST-5k
+/// (the same 28x28 shape and 256 levels, embedded).
+#[test]
+fn the_28x28_workloads_are_the_benchmarks_fashion_mnist_configurations() {
+    let read = |name: &str| -> toml::Table {
+        let text = std::fs::read_to_string(repo().join("experiments").join(name)).unwrap();
+        toml::from_str(&text).unwrap()
+    };
+    let (bench, benchmark) = (read("bench.toml"), read("benchmark.toml"));
+    let workloads = bench["workloads"].as_array().unwrap();
+    let mut seen = Vec::new();
+    for model in benchmark["models"].as_array().unwrap() {
+        let family = model["family"].as_str().unwrap();
+        let on_fashion = model["datasets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d.as_str() == Some("fashion-mnist"));
+        if !on_fashion || ["template", "texture", "gmm"].contains(&family) {
+            continue; // no network: no training step to time
+        }
+        let name = format!("{}-28x28", model["name"].as_str().unwrap());
+        let w = workloads
+            .iter()
+            .find(|w| w["name"].as_str() == Some(name.as_str()))
+            .unwrap_or_else(|| panic!("bench.toml has no workload {name}"));
+        assert_eq!(w["kind"].as_str(), Some("train"), "{name}");
+        assert_eq!(w["family"].as_str(), Some(family), "{name}");
+        assert_eq!(w["data"]["name"].as_str(), Some("mnist5k"), "{name}");
+        for key in ["batch_size", "learning_rate", "config"] {
+            assert_eq!(w.get(key), model.get(key), "{name}: {key}");
+        }
+        seen.push(name);
+    }
+    assert_eq!(seen.len(), 8, "{seen:?}");
 }
 
 const TINY: &str = r#"
