@@ -32,11 +32,12 @@ class Dcgan(nn.Module):
         self.wgan = cfg.get("loss", "ns") == "wgan-gp"
         self.n_critic = cfg.get("n_critic", 5 if self.wgan else 1)
         self.gp_weight = cfg.get("gp_weight", 10.0)
-        d_norm = [] if self.wgan else [nn.BatchNorm2d(2 * c)]
+        g_norm = cfg.get("g_batch_norm", True)
+        d_norm = [nn.BatchNorm2d(2 * c)] if cfg.get("d_batch_norm", not self.wgan) else []
         self.g = nn.Sequential(
             nn.Linear(self.latent, math.prod(self.start)), nn.Unflatten(1, self.start),
-            nn.BatchNorm2d(2 * c), nn.ReLU(),
-            nn.ConvTranspose2d(2 * c, c, 4, 2, 1), nn.BatchNorm2d(c), nn.ReLU(),
+            nn.BatchNorm2d(2 * c) if g_norm else nn.Identity(), nn.ReLU(),
+            nn.ConvTranspose2d(2 * c, c, 4, 2, 1), nn.BatchNorm2d(c) if g_norm else nn.Identity(), nn.ReLU(),
             nn.ConvTranspose2d(c, c_img, 4, 2, 1), nn.Tanh(),
         )
         self.d = nn.Sequential(
@@ -44,13 +45,13 @@ class Dcgan(nn.Module):
             nn.Conv2d(c, 2 * c, 4, 2, 1), *d_norm, nn.LeakyReLU(slope),
             nn.Flatten(), nn.Linear(2 * c * (h // 4) * (wd // 4), 1),
         )
-        lr = w.get("learning_rate", 2e-4)
-        betas = (0.0, 0.9) if self.wgan else (0.5, 0.999)
-        self.g_opt, self.d_opt = adam(self.g.parameters(), lr, betas), adam(self.d.parameters(), lr, betas)
+        lr, betas = w.get("learning_rate", 1e-3), [0.0, 0.9] if self.wgan else [0.5, 0.999]
+        self.g_opt = adam(self.g.parameters(), cfg.get("g_lr", lr), tuple(cfg.get("g_betas", betas)))
+        self.d_opt = adam(self.d.parameters(), cfg.get("d_lr", lr), tuple(cfg.get("d_betas", betas)))
 
     def input_gradient(self, x):
         """∂D/∂x per sample [n, C, H, W] for the critic without batch norm (conv.rs backward_input)."""
-        convs, head = [self.d[0], self.d[2]], self.d[5]
+        convs, head = [m for m in self.d if isinstance(m, nn.Conv2d)], self.d[-1]
         pre, h = [], x
         with torch.no_grad():  # the masks carry no gradient
             for conv in convs:
