@@ -593,3 +593,22 @@ fn guidance_scale_is_set_on_the_command_line_after_training() {
         assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", stderr(&out));
     }
 }
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_closed_pipe_ends_the_output_without_a_panic() {
+    // The reader (`true`) has exited before genbench starts writing: each println! then meets
+    // a closed pipe. Without the default SIGPIPE disposition the first one panicked.
+    let bin = env!("CARGO_BIN_EXE_genbench");
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/benchmark.toml");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "(sleep 0.3; exec '{bin}' plan '{}') | true",
+            manifest.display()
+        ))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.is_empty(), "{err}");
+}

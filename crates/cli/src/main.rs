@@ -117,6 +117,7 @@ enum Command {
 
 fn main() -> ExitCode {
     allocator::keep_freed_memory();
+    die_quietly_on_closed_stdout();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return command_line_error(e),
@@ -132,6 +133,17 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         }
+    }
+}
+
+/// End the process quietly, as Unix tools do, when the reader of its output goes away
+/// (`genbench plan M | head`): Rust ignores SIGPIPE, which turns the closed pipe into a panic of
+/// the next `println!`. Restoring the default lets the kernel end the process instead.
+fn die_quietly_on_closed_stdout() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: sets the default disposition of one signal, before any thread of ours exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
