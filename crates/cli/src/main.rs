@@ -1,7 +1,6 @@
 //! `genbench`: train every family of generative model on the same data, score them with one
 //! evaluator, and draw the comparison.
 
-mod allocator;
 mod commands;
 mod estimate;
 mod external;
@@ -9,6 +8,7 @@ mod families;
 mod manifest;
 mod manifest_checks;
 mod preflight;
+mod process;
 mod runner;
 mod saved_run;
 mod source;
@@ -116,8 +116,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    allocator::keep_freed_memory();
-    die_quietly_on_closed_stdout();
+    process::keep_freed_memory();
+    process::die_quietly_on_closed_stdout();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return command_line_error(e),
@@ -133,17 +133,6 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         }
-    }
-}
-
-/// End the process quietly, as Unix tools do, when the reader of its output goes away
-/// (`genbench plan M | head`): Rust ignores SIGPIPE, which turns the closed pipe into a panic of
-/// the next `println!`. Restoring the default lets the kernel end the process instead.
-fn die_quietly_on_closed_stdout() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: sets the default disposition of one signal, before any thread of ours exists.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

@@ -141,8 +141,9 @@ impl Figure for MetricBars {
         let body = root.titled(&self.title, title_font()).p()?;
         let rows = self.panels.len().div_ceil(self.cols()).max(1);
         let areas = body.split_evenly((rows, self.cols()));
+        let turned_label_px = self.turned_label_px();
         for (panel, area) in self.panels.iter().zip(areas.iter()) {
-            draw_panel(panel, area, &self.x_desc, self.turned_label_px())?;
+            draw_panel(panel, area, &self.x_desc, turned_label_px)?;
         }
         Ok(())
     }

@@ -1,4 +1,5 @@
-//! How the process's allocator treats freed memory.
+//! The binary's two process-wide settings, made once at the start of `main`: how the allocator
+//! treats freed memory, and what a closed stdout does.
 //!
 //! A training step or a bound allocates and frees the same large buffers (activations,
 //! gradients, IWAE's `[rows × k, D]` tensors) thousands of times. With glibc's defaults a free
@@ -31,6 +32,17 @@ pub fn keep_freed_memory() -> bool {
     #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
     {
         false
+    }
+}
+
+/// End the process quietly, as Unix tools do, when the reader of its output goes away
+/// (`genbench plan M | head`): Rust ignores SIGPIPE, which turns the closed pipe into a panic of
+/// the next `println!`. Restoring the default lets the kernel end the process instead.
+pub fn die_quietly_on_closed_stdout() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: sets the default disposition of one signal, before any thread of ours exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
