@@ -16,6 +16,9 @@ With --baseline BINARY (an older genbench build, e.g. one without the burn-flex 
 build is a third side in the same alternation (the order rotates every round), and ratios.csv
 gains its samples/s, its commit and speedup = genbench ÷ baseline: the before/after table of a
 change measured under the same conditions as the comparison with PyTorch.
+The baseline reads a copy of the bench file cut down to the one workload it times, so a key added
+to some other workload after it was built does not stop it; a workload it cannot read itself
+(an unknown config key) gets an empty baseline column and a note on stderr.
 
 PyTorch runs with OMP_WAIT_POLICY=PASSIVE unless --omp-active: on a machine whose cores other
 jobs share, OpenMP's default spin-waiting makes 2-thread PyTorch up to 30x slower (a U-Net pass
@@ -30,12 +33,25 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 
 def run_side(cmd, env):
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
     return list(csv.DictReader(io.StringIO(out)))
+
+
+def one_workload_file(path, name, folder):
+    """The bench file cut down to its header and the one workload `name`, so that an older build
+    that rejects a key of some other workload (added after it) can still time this one."""
+    text = open(path).read()
+    head, *blocks = text.split("[[workloads]]")
+    mine = [b for b in blocks if f'name = "{name}"' in b.split("\n[", 1)[0]]
+    out = os.path.join(folder, f"{name}.toml")
+    with open(out, "w") as f:
+        f.write(head + "".join("[[workloads]]" + b for b in mine))
+    return out
 
 
 def uptime():
@@ -65,8 +81,9 @@ def main():
                    "--threads", str(args.threads), "--genbench", args.genbench], torch_env),
     }
     if args.baseline:
-        sides["baseline"] = ([args.baseline, "bench", args.file], env)
+        sides["baseline"] = ([args.baseline, "bench"], env)
     os.makedirs(args.out, exist_ok=True)
+    cut = tempfile.mkdtemp(prefix="bench-compare-")
     conditions = [
         f"started {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}",
         f"machine {platform.machine()}, {os.cpu_count()} logical CPUs, {cpu_model()}",
@@ -76,15 +93,27 @@ def main():
         f"torch: {'' if args.omp_active else 'OMP_WAIT_POLICY=PASSIVE '}{' '.join(sides['torch'][0])} --only W",
     ]
     if args.baseline:
-        conditions.append(f"baseline: RAYON_NUM_THREADS={args.threads} {' '.join(sides['baseline'][0])} --only W")
+        conditions.append(f"baseline: RAYON_NUM_THREADS={args.threads} {' '.join(sides['baseline'][0])} FILE-cut-to-W --only W"
+                          " (a workload the older build cannot read is left out of its column)")
     print("\n".join(conditions), file=sys.stderr)
     runs = []
+    unreadable = set()
     for r in range(args.rounds):
         for name in names:
             order = list(sides)[r % len(sides):] + list(sides)[:r % len(sides)]
             for side in order:
                 cmd, side_env = sides[side]
-                rows = run_side(cmd + ["--only", name], side_env)
+                if side == "baseline":
+                    if name in unreadable:
+                        continue
+                    try:
+                        rows = run_side(cmd + [one_workload_file(args.file, name, cut), "--only", name], side_env)
+                    except subprocess.CalledProcessError as e:
+                        unreadable.add(name)
+                        print(f"baseline cannot run {name}: {e.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+                        continue
+                else:
+                    rows = run_side(cmd + ["--only", name], side_env)
                 for row in rows:
                     runs.append(dict(side=side, round=r + 1, **row))
                     print(f"round {r + 1} {side:9} {name:30} {float(row['median']):12.2f} samples/s", file=sys.stderr)
@@ -98,7 +127,7 @@ def main():
     table = []
     for name in names:
         mine = {s: [x for x in runs if x["side"] == s and x["workload"] == name] for s in sides}
-        med = {s: statistics.median(float(x["median"]) for x in mine[s]) for s in sides}
+        med = {s: statistics.median(float(x["median"]) for x in mine[s]) for s in sides if mine[s]}
         g, t = mine["genbench"][0], mine["torch"][0]
         table.append({
             "workload": name, "kind": g["kind"], "unit": "samples/s",
@@ -108,11 +137,13 @@ def main():
             "genbench_backend": g["backend"], "genbench_commit": g["commit"],
             "torch_backend": t["backend"] + ("" if args.omp_active else " OMP_WAIT_POLICY=PASSIVE"),
         })
-        if args.baseline:
+        if args.baseline and mine["baseline"]:
             table[-1].update({
                 "baseline": f"{med['baseline']:.4g}", "baseline_commit": mine["baseline"][0]["commit"],
                 "speedup": f"{med['genbench'] / med['baseline']:.3f}",
             })
+        elif args.baseline:
+            table[-1].update({"baseline": "", "baseline_commit": "", "speedup": ""})
     with open(os.path.join(args.out, "ratios.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(table[0].keys()))
         w.writeheader()

@@ -39,11 +39,7 @@ where
             let m_offset = mask.layout().start_offset();
             let mask_bytes = &mask.bytes()[m_offset..m_offset + numel];
             let tensor_slice = &mut tensor.storage_mut::<T>()[t_offset..t_offset + numel];
-            for (t, &m) in tensor_slice.iter_mut().zip(mask_bytes) {
-                if m != 0 {
-                    *t = value;
-                }
-            }
+            crate::ops::elementwise::fill_inplace(tensor_slice, mask_bytes, value);
             return tensor;
         } else if let Some(nest) = crate::zip::collapse_for_zip(tensor.layout(), mask.layout()) {
             let mask_bytes = mask.bytes();
@@ -267,11 +263,7 @@ where
             let mask_bytes = &mask.bytes()[m_offset..m_offset + numel];
             let value_slice = &value.storage::<T>()[v_offset..v_offset + numel];
             let tensor_slice = &mut tensor.storage_mut::<T>()[t_offset..t_offset + numel];
-            for (i, &m) in mask_bytes.iter().enumerate() {
-                if m != 0 {
-                    tensor_slice[i] = value_slice[i];
-                }
-            }
+            crate::ops::elementwise::select_inplace(tensor_slice, mask_bytes, value_slice, true);
             return tensor;
         } else if let Some(nest) =
             crate::zip::collapse_for_zip3(tensor.layout(), mask.layout(), value.layout())
@@ -318,11 +310,7 @@ where
             let mask_bytes = &mask.bytes()[m_offset..m_offset + numel];
             let tensor_slice = &tensor.storage::<T>()[t_offset..t_offset + numel];
             let value_slice = &mut value.storage_mut::<T>()[v_offset..v_offset + numel];
-            for (i, &m) in mask_bytes.iter().enumerate() {
-                if m == 0 {
-                    value_slice[i] = tensor_slice[i];
-                }
-            }
+            crate::ops::elementwise::select_inplace(value_slice, mask_bytes, tensor_slice, false);
             return value;
         } else if let Some(nest) =
             crate::zip::collapse_for_zip3(value.layout(), mask.layout(), tensor.layout())
@@ -689,6 +677,42 @@ mod tests {
         assert!(core::ptr::eq(initial_ptr, result.bytes().as_ptr()));
         let values: Vec<f32> = result.into_data().try_into_vec().unwrap();
         assert_eq!(values, vec![10.0, 2.0, 30.0, 4.0]);
+    }
+
+    /// The branch-free in-place kernels (issue #13 patch 4) against a plain
+    /// loop, below and above the size from which they split over rayon.
+    #[test]
+    fn test_mask_inplace_paths_match_plain_loop() {
+        for n in [1000usize, 300_001] {
+            let t: Vec<f32> = (0..n).map(|i| i as f32 * 0.5 - 7.0).collect();
+            let v: Vec<f32> = (0..n).map(|i| -(i as f32)).collect();
+            let m: Vec<bool> = (0..n).map(|i| (i * 2_654_435_761usize) % 7 < 3).collect();
+            let where_set: Vec<f32> = (0..n).map(|i| if m[i] { v[i] } else { t[i] }).collect();
+            let filled: Vec<f32> = (0..n).map(|i| if m[i] { 99.0 } else { t[i] }).collect();
+            let tensor = || FlexTensor::from_data(TensorData::new(t.clone(), vec![n]));
+            let value = || FlexTensor::from_data(TensorData::new(v.clone(), vec![n]));
+            let mask = || FlexTensor::from_data(TensorData::new(m.clone(), vec![n]));
+
+            // tensor unique: written in place where the mask is set
+            let out: Vec<f32> = mask_where_f32(tensor(), mask(), value())
+                .into_data()
+                .try_into_vec()
+                .unwrap();
+            assert_eq!(out, where_set);
+            // tensor shared, value unique: value written in place where the mask is clear
+            let shared = tensor();
+            let out: Vec<f32> = mask_where::<f32>(shared.clone(), mask(), value())
+                .into_data()
+                .try_into_vec()
+                .unwrap();
+            assert_eq!(out, where_set);
+            drop(shared);
+            let out: Vec<f32> = mask_fill_f32(tensor(), mask(), 99.0)
+                .into_data()
+                .try_into_vec()
+                .unwrap();
+            assert_eq!(out, filled);
+        }
     }
 
     #[test]
