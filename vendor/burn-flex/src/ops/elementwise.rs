@@ -276,6 +276,59 @@ fn zip_into_serial<E: Copy, R, Op: Fn(E, E) -> R>(
 // Every test compares bit patterns (`to_bits`), on sizes that are not a
 // multiple of the chunk or of any SIMD width, below and above the
 // threshold, and through the public ops on non-contiguous inputs.
+/// `dst[i] = other[i]` where `(mask[i] != 0) == where_set`, else unchanged,
+/// for `i` below the shortest length: the in-place `mask_where` and (with a
+/// repeated `other`, see [`fill_inplace`]) `mask_fill`. Every element is read
+/// and written (a select, not a conditional store), so the loop has no branch
+/// on the mask and vectorises; the result is the same bits either way.
+pub(crate) fn select_inplace<E>(dst: &mut [E], mask: &[u8], other: &[E], where_set: bool)
+where
+    E: Copy + Send + Sync,
+{
+    let n = dst.len().min(mask.len()).min(other.len());
+    let (dst, mask, other) = (&mut dst[..n], &mask[..n], &other[..n]);
+    let isa = super::vmath::Widest;
+    #[cfg(feature = "rayon")]
+    if n >= isa.parallel_threshold() {
+        dst.par_chunks_mut(ELEMENTWISE_CHUNK)
+            .zip(mask.par_chunks(ELEMENTWISE_CHUNK))
+            .zip(other.par_chunks(ELEMENTWISE_CHUNK))
+            .for_each(|((d, m), o)| {
+                isa.run(
+                    #[inline(always)]
+                    || select_inplace_serial(d, m, o, where_set),
+                )
+            });
+        return;
+    }
+    isa.run(
+        #[inline(always)]
+        || select_inplace_serial(dst, mask, other, where_set),
+    );
+}
+
+#[inline(always)]
+fn select_inplace_serial<E: Copy>(dst: &mut [E], mask: &[u8], other: &[E], where_set: bool) {
+    for ((d, &m), &o) in dst.iter_mut().zip(mask).zip(other) {
+        *d = if (m != 0) == where_set { o } else { *d };
+    }
+}
+
+/// `dst[i] = value` where `mask[i] != 0`, else unchanged (branch-free, as
+/// [`select_inplace`]).
+pub(crate) fn fill_inplace<E>(dst: &mut [E], mask: &[u8], value: E)
+where
+    E: Copy + Send + Sync,
+{
+    zip_inplace(
+        dst,
+        mask,
+        #[inline(always)]
+        |d, m: u8| if m != 0 { value } else { d },
+        super::vmath::Widest,
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -540,57 +593,4 @@ mod tests {
                 .all(|(a, b)| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()))
         );
     }
-}
-
-/// `dst[i] = other[i]` where `(mask[i] != 0) == where_set`, else unchanged,
-/// for `i` below the shortest length: the in-place `mask_where` and (with a
-/// repeated `other`, see [`fill_inplace`]) `mask_fill`. Every element is read
-/// and written (a select, not a conditional store), so the loop has no branch
-/// on the mask and vectorises; the result is the same bits either way.
-pub(crate) fn select_inplace<E>(dst: &mut [E], mask: &[u8], other: &[E], where_set: bool)
-where
-    E: Copy + Send + Sync,
-{
-    let n = dst.len().min(mask.len()).min(other.len());
-    let (dst, mask, other) = (&mut dst[..n], &mask[..n], &other[..n]);
-    let isa = super::vmath::Widest;
-    #[cfg(feature = "rayon")]
-    if n >= isa.parallel_threshold() {
-        dst.par_chunks_mut(ELEMENTWISE_CHUNK)
-            .zip(mask.par_chunks(ELEMENTWISE_CHUNK))
-            .zip(other.par_chunks(ELEMENTWISE_CHUNK))
-            .for_each(|((d, m), o)| {
-                isa.run(
-                    #[inline(always)]
-                    || select_inplace_serial(d, m, o, where_set),
-                )
-            });
-        return;
-    }
-    isa.run(
-        #[inline(always)]
-        || select_inplace_serial(dst, mask, other, where_set),
-    );
-}
-
-#[inline(always)]
-fn select_inplace_serial<E: Copy>(dst: &mut [E], mask: &[u8], other: &[E], where_set: bool) {
-    for ((d, &m), &o) in dst.iter_mut().zip(mask).zip(other) {
-        *d = if (m != 0) == where_set { o } else { *d };
-    }
-}
-
-/// `dst[i] = value` where `mask[i] != 0`, else unchanged (branch-free, as
-/// [`select_inplace`]).
-pub(crate) fn fill_inplace<E>(dst: &mut [E], mask: &[u8], value: E)
-where
-    E: Copy + Send + Sync,
-{
-    zip_inplace(
-        dst,
-        mask,
-        #[inline(always)]
-        |d, m: u8| if m != 0 { value } else { d },
-        super::vmath::Widest,
-    );
 }
