@@ -136,6 +136,29 @@ fn zero_budget_batch_or_rate_is_refused() {
     );
 }
 
+/// Early stopping needs a positive patience, periodic evaluations to watch and a validation
+/// split to score them on; each lack is refused at the `patience` key.
+#[test]
+fn patience_without_evaluations_or_validation_is_refused() {
+    let patient = TINY.replace("steps = 15\n", "steps = 15\npatience = 5\n");
+    rejected(&patient, &["models[0].patience", "eval_every"]);
+    let evaluated = patient.replace(
+        "kid_subset_size = 100",
+        "kid_subset_size = 100\neval_every = 5",
+    );
+    rejected(
+        &evaluated.replace(
+            "test_size = 500",
+            "test_size = 500\nvalidation_fraction = 0.0",
+        ),
+        &["patience", "validation split", "8gaussians"],
+    );
+    rejected(
+        &evaluated.replace("patience = 5", "patience = 0"),
+        &["patience", "positive"],
+    );
+}
+
 #[test]
 fn missing_data_folder_is_named() {
     let m = TINY.replace(

@@ -103,7 +103,16 @@ fn selection_reads_validation_only_and_a_rerun_writes_the_same_columns() {
     assert_eq!(selected, get(best, "step"));
     assert_eq!(get(&last[0], "selected_step"), selected);
     assert_eq!(get(&result, "steps"), "300");
+    assert_eq!(
+        get(&result, "stopped_early"),
+        "",
+        "no patience, no early stopping"
+    );
     eprintln!("selected step {selected} of 300");
+    // Without `patience` the settings do not name it: fingerprints made before it stay valid.
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(clean.join("config.json")).unwrap()).unwrap();
+    assert!(config["settings"].get("patience").is_none());
 
     // The test set replaced by noise: every periodic row, the selected step and train.csv stay
     // byte for byte; only the final test row moves.
@@ -147,6 +156,56 @@ fn selection_reads_validation_only_and_a_rerun_writes_the_same_columns() {
             .collect()
     };
     assert_eq!(without_run_names(&rerun_rows), without_run_names(&rows));
+}
+
+/// Early stopping (`patience = 25`) on a MADE that overfits the 360 training images of
+/// `digits_idx_folder`: the run ends at the first periodic evaluation (every 25 steps) that is
+/// not a new best validation NLL, before its 600-step budget; result.json says it stopped
+/// early, at that step, and reports the best evaluation's step; config.json's settings name the
+/// patience (a run without it names none: see the selection test).
+#[test]
+fn early_stopping_ends_at_the_first_evaluation_without_a_new_best() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = digits_idx_folder(&dir.path().join("data"), false);
+    let text = manifest("patient", &data)
+        .replace("steps = 300", "steps = 600")
+        .replace(
+            "learning_rate = 3e-3\n",
+            "learning_rate = 1e-2\npatience = 25\n",
+        )
+        .replace("hidden = [128, 128]", "hidden = [512]");
+    write(dir.path(), "patient.toml", &text);
+    let out = genbench(&["run", "patient.toml"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let run = dir.path().join("patient/runs/made--mnist--s0");
+    let rows = metrics(&run);
+    let periodic = &rows[..rows.len() - 1];
+    let nll = |r: &Vec<(String, String)>| get(r, "nll_nats").parse::<f64>().unwrap();
+    let step = |r: &Vec<(String, String)>| get(r, "step").parse::<u64>().unwrap();
+    let (stop, last) = (periodic.last().unwrap(), &periodic[..periodic.len() - 1]);
+    assert!(step(stop) < 600, "stopped before the budget");
+    // Every evaluation before the stop was a new best; the stop's was not.
+    assert!(
+        last.windows(2).all(|w| nll(&w[1]) < nll(&w[0])),
+        "{periodic:?}"
+    );
+    let best = last.last().unwrap();
+    assert!(nll(stop) >= nll(best));
+    assert_eq!(step(stop), step(best) + 25);
+    assert!(stderr(&out).contains(&format!("stopped early at step {}", step(stop))));
+
+    let result = result_row(&run.join("result.json"));
+    assert_eq!(get(&result, "stopped_early"), "true");
+    assert_eq!(get(&result, "steps"), step(stop).to_string());
+    assert_eq!(get(&result, "selected_step"), step(best).to_string());
+    eprintln!(
+        "stopped at step {} of 600, reporting step {}",
+        step(stop),
+        step(best)
+    );
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["settings"]["patience"], 25);
 }
 
 /// export-split writes the validation split beside train and test, and split.json counts it.

@@ -126,7 +126,8 @@ pub fn modelled(plan: &Plan, run: &RunSpec, footprint: &Footprint, data: &Datase
 }
 
 /// The recorded run of `run`'s id in the output folder or one of `from`, scaled to the planned
-/// budget; `None` when none finished with steps and seconds.
+/// budget (as it was when early stopping ended it); `None` when none finished with steps and
+/// seconds.
 pub fn recorded(plan: &Plan, run: &RunSpec, from: &[PathBuf]) -> Option<f64> {
     let dirs = std::iter::once(plan.output.as_path()).chain(from.iter().map(PathBuf::as_path));
     dirs.filter_map(|d| recorded_in(d, run)).next()
@@ -140,6 +141,8 @@ fn recorded_in(experiment: &Path, run: &RunSpec) -> Option<f64> {
     }
     let rest = (wall - train).max(0.0);
     let planned_train = match run.budget {
+        // Early stopping ended it: the same settings stop at the same step.
+        _ if r.stopped_early == Some(true) => train,
         Budget::Steps(n) => train * n as f64 / steps as f64,
         Budget::Seconds(s) => s,
     };

@@ -258,6 +258,7 @@ pub fn score(req: &ScoreRequest, checked: Checked) -> anyhow::Result<RunResult> 
         steps: None,
         selected_step: None,
         converged: None,
+        stopped_early: None,
         train_seconds: card.train_seconds,
         provenance: provenance.clone(),
         fingerprint: String::new(),

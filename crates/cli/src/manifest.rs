@@ -67,6 +67,11 @@ pub struct ModelSpec {
     pub batch_size: Spanned<BatchSize>,
     #[serde(default = "default_lr")]
     pub learning_rate: Spanned<f64>,
+    /// Early stopping: end training when the validation score (NLL, else FD) has not improved
+    /// for this many steps, checked at each periodic evaluation; needs `[eval] eval_every` and a
+    /// validation split. Default: train the whole budget.
+    #[serde(default)]
+    pub patience: Option<Spanned<i64>>,
     #[serde(default)]
     pub conditional: bool,
     /// The family's own keys.
@@ -146,7 +151,12 @@ pub fn load(path: &Path, device_override: Option<DeviceChoice>) -> Result<Plan, 
             index: i,
             spec: m.get_ref(),
         };
-        runs.extend(model.runs(&datasets, &manifest.seeds, &mut ids)?);
+        runs.extend(model.runs(
+            manifest.eval.eval_every,
+            &datasets,
+            &manifest.seeds,
+            &mut ids,
+        )?);
     }
     if runs.is_empty() {
         return Err(src.error(&root.key("models"), "give at least one [[models]] table"));
@@ -246,6 +256,7 @@ impl ModelRuns<'_> {
     /// size and learning rate; `ids` refuses a run id seen before.
     fn runs(
         &self,
+        eval_every: u64,
         datasets: &[DataConfig],
         seeds: &[u64],
         ids: &mut BTreeSet<String>,
@@ -260,6 +271,7 @@ impl ModelRuns<'_> {
             return Err(self.error("learning_rate", format!("must be positive, got {lr}")));
         }
         let targets = targets(spec, datasets).map_err(|msg| self.error("datasets", msg))?;
+        self.check_patience(eval_every, &targets)?;
         let mut runs = Vec::new();
         for (data_index, data) in targets {
             for &seed in seeds {
@@ -283,6 +295,41 @@ impl ModelRuns<'_> {
             }
         }
         Ok(runs)
+    }
+
+    /// `patience`, when given, is a positive number of steps, with periodic evaluations to
+    /// watch and a validation split on every dataset of the model to score them on.
+    fn check_patience(
+        &self,
+        eval_every: u64,
+        targets: &[(usize, &DataConfig)],
+    ) -> Result<(), UsageError> {
+        let Some(patience) = &self.spec.patience else {
+            return Ok(());
+        };
+        let steps = *patience.get_ref();
+        if steps < 1 {
+            return Err(self.error(
+                "patience",
+                format!("must be a positive number of steps, got {steps}"),
+            ));
+        }
+        if eval_every == 0 {
+            return Err(self.error(
+                "patience",
+                "early stopping watches the periodic evaluations: set [eval] eval_every",
+            ));
+        }
+        if let Some((_, d)) = targets.iter().find(|(_, d)| d.validation_fraction <= 0.0) {
+            return Err(self.error(
+                "patience",
+                format!(
+                    "early stopping reads the validation split, and dataset `{}` has none (validation_fraction = 0)",
+                    d.name
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// The family is registered and its `[models.config]` parses as that family's config.

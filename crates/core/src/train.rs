@@ -8,7 +8,9 @@
 //! holds the weights, the loss window of the next train.csv row, the last logged loss and every
 //! periodic evaluation so far, so a resumed run writes the same train.csv and metrics.csv as an
 //! uninterrupted one. With `select_by`, the weights of the best periodic evaluation are the
-//! ones returned (see [`crate::selection`]).
+//! ones returned (see [`crate::selection`]); with `patience` too, training stops early at the
+//! first evaluation that comes `patience` steps or more after the best one (early stopping: the
+//! stop is a pure function of the evaluations, so a rerun or a resume stops at the same step).
 
 use crate::data::Batch;
 use crate::model::GenerativeModel;
@@ -72,6 +74,10 @@ pub struct TrainPlan {
     /// Evaluate also at each of [`ANYTIME_FRACTIONS`] of the budget; the row gets the fraction
     /// in `budget_fraction`.
     pub anytime: bool,
+    /// Early stopping (with `select_by`): end training at the first evaluation made this many
+    /// steps or more after the best evaluation so far, i.e. when the score has not improved for
+    /// `patience` steps. `None`: train the whole budget.
+    pub patience: Option<u64>,
 }
 
 impl TrainPlan {
@@ -92,6 +98,7 @@ impl TrainPlan {
             fingerprint: String::new(),
             select_by: Vec::new(),
             anytime: false,
+            patience: None,
         }
     }
 }
@@ -116,6 +123,9 @@ pub struct TrainOutcome {
     /// The step of the weights the model holds on return: the best evaluation's with
     /// `select_by`, else the last step.
     pub selected_step: u64,
+    /// Whether training ended before the budget because the score had not improved for the
+    /// plan's `patience` steps (then `steps` is the stopping step).
+    pub stopped_early: bool,
 }
 
 /// What the evaluation callback gives back: nothing, or a row the loop keeps (in the
@@ -154,6 +164,9 @@ struct CheckpointState {
     /// Anytime fractions evaluated so far.
     #[serde(default)]
     anytime_done: usize,
+    /// Whether early stopping ended training (a resume from this checkpoint trains no more).
+    #[serde(default)]
+    stopped_early: bool,
 }
 
 /// The settings fingerprint of the complete checkpoint in `run_dir`, if there is one.
@@ -254,6 +267,7 @@ pub fn train<E: Evaluation>(
                 evaluations: Vec::new(),
                 evaluation_steps: Vec::new(),
                 anytime_done: 0,
+                stopped_early: false,
             }
         }
     };
@@ -266,7 +280,7 @@ pub fn train<E: Evaluation>(
     let mut diverged_at = None;
     let mut divergence = None;
     let checkpoints = plan.checkpoint_every > 0 || plan.final_checkpoint;
-    while !budget_spent(plan.budget, state.step, state.train_seconds) {
+    while !state.stopped_early && !budget_spent(plan.budget, state.step, state.train_seconds) {
         let batch = batches.batch_at(state.step);
         let started = Instant::now();
         let metrics = model
@@ -330,6 +344,21 @@ pub fn train<E: Evaluation>(
             }
             state.evaluations.push(row);
             state.evaluation_steps.push(step);
+            state.stopped_early = selecting
+                && !last
+                && plan
+                    .patience
+                    .zip(best)
+                    .is_some_and(|(patience, b)| step - b.step >= patience);
+            if state.stopped_early {
+                progress.suspend(|| {
+                    eprintln!(
+                        "{}: stopped early at step {step}: no better evaluation since step {}",
+                        plan.label,
+                        best.map_or(0, |b| b.step)
+                    );
+                });
+            }
         }
         if plan.checkpoint_every > 0 && step % plan.checkpoint_every == 0 {
             write_log(&train_csv, &rows)?;
@@ -358,6 +387,7 @@ pub fn train<E: Evaluation>(
         final_loss: state.last_loss.unwrap_or(f64::NAN),
         evaluations: state.evaluations,
         selected_step,
+        stopped_early: state.stopped_early,
     })
 }
 

@@ -310,3 +310,75 @@ fn anytime_points_land_at_the_promised_steps() {
         .map(|(s, f)| (s.to_string(), f.to_string()))
     );
 }
+
+/// Early stopping: scores |step − 8| at steps 4, 8, 12, 16, … with patience 8 stop training at
+/// step 16, the first evaluation 8 steps after the best (step 8), holding step 8's weights; a run
+/// killed at step 12 stops at the same step with the same evaluations, and a rerun from the
+/// final checkpoint (written at the stop) trains no further. Patience longer than the rest of
+/// the budget changes nothing.
+#[test]
+fn early_stopping_ends_at_the_first_evaluation_patience_steps_after_the_best() {
+    let patient = |dir: &Path, patience: u64| {
+        let mut plan = selecting(dir);
+        plan.patience = Some(patience);
+        plan
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut toy = Toy::new();
+    let out = train(&mut toy, &data(), &patient(dir.path(), 8), &mut scored_eval).unwrap();
+    assert!(out.stopped_early);
+    assert_eq!(out.steps, 16);
+    assert_eq!(toy.steps, 8, "the model holds the best weights, step 8's");
+    assert_eq!(out.selected_step, 8);
+    let steps: Vec<String> = out
+        .evaluations
+        .iter()
+        .map(|r| r.get("step").unwrap().to_string())
+        .collect();
+    assert_eq!(steps, ["4", "8", "12", "16"]);
+
+    let killed = tempfile::tempdir().unwrap();
+    let mut first = Toy::new();
+    first.fail_at = Some(12);
+    assert!(
+        train(
+            &mut first,
+            &data(),
+            &patient(killed.path(), 8),
+            &mut scored_eval
+        )
+        .is_err()
+    );
+    let resumed = train(
+        &mut Toy::new(),
+        &data(),
+        &patient(killed.path(), 8),
+        &mut scored_eval,
+    )
+    .unwrap();
+    assert_eq!(resumed.resumed_from, Some(10));
+    assert!(resumed.stopped_early);
+    assert_eq!((resumed.steps, resumed.selected_step), (16, 8));
+    assert_eq!(resumed.evaluations, out.evaluations);
+    let again = train(
+        &mut Toy::new(),
+        &data(),
+        &patient(killed.path(), 8),
+        &mut scored_eval,
+    )
+    .unwrap();
+    assert_eq!(again.resumed_from, Some(16));
+    assert!(again.stopped_early);
+    assert_eq!(again.steps, 16, "a stopped run is not trained on");
+
+    let long = tempfile::tempdir().unwrap();
+    let out = train(
+        &mut Toy::new(),
+        &data(),
+        &patient(long.path(), 13),
+        &mut scored_eval,
+    )
+    .unwrap();
+    assert!(!out.stopped_early);
+    assert_eq!((out.steps, out.selected_step), (20, 8));
+}

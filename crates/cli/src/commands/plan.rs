@@ -30,7 +30,8 @@ pub struct PlanArgs {
     /// anytime ones) samples ÷ 1000 × max(1, dimensions ÷ 64) × a family constant; constants
     /// fitted to results/quick, results/diffusion and results/vae-vs-diffusion on a 2-core
     /// CPU, good to a factor of ten (see --model-only). Run one seed or a search first to get
-    /// recorded figures.
+    /// recorded figures. A model estimate is the whole budget's: with `patience` (early
+    /// stopping) a run may take less.
     #[arg(long, value_name = "N", conflicts_with = "shard", value_parser = clap::value_parser!(u64).range(1..))]
     shards: Option<u64>,
     /// An experiment folder whose finished runs (same run id) the estimate reads, besides the

@@ -67,6 +67,7 @@ pub fn execute(
             .is_none()
             .then_some(outcome.selected_step),
         converged: converged(&outcome, plan.eval.anytime),
+        stopped_early: run.model.patience.as_ref().map(|_| outcome.stopped_early),
         train_seconds: Some(outcome.train_seconds),
         provenance: prov.clone(),
         fingerprint: settings.fingerprint.clone(),
@@ -169,8 +170,9 @@ fn write_config(
 /// and FD where the likelihood is unavailable; the rows come back in the outcome's
 /// `evaluations` (kept in the checkpoint, so a resumed run has them all). With a validation
 /// split the model returns holding the weights of the lowest validation NLL (FD), the last step
-/// included. With `checkpoint_every` or `keep_checkpoint` the loop leaves the final weights in
-/// `dir/checkpoint`, marked with the settings' fingerprint.
+/// included; with the model's `patience`, training stops once that score has not improved for
+/// `patience` steps. With `checkpoint_every` or `keep_checkpoint` the loop leaves the final
+/// weights in `dir/checkpoint`, marked with the settings' fingerprint.
 #[allow(clippy::too_many_arguments)]
 fn train_run(
     model: &mut dyn GenerativeModel,
@@ -226,13 +228,19 @@ fn train_run(
             Vec::new()
         },
         anytime: plan.eval.anytime,
+        patience: run.model.patience.as_ref().map(|p| *p.get_ref() as u64),
     };
     train(model, &data.train, &train_plan, &mut on_eval)
 }
 
 /// Anytime runs: whether the validation score at 50 % of the budget and at 100 % differ by less
-/// than the tolerance ([`schema::converged`]); `None` otherwise or without both scores.
+/// than the tolerance ([`schema::converged`]); `None` otherwise or without both scores. A run
+/// that early stopping ended has converged: its validation score did not improve at all over
+/// its last `patience` steps (it never reaches 100 % of the budget).
 fn converged(outcome: &TrainOutcome, anytime: bool) -> Option<bool> {
+    if anytime && outcome.stopped_early && outcome.diverged_at.is_none() {
+        return Some(true);
+    }
     let at = |f: &str| {
         outcome
             .evaluations

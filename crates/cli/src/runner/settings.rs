@@ -4,10 +4,11 @@
 //! A run's settings are its family and resolved family config (defaults filled in), the data
 //! (the `[[datasets]]` table but `data_dir`, and a checksum of the loaded train and test sets,
 //! so moving the data folder is no change but other data is), the seed, budget, batch size,
-//! learning rate, conditioning, backend, and the `[eval]` keys that change numbers (not
-//! `checkpoint_every` or `keep_checkpoint`). config.json records them with their fingerprint;
-//! result.json and every checkpoint carry the fingerprint. A rerun or a resume whose settings
-//! changed is refused with the keys that changed (exit 2), unless `--force`.
+//! learning rate, conditioning, early stopping's patience (when set), backend, and the `[eval]`
+//! keys that change numbers (not `checkpoint_every` or `keep_checkpoint`). config.json records
+//! them with their fingerprint; result.json and every checkpoint carry the fingerprint. A rerun
+//! or a resume whose settings changed is refused with the keys that changed (exit 2), unless
+//! `--force`.
 
 use crate::manifest::{Plan, RunSpec};
 use crate::source::KeyPath;
@@ -37,7 +38,7 @@ pub struct RunSettings {
 /// The settings of `run` on `data`; `config` is the family's resolved config.
 pub fn of_run(plan: &Plan, run: &RunSpec, data: &Dataset, config: Value) -> RunSettings {
     let eval = serde_json::to_value(&plan.eval).unwrap_or(Value::Null);
-    let value = json!({
+    let mut value = json!({
         "family": run.model.family.get_ref(),
         "config": config,
         "dataset": without_data_dir(serde_json::to_value(&run.data).unwrap_or(Value::Null)),
@@ -54,6 +55,10 @@ pub fn of_run(plan: &Plan, run: &RunSpec, data: &Dataset, config: Value) -> RunS
         "eval": eval_subset(&eval),
         "backend": plan.device.to_string(),
     });
+    // Only when set: the runs without early stopping keep the fingerprints they had before it.
+    if let Some(p) = &run.model.patience {
+        value["patience"] = json!(p.get_ref());
+    }
     RunSettings {
         fingerprint: settings::fingerprint(&value),
         value,
@@ -188,7 +193,9 @@ pub fn manifest_key(run: &RunSpec, key: &str) -> KeyPath {
         ("dataset" | "data", _) => data,
         ("seed", _) => KeyPath::root().key("seeds"),
         ("backend", _) => KeyPath::root().key("device"),
-        ("family" | "learning_rate" | "batch_size" | "conditional", _) => model.key(head),
+        ("family" | "learning_rate" | "batch_size" | "conditional" | "patience", _) => {
+            model.key(head)
+        }
         _ => model,
     }
 }

@@ -76,9 +76,15 @@ pub struct RunResult {
     #[serde(with = "text_opt", default)]
     pub selected_step: Option<u64>,
     /// Anytime runs: whether the validation score improved by less than
-    /// [`schema::CONVERGED_TOLERANCE`] over the last half of the budget (empty otherwise).
+    /// [`schema::CONVERGED_TOLERANCE`] over the last half of the budget, or (early stopping) not
+    /// at all over the last `patience` steps (empty otherwise).
     #[serde(with = "text_opt", default)]
     pub converged: Option<bool>,
+    /// With a `patience`: whether training stopped before the budget because the validation
+    /// score had not improved for `patience` steps (`steps` is then the stopping step); empty
+    /// without early stopping.
+    #[serde(with = "text_opt", default)]
+    pub stopped_early: Option<bool>,
     /// Seconds spent in `train_step` (an external model's as its user states them, or empty).
     #[serde(with = "text_opt")]
     pub train_seconds: Option<f64>,

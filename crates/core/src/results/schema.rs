@@ -66,8 +66,10 @@ pub mod col {
     /// The share of the budget at which an anytime evaluation was made (metrics.csv).
     pub const BUDGET_FRACTION: &str = "budget_fraction";
     /// Whether the validation score improved by less than the tolerance over the last half of
-    /// the budget (anytime runs).
+    /// the budget (anytime runs), or not at all over the last `patience` steps (early stopping).
     pub const CONVERGED: &str = "converged";
+    /// Whether early stopping ended training before the budget (runs with a `patience`).
+    pub const STOPPED_EARLY: &str = "stopped_early";
     /// Which examples a metrics.csv row was measured on: `validation` or `test`.
     pub const SPLIT: &str = "split";
     /// Seconds in `train_step`.

@@ -359,6 +359,38 @@ pub fn legend_strip<DB: DrawingBackend>(
     Ok(())
 }
 
+/// A legend beside a plot: the entries one under another down `area` (a column to the right of
+/// a panel whose every corner holds data), from the height of the plot's top edge.
+pub fn legend_column<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    items: &[(RGBColor, Mark, String)],
+) -> anyhow::Result<()> {
+    let font = TextStyle::from((FONT_NAME, 13));
+    let (x, mut y) = (4, 48);
+    for (color, mark, text) in items {
+        match mark {
+            Mark::Dot => area.draw(&Circle::new((x + 9, y), 4, color.filled())).p()?,
+            Mark::Square => area
+                .draw(&Rectangle::new(
+                    [(x, y - 6), (x + 18, y + 6)],
+                    color.filled(),
+                ))
+                .p()?,
+            Mark::Line => area
+                .draw(&PathElement::new(
+                    vec![(x, y), (x + 18, y)],
+                    color.stroke_width(2),
+                ))
+                .p()?,
+            Mark::Text => {}
+        }
+        area.draw(&Text::new(text.clone(), (x + 26, y - 7), font.clone()))
+            .p()?;
+        y += 18;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -236,8 +236,10 @@ macro_rules! draw_with {
                 }))
                 .p()?;
         }
-        if labelled > 1 {
-            legend(&mut chart, $pos)?;
+        if labelled > 1
+            && let Some(pos) = $pos
+        {
+            legend(&mut chart, pos)?;
         }
     }};
 }
@@ -249,6 +251,48 @@ fn draw_panel<DB: DrawingBackend>(
     if panel.is_empty() {
         return super::note(area, &panel.caption, "nothing measured");
     }
+    let width = area.dim_in_pixel().0 as f64;
+    let (xr, yr) = ranges(panel, width);
+    let (hidden, pos) = corner(panel, xr, yr);
+    let entries = legend_entries(panel);
+    if entries.len() < 2 || hidden == 0 {
+        return draw_chart(panel, area, xr, yr, Some(pos));
+    }
+    // Every corner of the plot holds data: the legend goes in a column beside the plot.
+    let longest = entries
+        .iter()
+        .map(|e| e.2.chars().count())
+        .max()
+        .unwrap_or(0);
+    let side = (7.5 * longest as f64 + 40.0).min(width * 0.4);
+    let (plot, beside) = area.split_horizontally((width - side) as u32);
+    let (xr, yr) = ranges(panel, width - side);
+    draw_chart(panel, &plot, xr, yr, None)?;
+    super::legend_column(&beside, &entries)
+}
+
+/// The series' legend entries: each labelled series with a drawable point, marked with a line
+/// when it is drawn as one.
+fn legend_entries(panel: &XyPanel) -> Vec<(RGBColor, super::Mark, String)> {
+    panel
+        .series
+        .iter()
+        .filter(|s| !s.label.is_empty())
+        .filter_map(|s| {
+            let n = s.points.iter().filter(|p| panel.drawable(p)).count();
+            let mark = if s.line && n > 1 {
+                super::Mark::Line
+            } else {
+                super::Mark::Dot
+            };
+            (n > 0).then(|| (s.color, mark, s.label.clone()))
+        })
+        .collect()
+}
+
+/// The axis ranges of `panel` drawn `width` pixels wide: the data's span, widened to the right
+/// so that the longest point label fits inside the plot.
+fn ranges(panel: &XyPanel, width: f64) -> ((f64, f64), (f64, f64)) {
     let pts: Vec<&Pt> = panel
         .series
         .iter()
@@ -256,12 +300,10 @@ fn draw_panel<DB: DrawingBackend>(
         .filter(|p| panel.drawable(p))
         .collect();
     let xs = pts.iter().map(|p| p.x);
-    let ys = || {
-        pts.iter().flat_map(|p| {
-            let (lo, hi) = p.interval.unwrap_or((p.y, p.y));
-            [p.y, lo, hi]
-        })
-    };
+    let ys = pts.iter().flat_map(|p| {
+        let (lo, hi) = p.interval.unwrap_or((p.y, p.y));
+        [p.y, lo, hi]
+    });
     // Point labels extend to the right of their points: widen the x range so that the longest
     // (about 7 px a character at 12 px) fits inside the plot, whose width is the panel's less
     // the y-label area and margins. `room` is that extra width as a fraction of the data span.
@@ -270,69 +312,52 @@ fn draw_panel<DB: DrawingBackend>(
         .filter_map(|p| p.text.as_ref())
         .map(|t| 7.0 * t.chars().count() as f64 + 10.0)
         .fold(0.0, f64::max);
-    let plot_px = (area.dim_in_pixel().0 as f64 - 90.0).max(1.0);
+    let plot_px = (width - 90.0).max(1.0);
     let share = (label_px / plot_px).min(0.6);
     let room = share / (1.0 - share);
+    let (x0, x1) = if panel.log_x {
+        let (x0, x1) = super::log_span(xs);
+        (x0, x1 * (x1 / x0).powf(room))
+    } else {
+        let (x0, x1) = super::span(xs);
+        (x0, x1 + room * (x1 - x0))
+    };
+    let yr = if panel.log_y {
+        super::log_span(ys)
+    } else {
+        super::span(ys)
+    };
+    ((x0, x1), yr)
+}
+
+/// The chart of `panel` on `area` over `xr` × `yr`, its legend at `pos` (none: drawn elsewhere).
+fn draw_chart<DB: DrawingBackend>(
+    panel: &XyPanel,
+    area: &DrawingArea<DB, Shift>,
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+    pos: Option<SeriesLabelPosition>,
+) -> anyhow::Result<()> {
     match (panel.log_x, panel.log_y) {
-        (false, false) => {
-            let (x0, x1) = super::span(xs);
-            let x1 = x1 + room * (x1 - x0);
-            let (y0, y1) = super::span(ys());
-            draw_with!(
-                panel,
-                area,
-                x0..x1,
-                y0..y1,
-                y0,
-                corner(panel, (x0, x1), (y0, y1))
-            );
-        }
-        (true, false) => {
-            let (x0, x1) = super::log_span(xs);
-            let x1 = x1 * (x1 / x0).powf(room);
-            let (y0, y1) = super::span(ys());
-            draw_with!(
-                panel,
-                area,
-                (x0..x1).log_scale(),
-                y0..y1,
-                y0,
-                corner(panel, (x0, x1), (y0, y1))
-            );
-        }
-        (false, true) => {
-            let (x0, x1) = super::span(xs);
-            let x1 = x1 + room * (x1 - x0);
-            let (y0, y1) = super::log_span(ys());
-            draw_with!(
-                panel,
-                area,
-                x0..x1,
-                (y0..y1).log_scale(),
-                y0,
-                corner(panel, (x0, x1), (y0, y1))
-            );
-        }
-        (true, true) => {
-            let (x0, x1) = super::log_span(xs);
-            let x1 = x1 * (x1 / x0).powf(room);
-            let (y0, y1) = super::log_span(ys());
-            draw_with!(
-                panel,
-                area,
-                (x0..x1).log_scale(),
-                (y0..y1).log_scale(),
-                y0,
-                corner(panel, (x0, x1), (y0, y1))
-            );
-        }
+        (false, false) => draw_with!(panel, area, x0..x1, y0..y1, y0, pos),
+        (true, false) => draw_with!(panel, area, (x0..x1).log_scale(), y0..y1, y0, pos),
+        (false, true) => draw_with!(panel, area, x0..x1, (y0..y1).log_scale(), y0, pos),
+        (true, true) => draw_with!(
+            panel,
+            area,
+            (x0..x1).log_scale(),
+            (y0..y1).log_scale(),
+            y0,
+            pos
+        ),
     }
     Ok(())
 }
 
 /// The plot corner the legend hides the least of: the one whose 40% x 40% box holds the fewest
-/// points and line samples (ties: upper right, upper left, lower right, lower left).
-fn corner(panel: &XyPanel, xr: (f64, f64), yr: (f64, f64)) -> SeriesLabelPosition {
+/// points and line samples (ties: upper right, upper left, lower right, lower left), with that
+/// number.
+fn corner(panel: &XyPanel, xr: (f64, f64), yr: (f64, f64)) -> (usize, SeriesLabelPosition) {
     let unit = |v: f64, (lo, hi): (f64, f64), log: bool| {
         if log {
             (v.ln() - lo.ln()) / (hi.ln() - lo.ln())
@@ -394,6 +419,86 @@ fn corner(panel: &XyPanel, xr: (f64, f64), yr: (f64, f64)) -> SeriesLabelPositio
     options
         .into_iter()
         .find(|o| o.0 == best)
-        .map(|o| o.1)
-        .unwrap_or(SeriesLabelPosition::UpperRight)
+        .unwrap_or((0, SeriesLabelPosition::UpperRight))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The value of attribute `attr` in each SVG element of `tag` (whose text starts with
+    /// `label`, for `<text>`).
+    fn attr(svg: &str, tag: &str, label: &str, attr: &str) -> Vec<f64> {
+        svg.split(&format!("<{tag} "))
+            .skip(1)
+            .filter(|t| {
+                t.split('>')
+                    .nth(1)
+                    .is_some_and(|b| b.trim_start().starts_with(label))
+            })
+            .filter_map(|t| {
+                let tag_text = format!(" {t}");
+                let v = tag_text
+                    .split(&format!(" {attr}=\""))
+                    .nth(1)?
+                    .split('"')
+                    .next()?;
+                v.parse().ok()
+            })
+            .collect()
+    }
+
+    /// A 560 x 400 px panel with series `names`, each a point near every one of `corners`.
+    fn svg_of(names: &[&str], corners: &[(f64, f64)]) -> String {
+        let mut panel = XyPanel::new("c", "x", "y");
+        for (i, name) in names.iter().enumerate() {
+            panel.series.push(Series {
+                label: name.to_string(),
+                color: RGBColor(i as u8 * 60, 0, 0),
+                points: corners
+                    .iter()
+                    .map(|&(x, y)| Pt::new(x + 0.01 * i as f64, y))
+                    .collect(),
+                line: false,
+                dots: true,
+            });
+        }
+        super::super::register_font();
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (560, 400)).into_drawing_area();
+            draw_panel(&panel, &root).unwrap();
+            root.present().unwrap();
+        }
+        svg
+    }
+
+    /// Data in every corner: the legend is a column right of the plot (77.5 px for names of 5
+    /// characters), where no data point is drawn, only the 3 legend dots; a free corner (upper
+    /// right): the legend sits in it.
+    #[test]
+    fn a_legend_hides_no_point() {
+        let names = ["alpha", "betas", "gamma"];
+        let full = svg_of(&names, &[(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0)]);
+        let column = 560.0 - 77.5;
+        for name in names {
+            let x = attr(&full, "text", name, "x");
+            assert!(x.len() == 1 && x[0] >= column, "{name} at x = {x:?}");
+        }
+        let right_of_plot = attr(&full, "circle", "", "cx")
+            .into_iter()
+            .filter(|&cx| cx >= column)
+            .count();
+        assert_eq!(right_of_plot, 3, "the legend's dots, no data");
+
+        let open = svg_of(&names, &[(0.0, 0.0), (0.0, 1.0), (1.0, 0.0)]);
+        for name in names {
+            let (x, y) = (
+                attr(&open, "text", name, "x"),
+                attr(&open, "text", name, "y"),
+            );
+            assert!(x.len() == 1 && x[0] > 0.6 * 560.0, "{name} at x = {x:?}");
+            assert!(y.len() == 1 && y[0] < 0.4 * 400.0, "{name} at y = {y:?}");
+        }
+    }
 }

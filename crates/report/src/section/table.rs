@@ -105,6 +105,9 @@ pub fn table(models: &[ModelRuns], images: bool) -> anyhow::Result<(String, Vec<
             super::anytime::percent(CONVERGED_TOLERANCE)
         ));
     }
+    if models.iter().any(|m| stopped_early(m) > 0) {
+        out.push_str("\nStopped early: training ended at the first periodic evaluation that came the model's `patience` steps or more after its best validation score (early stopping); such a seed trained fewer steps than its budget (the selected step shows both) and counts as converged.\n");
+    }
     if converged && models.iter().any(one_step) {
         out.push_str(&format!("\n{}\n", one_step_legend()));
     }
@@ -123,8 +126,22 @@ pub fn converged_cell(model: &ModelRuns) -> String {
     } else if recorded == 0 {
         "–".into()
     } else {
-        format!("{} of {recorded}", recorded - unconverged(model))
+        let stopped = stopped_early(model);
+        let early = if stopped > 0 {
+            format!(" ({stopped} stopped early)")
+        } else {
+            String::new()
+        };
+        format!("{} of {recorded}{early}", recorded - unconverged(model))
     }
+}
+
+/// Finished seeds that early stopping ended before their budget.
+pub fn stopped_early(model: &ModelRuns) -> usize {
+    model
+        .ok_runs()
+        .filter(|r| r.get(col::STOPPED_EARLY) == Some("true"))
+        .count()
 }
 
 /// Finished seeds whose `converged` is `false`.
