@@ -336,27 +336,37 @@ pub fn legend_strip<DB: DrawingBackend>(
     let mut x = ((w as i32 - total) / 2).max(4);
     let y = h as i32 / 2;
     for ((color, mark, text), tw) in items.iter().zip(widths) {
-        match mark {
-            Mark::Dot => area.draw(&Circle::new((x + 9, y), 4, color.filled())).p()?,
-            Mark::Square => area
-                .draw(&Rectangle::new(
-                    [(x, y - 6), (x + 18, y + 6)],
-                    color.filled(),
-                ))
-                .p()?,
-            Mark::Line => area
-                .draw(&PathElement::new(
-                    vec![(x, y), (x + 18, y)],
-                    color.stroke_width(2),
-                ))
-                .p()?,
-            Mark::Text => {}
-        }
+        draw_mark(area, (x, y), *color, *mark)?;
         area.draw(&Text::new(text.clone(), (x + 26, y - 8), font.clone()))
             .p()?;
         x += 26 + tw + 24;
     }
     Ok(())
+}
+
+/// A legend entry's marker, 18 px wide, from `x` along the middle line `y`.
+fn draw_mark<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    (x, y): (i32, i32),
+    color: RGBColor,
+    mark: Mark,
+) -> anyhow::Result<()> {
+    match mark {
+        Mark::Dot => area.draw(&Circle::new((x + 9, y), 4, color.filled())).p(),
+        Mark::Square => area
+            .draw(&Rectangle::new(
+                [(x, y - 6), (x + 18, y + 6)],
+                color.filled(),
+            ))
+            .p(),
+        Mark::Line => area
+            .draw(&PathElement::new(
+                vec![(x, y), (x + 18, y)],
+                color.stroke_width(2),
+            ))
+            .p(),
+        Mark::Text => Ok(()),
+    }
 }
 
 /// A legend beside a plot: the entries one under another down `area` (a column to the right of
@@ -368,22 +378,7 @@ pub fn legend_column<DB: DrawingBackend>(
     let font = TextStyle::from((FONT_NAME, 13));
     let (x, mut y) = (4, 48);
     for (color, mark, text) in items {
-        match mark {
-            Mark::Dot => area.draw(&Circle::new((x + 9, y), 4, color.filled())).p()?,
-            Mark::Square => area
-                .draw(&Rectangle::new(
-                    [(x, y - 6), (x + 18, y + 6)],
-                    color.filled(),
-                ))
-                .p()?,
-            Mark::Line => area
-                .draw(&PathElement::new(
-                    vec![(x, y), (x + 18, y)],
-                    color.stroke_width(2),
-                ))
-                .p()?,
-            Mark::Text => {}
-        }
+        draw_mark(area, (x, y), *color, *mark)?;
         area.draw(&Text::new(text.clone(), (x + 26, y - 7), font.clone()))
             .p()?;
         y += 18;
