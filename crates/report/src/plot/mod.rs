@@ -377,18 +377,49 @@ pub fn legend_column<DB: DrawingBackend>(
 ) -> anyhow::Result<()> {
     let font = TextStyle::from((FONT_NAME, 13));
     let (x, mut y) = (4, 48);
+    // About 7 px a character at 13 px: a label longer than the column is wrapped at spaces.
+    let chars = ((area.dim_in_pixel().0 as i32 - x - 30) / 7).max(8) as usize;
     for (color, mark, text) in items {
         draw_mark(area, (x, y), *color, *mark)?;
-        area.draw(&Text::new(text.clone(), (x + 26, y - 7), font.clone()))
-            .p()?;
-        y += 18;
+        for line in wrap(text, chars) {
+            area.draw(&Text::new(line, (x + 26, y - 7), font.clone()))
+                .p()?;
+            y += 15;
+        }
+        y += 3;
     }
     Ok(())
+}
+
+/// `text` in lines of at most `width` characters, broken at spaces (a longer word is a line of
+/// its own).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split(' ') {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrap_breaks_at_spaces_within_the_width() {
+        assert_eq!(
+            wrap("C_T = 0: as far from the training set", 12),
+            ["C_T = 0: as", "far from the", "training set"]
+        );
+        assert_eq!(wrap("vae", 12), ["vae"]);
+        assert_eq!(wrap("a-very-long-name x", 6), ["a-very-long-name", "x"]);
+    }
 
     #[test]
     fn models_of_one_family_get_distinct_shades_of_its_colour() {
