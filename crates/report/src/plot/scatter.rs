@@ -59,6 +59,14 @@ pub struct Series {
     pub dots: bool,
 }
 
+impl Series {
+    /// Whether it is drawn (and marked in a legend) as a line, with `drawable` points on the
+    /// panel's axes.
+    fn joined(&self, drawable: usize) -> bool {
+        self.line && drawable > 1
+    }
+}
+
 /// One x-y panel: captioned axes and the series on them.
 #[derive(Clone, Debug)]
 pub struct XyPanel {
@@ -196,7 +204,7 @@ macro_rules! draw_with {
             }
             pts.sort_by(|a, b| a.x.total_cmp(&b.x));
             let color = s.color;
-            if s.line && pts.len() > 1 {
+            if s.joined(pts.len()) {
                 chart
                     .draw_series(LineSeries::new(
                         pts.iter().map(|p| (p.x, p.y)),
@@ -221,7 +229,7 @@ macro_rules! draw_with {
                 .p()?;
             if !s.label.is_empty() {
                 labelled += 1;
-                if s.line && pts.len() > 1 {
+                if s.joined(pts.len()) {
                     anno.label(s.label.as_str()).legend(legend_line(color));
                 } else {
                     anno.label(s.label.as_str()).legend(legend_dot(color));
@@ -280,7 +288,7 @@ fn legend_entries(panel: &XyPanel) -> Vec<(RGBColor, super::Mark, String)> {
         .filter(|s| !s.label.is_empty())
         .filter_map(|s| {
             let n = s.points.iter().filter(|p| panel.drawable(p)).count();
-            let mark = if s.line && n > 1 {
+            let mark = if s.joined(n) {
                 super::Mark::Line
             } else {
                 super::Mark::Dot
