@@ -410,7 +410,7 @@ fn plan_dataset_selects_its_runs_and_an_unknown_one_is_refused() {
 /// `plan --shards N`: the shards `--shard I/N` runs, each with its runs' estimates and its
 /// minutes; a run of the same id found in the output folder (or a `--from` folder) gives a
 /// recorded estimate, its training seconds scaled to the planned steps plus the rest of its
-/// wall time.
+/// wall time; a run without one takes another seed's.
 #[test]
 fn plan_shards_list_estimated_minutes_from_the_model_or_a_recorded_run() {
     let dir = tempfile::tempdir().unwrap();
@@ -477,7 +477,16 @@ fn plan_shards_list_estimated_minutes_from_the_model_or_a_recorded_run() {
         (seconds(line) - expected).abs() <= 0.051,
         "{line} vs {expected}"
     );
-    assert!(text.contains("(1 recorded, 2 model)"), "{text}");
+    // Seeds 1 and 2 have no record of their own: seed 0's, scaled the same way.
+    for id in ["--s1", "--s2"] {
+        let line = text.lines().find(|l| l.contains(id)).unwrap();
+        assert!(line.ends_with(" seed 0"), "{text}");
+        assert!((seconds(line) - expected).abs() <= 0.051, "{line}");
+    }
+    assert!(
+        text.contains("(1 recorded, 2 from another seed, 0 model)"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -5,6 +5,9 @@
 //!   `--from` folder. Training seconds are scaled to the planned budget (steps: by planned ÷
 //!   recorded steps; seconds: the budget itself); the rest of its wall time (evaluation,
 //!   sampling, writing) is taken as it was.
+//! - **seed N**: no run of this id finished, but seed N of the same model on the same dataset
+//!   did: its record, scaled as above (seeds differ only in their random numbers, and in where
+//!   early stopping ends them).
 //! - **model**: training `steps × batch × work × SECONDS_PER_WORK[family]`, where `work` is the
 //!   family's own memory footprint per example (parameters + activations per example, the
 //!   planner's [`Footprint`]) — values touched per example and step, a FLOP proxy; a seconds
@@ -28,14 +31,17 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Source {
     Recorded,
+    /// The record of another seed of the same model and dataset.
+    OtherSeed(u64),
     Model,
 }
 
-impl Source {
-    pub fn as_str(self) -> &'static str {
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Source::Recorded => "recorded",
-            Source::Model => "model",
+            Source::Recorded => f.write_str("recorded"),
+            Source::OtherSeed(seed) => write!(f, "seed {seed}"),
+            Source::Model => f.write_str("model"),
         }
     }
 }
@@ -129,18 +135,33 @@ pub fn modelled(plan: &Plan, run: &RunSpec, footprint: &Footprint, data: &Datase
 /// budget (as it was when early stopping ended it); `None` when none finished with steps and
 /// seconds.
 pub fn recorded(plan: &Plan, run: &RunSpec, from: &[PathBuf]) -> Option<f64> {
-    let dirs = std::iter::once(plan.output.as_path()).chain(from.iter().map(PathBuf::as_path));
-    dirs.filter_map(|d| recorded_in(d, run)).next()
+    recorded_as(plan, &run.id, run.budget, from)
 }
 
-fn recorded_in(experiment: &Path, run: &RunSpec) -> Option<f64> {
-    let r: RunResult = results::finished(&experiment.join("runs").join(&run.id))?;
+/// The first seed of `plan` after `run`'s own with the same model and dataset whose run is
+/// recorded (see [`recorded`]), and that record scaled to `run`'s budget.
+pub fn recorded_seed(plan: &Plan, run: &RunSpec, from: &[PathBuf]) -> Option<(u64, f64)> {
+    plan.runs
+        .iter()
+        .filter(|o| {
+            o.seed != run.seed && o.model.name == run.model.name && o.data.name == run.data.name
+        })
+        .find_map(|o| Some((o.seed, recorded_as(plan, &o.id, run.budget, from)?)))
+}
+
+fn recorded_as(plan: &Plan, id: &str, budget: Budget, from: &[PathBuf]) -> Option<f64> {
+    let dirs = std::iter::once(plan.output.as_path()).chain(from.iter().map(PathBuf::as_path));
+    dirs.filter_map(|d| recorded_in(d, id, budget)).next()
+}
+
+fn recorded_in(experiment: &Path, id: &str, budget: Budget) -> Option<f64> {
+    let r: RunResult = results::finished(&experiment.join("runs").join(id))?;
     let (steps, train, wall) = (r.steps?, r.train_seconds?, r.wall_seconds?);
     if steps == 0 || !(train.is_finite() && wall.is_finite()) {
         return None;
     }
     let rest = (wall - train).max(0.0);
-    let planned_train = match run.budget {
+    let planned_train = match budget {
         // Early stopping ended it: the same settings stop at the same step.
         _ if r.stopped_early == Some(true) => train,
         Budget::Steps(n) => train * n as f64 / steps as f64,
@@ -149,7 +170,7 @@ fn recorded_in(experiment: &Path, run: &RunSpec) -> Option<f64> {
     Some(planned_train + rest)
 }
 
-/// `run`'s estimate: recorded when possible, else the model.
+/// `run`'s estimate: its own record, else another seed's, else the model.
 pub fn estimate(
     plan: &Plan,
     run: &RunSpec,
@@ -157,10 +178,16 @@ pub fn estimate(
     data: &Dataset,
     from: &[PathBuf],
 ) -> Estimate {
-    match recorded(plan, run, from) {
-        Some(seconds) => Estimate {
+    if let Some(seconds) = recorded(plan, run, from) {
+        return Estimate {
             seconds,
             source: Source::Recorded,
+        };
+    }
+    match recorded_seed(plan, run, from) {
+        Some((seed, seconds)) => Estimate {
+            seconds,
+            source: Source::OtherSeed(seed),
         },
         None => Estimate {
             seconds: modelled(plan, run, footprint, data),

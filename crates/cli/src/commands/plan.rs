@@ -24,7 +24,8 @@ pub struct PlanArgs {
     /// A run's estimate is "recorded" when a finished run of the same id is found (in the
     /// manifest's output folder, or a --from folder): its training seconds scaled to the
     /// planned budget (steps: planned ÷ recorded steps; seconds: the budget) plus the rest of
-    /// its wall time as it was. Otherwise "model": a per-family cost model — training
+    /// its wall time as it was. Else "seed N" when seed N of the same model and dataset finished:
+    /// that run's record, scaled the same way. Otherwise "model": a per-family cost model — training
     /// steps × batch × (parameters + activations per example, the planner's memory footprint)
     /// × a family constant, plus per evaluation (the final one, every eval_every steps, and the
     /// anytime ones) samples ÷ 1000 × max(1, dimensions ÷ 64) × a family constant; constants
@@ -34,7 +35,7 @@ pub struct PlanArgs {
     /// stopping) a run may take less.
     #[arg(long, value_name = "N", conflicts_with = "shard", value_parser = clap::value_parser!(u64).range(1..))]
     shards: Option<u64>,
-    /// An experiment folder whose finished runs (same run id) the estimate reads, besides the
+    /// An experiment folder whose finished runs (same run id, or another seed) the estimate reads, besides the
     /// manifest's output folder; repeatable.
     #[arg(long, value_name = "DIR", requires = "shards")]
     from: Vec<PathBuf>,
@@ -89,25 +90,32 @@ pub fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
     let count = |runs: &[(String, estimate::Estimate)], s: Source| {
         runs.iter().filter(|(_, e)| e.source == s).count()
     };
+    let other_seeds = |runs: &[(String, estimate::Estimate)]| {
+        runs.iter()
+            .filter(|(_, e)| matches!(e.source, Source::OtherSeed(_)))
+            .count()
+    };
     for (i, runs) in shards.iter().enumerate() {
         println!(
-            "shard {}/{n}: {} runs, {:.1} min ({} recorded, {} model)",
+            "shard {}/{n}: {} runs, {:.1} min ({} recorded, {} from another seed, {} model)",
             i + 1,
             runs.len(),
             minutes(runs),
             count(runs, Source::Recorded),
+            other_seeds(runs),
             count(runs, Source::Model)
         );
         for (id, e) in runs {
-            println!("  {id}  {:.1} s  {}", e.seconds, e.source.as_str());
+            println!("  {id}  {:.1} s  {}", e.seconds, e.source);
         }
     }
     let all: Vec<(String, estimate::Estimate)> = shards.into_iter().flatten().collect();
     println!(
-        "total: {} runs, {:.1} min in one process ({} recorded, {} model)",
+        "total: {} runs, {:.1} min in one process ({} recorded, {} from another seed, {} model)",
         all.len(),
         minutes(&all),
         count(&all, Source::Recorded),
+        other_seeds(&all),
         count(&all, Source::Model)
     );
     Ok(ExitCode::SUCCESS)
