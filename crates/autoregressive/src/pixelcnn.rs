@@ -12,8 +12,9 @@ use burn::nn::{Embedding, EmbeddingConfig};
 use burn::prelude::*;
 use burn::tensor::activation::{relu, sigmoid, tanh};
 use burn::tensor::module::conv2d;
-use burn::tensor::ops::ConvOptions;
+use burn::tensor::ops::{ConvOptions, PadMode};
 use genbench_core::host;
+use std::ops::Range;
 
 /// A `k x k` convolution with "same" padding whose weight is multiplied by a constant mask.
 #[derive(Config, Debug)]
@@ -52,17 +53,83 @@ impl MaskedConv2dConfig {
 }
 
 impl MaskedConv2d {
+    /// The weight with its mask applied, `[out, in, k, k]`.
+    fn masked_weight(&self) -> Tensor<4> {
+        self.conv.weight.val() * self.mask.clone() // [out, in, k, k]
+    }
+
+    fn bias(&self) -> Option<Tensor<1>> {
+        self.conv.bias.as_ref().map(burn::module::Param::val)
+    }
+
     /// The masked convolution of `x` `[batch, in, H, W]`, same padding: `[batch, out, H, W]`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let w = self.conv.weight.val() * self.mask.clone(); // [out, in, k, k]
         let p = self.kernel / 2;
         let options = ConvOptions::new([1, 1], [p, p], [1, 1], 1);
-        conv2d(
-            x,
-            w,
-            self.conv.bias.as_ref().map(burn::module::Param::val),
-            options,
-        ) // [batch, out, H, W]
+        conv2d(x, self.masked_weight(), self.bias(), options) // [batch, out, H, W]
+    }
+
+    /// `forward` on `output` alone, given `x` `[batch, in, rows, cols]` on `input =
+    /// output.reads(k / 2, width)`: the zeros of "same" padding where the reads leave the image,
+    /// and the kernel's top `k/2 + 1` rows only (the mask zeroes the rows below its centre).
+    /// Returns `[batch, out, rows, cols]` of `output`; equal to `forward` there up to summation order.
+    fn forward_window(&self, x: Tensor<4>, input: Window, output: Window) -> Tensor<4> {
+        let p = self.kernel / 2;
+        let [o, i, _, k] = self.mask.dims();
+        let w = self.masked_weight().slice([0..o, 0..i, 0..p + 1, 0..k]); // [out, in, p+1, k]
+        let x = x.pad(
+            [
+                (p - (output.top - input.top), 0),
+                (
+                    p - (output.left - input.left),
+                    output.right + p - input.right,
+                ),
+            ],
+            PadMode::Constant(0.0),
+        ); // [batch, in, rows + p, cols + 2p]
+        let options = ConvOptions::new([1, 1], [0, 0], [1, 1], 1);
+        conv2d(x, w, self.bias(), options) // [batch, out, rows, cols]
+    }
+}
+
+/// Rows `top..=bottom` and columns `left..=right` of an image (inclusive): the part of a layer's
+/// output that the logits of one pixel depend on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Window {
+    top: usize,
+    bottom: usize,
+    left: usize,
+    right: usize,
+}
+
+impl Window {
+    fn pixel(r: usize, c: usize) -> Window {
+        Window {
+            top: r,
+            bottom: r,
+            left: c,
+            right: c,
+        }
+    }
+
+    /// The part of its input a masked convolution of half-width `p` reads to compute this
+    /// window, within an image `width` columns wide: `p` rows above and `p` columns either side
+    /// (rows below are masked out).
+    fn reads(self, p: usize, width: usize) -> Window {
+        Window {
+            top: self.top.saturating_sub(p),
+            bottom: self.bottom,
+            left: self.left.saturating_sub(p),
+            right: (self.right + p).min(width - 1),
+        }
+    }
+
+    /// This window's rows and columns as indices into a tensor laid out on `outer`.
+    fn within(self, outer: Window) -> [Range<usize>; 2] {
+        [
+            self.top - outer.top..self.bottom - outer.top + 1,
+            self.left - outer.left..self.right - outer.left + 1,
+        ]
     }
 }
 
@@ -156,24 +223,45 @@ fn bias(embedding: &Option<Embedding>, label: Option<&Tensor<1, Int>>) -> Option
 
 impl MaskedBlock {
     fn forward(&self, h: Tensor<4>, label: Option<&Tensor<1, Int>>) -> Tensor<4> {
-        let input = if self.gated {
-            h.clone()
-        } else {
-            relu(h.clone())
-        }; // [batch, F, H, W]
-        let mut a = self.conv.forward(input); // [batch, width, H, W]
+        let a = self.conv.forward(self.conv_input(h.clone())); // [batch, width, H, W]
+        h + self.mix.forward(self.activation(a, label)) // [batch, F, H, W]
+    }
+
+    /// `forward` on `output` alone, given `h` on `input = output.reads(kernel / 2, width)`.
+    fn forward_window(
+        &self,
+        h: Tensor<4>,
+        label: Option<&Tensor<1, Int>>,
+        input: Window,
+        output: Window,
+    ) -> Tensor<4> {
+        let a = self
+            .conv
+            .forward_window(self.conv_input(h.clone()), input, output); // [batch, width, rows, cols]
+        let [n, f, _, _] = h.dims();
+        let [rows, cols] = output.within(input);
+        let h = h.slice([0..n, 0..f, rows, cols]); // [batch, F, rows, cols]
+        h + self.mix.forward(self.activation(a, label)) // [batch, F, rows, cols]
+    }
+
+    fn conv_input(&self, h: Tensor<4>) -> Tensor<4> {
+        if self.gated { h } else { relu(h) }
+    }
+
+    /// `tanh(a) ⊙ σ(b)` (gated) or `relu(a)` of the convolution `[batch, width, rows, cols]`
+    /// plus the label's bias: `[batch, F, rows, cols]`.
+    fn activation(&self, mut a: Tensor<4>, label: Option<&Tensor<1, Int>>) -> Tensor<4> {
         if let Some(b) = bias(&self.label_bias, label) {
-            a = a + b; // [batch, width, H, W]
+            a = a + b; // [batch, width, rows, cols]
         }
-        let act = if self.gated {
+        if self.gated {
             let [n, w2, hh, ww] = a.dims();
             let f = w2 / 2;
-            let gate = a.clone().slice([0..n, f..w2, 0..hh, 0..ww]); // [batch, F, H, W]
-            tanh(a.slice([0..n, 0..f, 0..hh, 0..ww])) * sigmoid(gate) // [batch, F, H, W]
+            let gate = a.clone().slice([0..n, f..w2, 0..hh, 0..ww]); // [batch, F, rows, cols]
+            tanh(a.slice([0..n, 0..f, 0..hh, 0..ww])) * sigmoid(gate) // [batch, F, rows, cols]
         } else {
-            relu(a) // [batch, F, H, W]
-        };
-        h + self.mix.forward(act) // [batch, F, H, W]
+            relu(a) // [batch, F, rows, cols]
+        }
     }
 }
 
@@ -196,10 +284,11 @@ impl PixelCnn {
         self.reach
     }
 
-    /// Logits `[batch, L]` of pixel (r, c) alone, computed on the crop of rows
-    /// `r - reach ..= r` and columns `c - reach ..= c + reach` (clipped to the image): every input
-    /// the logit depends on is inside, and the crop's artificial borders are at least `reach` away,
-    /// so the result equals `forward(x)` at (r, c) exactly.
+    /// Logits `[batch, L]` of pixel (r, c) alone. Each layer is computed only on the window
+    /// the logit depends on, from a single pixel after the last block growing by the kernel's
+    /// half-width per layer (up and to both sides) back to the input's `reach` rows above and
+    /// columns either side, with the same zero padding as `forward` where a window meets the
+    /// image's border, so the result equals `forward(x)` at (r, c) up to summation order.
     pub fn forward_pixel(
         &self,
         x: Tensor<4>,
@@ -207,17 +296,25 @@ impl PixelCnn {
         r: usize,
         c: usize,
     ) -> Tensor<2> {
-        let [n, ch, _, w] = x.dims();
-        let (r0, c0, c1) = (
-            r.saturating_sub(self.reach),
-            c.saturating_sub(self.reach),
-            (c + self.reach + 1).min(w),
-        );
-        let crop = x.slice([0..n, 0..ch, r0..r + 1, c0..c1]); // [batch, 1, r-r0+1, c1-c0]
-        let logits = self.forward(crop, label); // [batch, L, r-r0+1, c1-c0]
-        let (y, xx) = (r - r0, c - c0);
-        logits
-            .slice([0..n, 0..self.levels, y..y + 1, xx..xx + 1])
-            .reshape([n, self.levels]) // [batch, L]
+        let [n, ch, _, width] = x.dims();
+        // windows[0]: the input layer's output; windows[i + 1]: block i's output.
+        let mut windows = vec![Window::pixel(r, c)];
+        for block in self.blocks.iter().rev() {
+            let next = windows[windows.len() - 1].reads(block.conv.kernel / 2, width);
+            windows.push(next);
+        }
+        windows.reverse();
+        let reads = windows[0].reads(self.input.kernel / 2, width);
+        let [rows, cols] = reads.within(Window::pixel(0, 0));
+        let crop = x.slice([0..n, 0..ch, rows, cols]); // [batch, 1, rows, cols]
+        let mut h = self.input.forward_window(crop, reads, windows[0]); // [batch, F, rows, cols]
+        if let Some(b) = bias(&self.input_label_bias, label) {
+            h = h + b; // [batch, F, rows, cols]
+        }
+        for (block, pair) in self.blocks.iter().zip(windows.windows(2)) {
+            h = block.forward_window(h, label, pair[0], pair[1]); // [batch, F, rows, cols]
+        }
+        let h = relu(self.head_hidden.forward(relu(h))); // [batch, head, 1, 1]
+        self.head_out.forward(h).reshape([n, self.levels]) // [batch, L]
     }
 }
