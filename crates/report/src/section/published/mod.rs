@@ -132,11 +132,14 @@ fn ours(entry: &Entry, o: &Ours, groups: &BTreeMap<String, Vec<ModelRuns>>) -> S
             if s.n == 0 {
                 return format!("`{}` on {data}: no number ({kind})", m.model);
             }
-            let runs = if s.n == 1 { "1 run" } else { "runs" };
+            let runs = if s.n == 1 { "run" } else { "runs" };
+            let value = interval(&s, s.n);
+            // The run count follows: a single run's "(n=1)" would say it twice.
+            let value = value.strip_suffix(" (n=1)").unwrap_or(&value);
             format!(
                 "`{}` on {data}: {} ({}, n = {}; {} {runs})",
                 m.model,
-                with_unit(&interval(&s, s.n), entry.measure),
+                with_unit(value, entry.measure),
                 cell(&kind),
                 n.unwrap_or("?"),
                 s.n,
