@@ -126,6 +126,10 @@ pub struct TrainOutcome {
     /// Whether training ended before the budget because the score had not improved for the
     /// plan's `patience` steps (then `steps` is the stopping step).
     pub stopped_early: bool,
+    /// Wall seconds of the earlier processes' loops up to the checkpoint this one resumed from
+    /// (0 without a resume): a resumed run's wall time is this plus its own process's, the time
+    /// an uninterrupted run would have taken (the work lost after the checkpoint not counted).
+    pub wall_seconds_before: f64,
 }
 
 /// What the evaluation callback gives back: nothing, or a row the loop keeps (in the
@@ -167,6 +171,10 @@ struct CheckpointState {
     /// Whether early stopping ended training (a resume from this checkpoint trains no more).
     #[serde(default)]
     stopped_early: bool,
+    /// Wall seconds the loop ran to reach this checkpoint, summed over the processes that
+    /// trained it (0 in checkpoints older than this field).
+    #[serde(default)]
+    wall_seconds: f64,
 }
 
 /// The settings fingerprint of the complete checkpoint in `run_dir`, if there is one.
@@ -268,10 +276,12 @@ pub fn train<E: Evaluation>(
                 evaluation_steps: Vec::new(),
                 anytime_done: 0,
                 stopped_early: false,
+                wall_seconds: 0.0,
             }
         }
     };
     let resumed_from = (state.step > 0).then_some(state.step);
+    let (invocation, wall_seconds_before) = (Instant::now(), state.wall_seconds);
     let selecting = plan.eval_every > 0 && !plan.select_by.is_empty();
     let mut best = selection::best_of(&state.evaluations, &state.evaluation_steps, &plan.select_by);
 
@@ -362,6 +372,7 @@ pub fn train<E: Evaluation>(
         }
         if plan.checkpoint_every > 0 && step % plan.checkpoint_every == 0 {
             write_log(&train_csv, &rows)?;
+            state.wall_seconds = wall_seconds_before + invocation.elapsed().as_secs_f64();
             write_checkpoint(model, plan, &state)?;
         }
     }
@@ -369,6 +380,7 @@ pub fn train<E: Evaluation>(
     write_log(&train_csv, &rows)?;
     let saved = plan.checkpoint_every > 0 && state.step % plan.checkpoint_every == 0;
     if diverged_at.is_none() && checkpoints && !saved {
+        state.wall_seconds = wall_seconds_before + invocation.elapsed().as_secs_f64();
         write_checkpoint(model, plan, &state)?;
     }
     let selected_step = match best.filter(|_| selecting && diverged_at.is_none()) {
@@ -388,6 +400,7 @@ pub fn train<E: Evaluation>(
         evaluations: state.evaluations,
         selected_step,
         stopped_early: state.stopped_early,
+        wall_seconds_before,
     })
 }
 

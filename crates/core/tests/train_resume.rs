@@ -112,9 +112,18 @@ fn a_resumed_run_writes_what_an_uninterrupted_one_does() {
     // Killed at step 12 (after the checkpoint of step 10), then a new process finishes it.
     let mut first = Toy::new();
     first.fail_at = Some(12);
+    let started = std::time::Instant::now();
     assert!(train(&mut first, &data(), &plan(b.path()), &mut eval).is_err());
+    let first_wall = started.elapsed().as_secs_f64();
     let resumed = train(&mut Toy::new(), &data(), &plan(b.path()), &mut eval).unwrap();
     assert_eq!(resumed.resumed_from, Some(10));
+    // The wall time before the resume: the first process's loop up to its checkpoint.
+    assert_eq!(straight.wall_seconds_before, 0.0);
+    assert!(
+        resumed.wall_seconds_before > 0.0 && resumed.wall_seconds_before <= first_wall,
+        "{} of {first_wall}",
+        resumed.wall_seconds_before
+    );
     assert_eq!(losses(a.path()), losses(b.path()));
     assert_eq!(resumed.evaluations, straight.evaluations);
     assert_eq!(resumed.final_loss.to_bits(), straight.final_loss.to_bits());
@@ -123,6 +132,14 @@ fn a_resumed_run_writes_what_an_uninterrupted_one_does() {
     // Killed after the last checkpoint (while scoring): nothing left to train, same outcome.
     let again = train(&mut Toy::new(), &data(), &plan(b.path()), &mut eval).unwrap();
     assert_eq!(again.resumed_from, Some(20));
+    // Both processes' loops, which include every training step: never less than the training.
+    assert!(again.wall_seconds_before > resumed.wall_seconds_before);
+    assert!(
+        again.wall_seconds_before >= again.train_seconds,
+        "wall {} < train {}",
+        again.wall_seconds_before,
+        again.train_seconds
+    );
     assert_eq!(again.final_loss.to_bits(), straight.final_loss.to_bits());
     assert_eq!(again.evaluations, straight.evaluations);
 

@@ -90,7 +90,8 @@ pub fn execute(
     if result.status == Status::Diverged {
         result.scores.set(col::NLL_KIND, schema::NLL_KIND_DIVERGED);
     }
-    result.wall_seconds = Some(wall.elapsed().as_secs_f64());
+    // A resumed run: the earlier processes' wall time up to its checkpoint, and this one's.
+    result.wall_seconds = Some(outcome.wall_seconds_before + wall.elapsed().as_secs_f64());
 
     let mut periodic = outcome.evaluations.clone();
     periodic.push(final_metrics(&result)?);

@@ -74,7 +74,9 @@ pub mod col {
     pub const SPLIT: &str = "split";
     /// Seconds in `train_step`.
     pub const TRAIN_SECONDS: &str = "train_seconds";
-    /// Seconds for the whole run.
+    /// Seconds for the whole run: building, training, evaluating, scoring and writing; for a
+    /// run resumed from a checkpoint, the earlier processes' seconds up to that checkpoint plus
+    /// the last process's (what an uninterrupted run would have taken).
     pub const WALL_SECONDS: &str = "wall_seconds";
     /// The backend.
     pub const BACKEND: &str = "backend";
