@@ -21,7 +21,14 @@ use usage::UsageError;
 #[derive(Parser)]
 #[command(
     name = "genbench",
-    version,
+    version = concat!(
+        env!("CARGO_PKG_VERSION"),
+        " (commit ",
+        env!("GENBENCH_BUILD_COMMIT"),
+        ", code ",
+        env!("GENBENCH_BUILD_CODE"),
+        ")"
+    ),
     about = "Train every family of generative model on the same data and compare them with one evaluator",
     long_about = "genbench trains a Gaussian mixture, autoregressive models, VAEs, GANs, normalizing flows and \
 diffusion models on the same data, scores every one with the same evaluator (likelihood with its kind, \

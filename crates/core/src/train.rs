@@ -78,6 +78,10 @@ pub struct TrainPlan {
     /// steps or more after the best evaluation so far, i.e. when the score has not improved for
     /// `patience` steps. `None`: train the whole budget.
     pub patience: Option<u64>,
+    /// The code that trains (the binary's `GENBENCH_BUILD_CODE`), stored in every checkpoint:
+    /// a checkpoint written by other code is refused, since the steps before it were computed
+    /// by that code. Empty: not checked (nor is a checkpoint that does not record it).
+    pub build: String,
 }
 
 impl TrainPlan {
@@ -99,6 +103,7 @@ impl TrainPlan {
             select_by: Vec::new(),
             anytime: false,
             patience: None,
+            build: String::new(),
         }
     }
 }
@@ -175,6 +180,9 @@ struct CheckpointState {
     /// trained it (0 in checkpoints older than this field).
     #[serde(default)]
     wall_seconds: f64,
+    /// The code that wrote it ([`TrainPlan::build`]; empty in older checkpoints).
+    #[serde(default)]
+    build: String,
 }
 
 /// The settings fingerprint of the complete checkpoint in `run_dir`, if there is one.
@@ -250,6 +258,15 @@ pub fn train<E: Evaluation>(
                 state.fingerprint,
                 plan.fingerprint
             );
+            anyhow::ensure!(
+                state.build.is_empty() || plan.build.is_empty() || state.build == plan.build,
+                "{}: written by another build of genbench (code {}; this build's is {}), whose steps \
+                 this one would continue: resume it with that build, or rerun with --force to \
+                 start over",
+                ckpt_dir.display(),
+                state.build,
+                plan.build
+            );
             if let Err(e) = model.load(&ckpt_dir) {
                 fsutil::remove_any(&ckpt_dir);
                 return Err(e.context(format!(
@@ -277,6 +294,7 @@ pub fn train<E: Evaluation>(
                 anytime_done: 0,
                 stopped_early: false,
                 wall_seconds: 0.0,
+                build: plan.build.clone(),
             }
         }
     };

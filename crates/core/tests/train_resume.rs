@@ -150,6 +150,27 @@ fn a_resumed_run_writes_what_an_uninterrupted_one_does() {
     assert!(err.to_string().contains("other settings"), "{err}");
 }
 
+/// A checkpoint keeps the code that wrote it: another build's resume is refused (its steps
+/// would continue another code's), the same build's goes on.
+#[test]
+fn a_checkpoint_of_another_build_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let built = |code: &str| TrainPlan {
+        build: code.into(),
+        ..plan(dir.path())
+    };
+    let mut first = Toy::new();
+    first.fail_at = Some(12);
+    assert!(train(&mut first, &data(), &built("code-a"), &mut eval).is_err());
+    let err = train(&mut Toy::new(), &data(), &built("code-b"), &mut eval).unwrap_err();
+    assert!(
+        err.to_string().contains("another build") && err.to_string().contains("code code-a"),
+        "{err}"
+    );
+    let resumed = train(&mut Toy::new(), &data(), &built("code-a"), &mut eval).unwrap();
+    assert_eq!((resumed.resumed_from, resumed.steps), (Some(10), 20));
+}
+
 #[test]
 fn an_absurd_loss_is_divergence_at_its_step() {
     let dir = tempfile::tempdir().unwrap();

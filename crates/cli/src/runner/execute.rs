@@ -230,6 +230,7 @@ fn train_run(
         },
         anytime: plan.eval.anytime,
         patience: run.model.patience.as_ref().map(|p| *p.get_ref() as u64),
+        build: super::provenance::build_code(),
     };
     train(model, &data.train, &train_plan, &mut on_eval)
 }

@@ -18,3 +18,9 @@ pub fn provenance(device: &DeviceChoice) -> Provenance {
 fn git_commit() -> String {
     env!("GENBENCH_BUILD_COMMIT").to_string()
 }
+
+/// The code this binary was built from (build.rs): a hash of the source trees, shared by every
+/// commit that changed only other files; `-dirty` as for the commit. Checkpoints keep it.
+pub fn build_code() -> String {
+    env!("GENBENCH_BUILD_CODE").to_string()
+}
