@@ -138,8 +138,8 @@ pub fn recorded(plan: &Plan, run: &RunSpec, from: &[PathBuf]) -> Option<f64> {
     recorded_as(plan, &run.id, run.budget, from)
 }
 
-/// The first seed of `plan` after `run`'s own with the same model and dataset whose run is
-/// recorded (see [`recorded`]), and that record scaled to `run`'s budget.
+/// The first other seed in `plan` of `run`'s model and dataset whose run is recorded (see
+/// [`recorded`]), and that record scaled to `run`'s budget.
 pub fn recorded_seed(plan: &Plan, run: &RunSpec, from: &[PathBuf]) -> Option<(u64, f64)> {
     plan.runs
         .iter()

@@ -87,23 +87,21 @@ pub fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
     let minutes = |runs: &[(String, estimate::Estimate)]| {
         runs.iter().map(|(_, e)| e.seconds).sum::<f64>() / 60.0
     };
-    let count = |runs: &[(String, estimate::Estimate)], s: Source| {
-        runs.iter().filter(|(_, e)| e.source == s).count()
+    let count = |runs: &[(String, estimate::Estimate)], of: fn(Source) -> bool| {
+        runs.iter().filter(|(_, e)| of(e.source)).count()
     };
-    let other_seeds = |runs: &[(String, estimate::Estimate)]| {
-        runs.iter()
-            .filter(|(_, e)| matches!(e.source, Source::OtherSeed(_)))
-            .count()
-    };
+    let recorded = |s| s == Source::Recorded;
+    let other_seed = |s| matches!(s, Source::OtherSeed(_));
+    let model = |s| s == Source::Model;
     for (i, runs) in shards.iter().enumerate() {
         println!(
             "shard {}/{n}: {} runs, {:.1} min ({} recorded, {} from another seed, {} model)",
             i + 1,
             runs.len(),
             minutes(runs),
-            count(runs, Source::Recorded),
-            other_seeds(runs),
-            count(runs, Source::Model)
+            count(runs, recorded),
+            count(runs, other_seed),
+            count(runs, model)
         );
         for (id, e) in runs {
             println!("  {id}  {:.1} s  {}", e.seconds, e.source);
@@ -114,9 +112,9 @@ pub fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
         "total: {} runs, {:.1} min in one process ({} recorded, {} from another seed, {} model)",
         all.len(),
         minutes(&all),
-        count(&all, Source::Recorded),
-        other_seeds(&all),
-        count(&all, Source::Model)
+        count(&all, recorded),
+        count(&all, other_seed),
+        count(&all, model)
     );
     Ok(ExitCode::SUCCESS)
 }
