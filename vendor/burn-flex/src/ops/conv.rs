@@ -326,27 +326,9 @@ fn conv3d_impl<
         1,
     );
     let mut x_nhwc = vec![zero; batch_size * in_d * in_h * in_w * channels_in];
-    for b in 0..batch_size {
-        for d in 0..in_d {
-            for h in 0..in_h {
-                for w in 0..in_w {
-                    for c in 0..channels_in {
-                        let src_idx = b * channels_in * in_d * in_h * in_w
-                            + c * in_d * in_h * in_w
-                            + d * in_h * in_w
-                            + h * in_w
-                            + w;
-                        let dst_idx = b * nhwc_stride.0
-                            + d * nhwc_stride.1
-                            + h * nhwc_stride.2
-                            + w * nhwc_stride.3
-                            + c;
-                        x_nhwc[dst_idx] = x_data[src_idx];
-                    }
-                }
-            }
-        }
-    }
+    nchw_to_nhwc(&mut x_nhwc, x_data, channels_in, in_d * in_h * in_w);
+    let bias = bias.map(|bias| bias.to_contiguous());
+    let bias_data: Option<&[T]> = bias.as_ref().map(|bias| bias.storage());
 
     // Use tiled parallel execution
     let output = {
@@ -357,82 +339,106 @@ fn conv3d_impl<
             let mut dst = vec![zero; batch_size * channels_out * spatial_out];
             let dst_ptr = crate::ops::SendMutPtr::new(dst.as_mut_ptr());
 
-            // Process batches and tiles in parallel (nested parallelism)
-            (0..batch_size).into_par_iter().for_each(|b| {
-                (0..num_tiles).into_par_iter().for_each(|tile_idx| {
-                    let tile_start = tile_idx * TILE_SIZE;
-                    let tile_end = (tile_start + TILE_SIZE).min(spatial_out);
-                    let tile_size = tile_end - tile_start;
+            // One tile of one batch element, every group; `col_buf` holds at least
+            // `col_len * tile_size` elements (im2col writes every one of them).
+            let tile_task = |b: usize, tile_idx: usize, col_buf: &mut [T]| {
+                let tile_start = tile_idx * TILE_SIZE;
+                let tile_end = (tile_start + TILE_SIZE).min(spatial_out);
+                let tile_size = tile_end - tile_start;
 
-                    // Process each group separately
-                    for g in 0..groups {
-                        let in_c_start = g * channels_per_group;
-                        let out_c_start = g * out_channels_per_group;
+                // Process each group separately
+                for g in 0..groups {
+                    let in_c_start = g * channels_per_group;
+                    let out_c_start = g * out_channels_per_group;
 
-                        // Build im2col for this tile and group
-                        let mut col_tile = vec![zero; col_len * tile_size];
+                    // Build im2col for this tile and group
+                    let col_tile = &mut col_buf[..col_len * tile_size];
 
-                        im2col_3d_tile(
-                            &mut col_tile,
-                            &x_nhwc,
-                            tile_start,
-                            tile_end,
-                            out_h,
-                            out_w,
-                            kernel_d,
-                            kernel_h,
-                            kernel_w,
-                            stride_d,
-                            stride_h,
-                            stride_w,
-                            dilation_d,
-                            dilation_h,
-                            dilation_w,
-                            pad_d,
-                            pad_h,
-                            pad_w,
-                            in_d,
-                            in_h,
-                            in_w,
-                            channels_per_group,
-                            col_len,
-                            b,
-                            in_c_start,
-                            nhwc_stride,
+                    im2col_3d_tile(
+                        col_tile,
+                        &x_nhwc,
+                        tile_start,
+                        tile_end,
+                        out_h,
+                        out_w,
+                        kernel_d,
+                        kernel_h,
+                        kernel_w,
+                        stride_d,
+                        stride_h,
+                        stride_w,
+                        dilation_d,
+                        dilation_h,
+                        dilation_w,
+                        pad_d,
+                        pad_h,
+                        pad_w,
+                        in_d,
+                        in_h,
+                        in_w,
+                        channels_per_group,
+                        col_len,
+                        b,
+                        in_c_start,
+                        nhwc_stride,
+                    );
+
+                    // Get weight slice for this group
+                    let w_start = out_c_start * col_len;
+                    let w_end = w_start + out_channels_per_group * col_len;
+                    let w_group = &w_flat[w_start..w_end];
+
+                    // GEMM: w_group[out_c_per_group, col_len] @ col_tile[tile_size, col_len]^T
+                    let result = gemm_fn(
+                        w_group,
+                        col_tile,
+                        out_channels_per_group,
+                        col_len,
+                        tile_size,
+                    );
+
+                    // Write results (plus the bias) to output for this group's output
+                    // channels: one contiguous run of `tile_size` per channel.
+                    for c_out in 0..out_channels_per_group {
+                        let channel = out_c_start + c_out;
+                        let row = &result[c_out * tile_size..][..tile_size];
+                        let dst_start = (b * channels_out + channel) * spatial_out + tile_start;
+                        debug_assert!(
+                            dst_start + tile_size <= batch_size * channels_out * spatial_out
                         );
-
-                        // Get weight slice for this group
-                        let w_start = out_c_start * col_len;
-                        let w_end = w_start + out_channels_per_group * col_len;
-                        let w_group = &w_flat[w_start..w_end];
-
-                        // GEMM: w_group[out_c_per_group, col_len] @ col_tile[tile_size, col_len]^T
-                        let result = gemm_fn(
-                            w_group,
-                            &col_tile,
-                            out_channels_per_group,
-                            col_len,
-                            tile_size,
-                        );
-
-                        // Write results to output for this group's output channels
-                        for (local_idx, global_idx) in (tile_start..tile_end).enumerate() {
-                            for c_out in 0..out_channels_per_group {
-                                let dst_idx = b * channels_out * spatial_out
-                                    + (out_c_start + c_out) * spatial_out
-                                    + global_idx;
-                                let res_idx = c_out * tile_size + local_idx;
-                                unsafe {
-                                    debug_assert!(
-                                        dst_idx < batch_size * channels_out * spatial_out
-                                    );
-                                    dst_ptr.write(dst_idx, result[res_idx]);
+                        // SAFETY: in bounds (above); each (b, channel, tile) run is
+                        // written by exactly one task.
+                        let dst = unsafe {
+                            core::slice::from_raw_parts_mut(dst_ptr.ptr_add(dst_start), tile_size)
+                        };
+                        match bias_data {
+                            Some(bias) => {
+                                for (d, &r) in dst.iter_mut().zip(row) {
+                                    *d = T::add(r, bias[channel]);
                                 }
                             }
+                            None => dst.copy_from_slice(row),
                         }
                     }
+                }
+            };
+            if batch_size >= rayon::current_num_threads() {
+                // Batch elements in parallel, each task's tiles in turn through one buffer.
+                (0..batch_size).into_par_iter().for_each(|b| {
+                    let mut col_buf = vec![zero; col_len * TILE_SIZE.min(spatial_out)];
+                    for tile_idx in 0..num_tiles {
+                        tile_task(b, tile_idx, &mut col_buf);
+                    }
                 });
-            });
+            } else {
+                // Too few batch elements to fill the pool: tiles in parallel too.
+                (0..batch_size).into_par_iter().for_each(|b| {
+                    (0..num_tiles).into_par_iter().for_each(|tile_idx| {
+                        let mut col_buf = vec![zero; col_len * TILE_SIZE.min(spatial_out)];
+                        tile_task(b, tile_idx, &mut col_buf);
+                    });
+                });
+            }
             dst
         }
         #[cfg(not(feature = "rayon"))]
@@ -513,18 +519,21 @@ fn conv3d_impl<
         }
     };
 
-    let mut output = output;
-    if let Some(bias) = bias {
-        let bias = bias.to_contiguous();
-        let bias_data: &[T] = bias.storage();
-        add_bias(
-            &mut output,
-            bias_data,
-            batch_size,
-            channels_out,
-            spatial_out,
-        );
-    }
+    // The rayon path added the bias as it wrote each tile.
+    #[cfg(not(feature = "rayon"))]
+    let output = {
+        let mut output = output;
+        if let Some(bias_data) = bias_data {
+            add_bias(
+                &mut output,
+                bias_data,
+                batch_size,
+                channels_out,
+                spatial_out,
+            );
+        }
+        output
+    };
 
     let out_shape = Shape::from(vec![batch_size, channels_out, out_d, out_h, out_w]);
     FlexTensor::new(
@@ -532,6 +541,41 @@ fn conv3d_impl<
         Layout::contiguous(out_shape),
         dtype,
     )
+}
+
+/// `dst[b, s, c] = src[b, c, s]` for images of `channels × spatial` elements: NCHW (or NCDHW) to
+/// channels-last, in square tiles so reads and writes both stay in cache, images in parallel.
+fn nchw_to_nhwc<T: Copy + Send + Sync>(dst: &mut [T], src: &[T], channels: usize, spatial: usize) {
+    const TILE: usize = 32;
+    let image = channels * spatial;
+    if image == 0 {
+        return;
+    }
+    let transpose = |(dst, src): (&mut [T], &[T])| {
+        for s0 in (0..spatial).step_by(TILE) {
+            let s1 = (s0 + TILE).min(spatial);
+            for c0 in (0..channels).step_by(TILE) {
+                let c1 = (c0 + TILE).min(channels);
+                for s in s0..s1 {
+                    let dst_row = &mut dst[s * channels..][c0..c1];
+                    for (c, d) in (c0..c1).zip(dst_row) {
+                        *d = src[c * spatial + s];
+                    }
+                }
+            }
+        }
+    };
+    #[cfg(feature = "rayon")]
+    {
+        use rayon::prelude::*;
+        dst.par_chunks_mut(image)
+            .zip(src.par_chunks(image))
+            .for_each(transpose);
+    }
+    #[cfg(not(feature = "rayon"))]
+    dst.chunks_mut(image)
+        .zip(src.chunks(image))
+        .for_each(transpose);
 }
 
 /// Build im2col tile for a range of output positions.
@@ -596,12 +640,14 @@ fn im2col_3d_tile<T: bytemuck::Pod + Copy>(
                             + ih * nhwc_stride.2
                             + iw * nhwc_stride.3
                             + in_c_start;
-                        for c in 0..channels_per_group {
-                            col_tile[local_idx * col_len + col_offset] = x_nhwc[inp_base + c];
-                            col_offset += 1;
-                        }
+                        let dst_start = local_idx * col_len + col_offset;
+                        col_tile[dst_start..dst_start + channels_per_group]
+                            .copy_from_slice(&x_nhwc[inp_base..inp_base + channels_per_group]);
+                        col_offset += channels_per_group;
                     } else {
-                        // Padding: skip channels_per_group positions (already zero)
+                        // Padding: zeros (the buffer may hold an earlier tile's columns)
+                        let dst_start = local_idx * col_len + col_offset;
+                        col_tile[dst_start..dst_start + channels_per_group].fill(T::zeroed());
                         col_offset += channels_per_group;
                     }
                 }

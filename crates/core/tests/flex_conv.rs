@@ -1,7 +1,7 @@
-//! conv2d's gradients on flex, as patched in vendor/burn-flex (vendor/PATCHES.md, patch 3: the
-//! weight and the input gradient as im2col and gemm), through burn's public API and autodiff:
-//! equal to direct f64 loops of their definitions within f32 rounding, and the same bits in
-//! rayon pools of 1, 2 and 3 threads.
+//! conv2d and its gradients on flex, as patched in vendor/burn-flex (vendor/PATCHES.md, patch 3:
+//! the weight and the input gradient as im2col and gemm; patch 5: the forward pass's layout
+//! work), through burn's public API and autodiff: equal to direct f64 loops of their definitions
+//! within f32 rounding, and the same bits in rayon pools of 1, 2 and 3 threads.
 #![allow(missing_docs, clippy::unwrap_used)] // test code: an unwrap is an assertion
 
 use burn::prelude::*;
@@ -73,6 +73,12 @@ fn convs() -> Vec<Conv> {
         Conv::square([7, 2, 11, 9], 3, 5, 2, 2, 1),
         Conv::square([7, 3, 10, 8], 2, 3, 1, 2, 2),
         Conv::square([64, 8, 8, 8], 8, 3, 1, 1, 1),
+        // 900 output positions: two of the forward pass's 512-position tiles, padded at the
+        // border, one batch element (tiles in parallel) and three (tiles in turn in one buffer)
+        Conv::square([1, 4, 30, 30], 8, 3, 1, 1, 1),
+        Conv::square([3, 4, 30, 30], 8, 3, 1, 1, 1),
+        // the U-Net's downsampling conv at 28x28
+        Conv::square([2, 8, 28, 28], 16, 3, 2, 1, 1),
         asymmetric,
         grouped,
     ]
@@ -89,6 +95,95 @@ fn numel(shape: [usize; 4]) -> usize {
     shape.iter().product()
 }
 
+fn read(t: Tensor<4>) -> Vec<f32> {
+    t.into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .unwrap()
+}
+
+/// conv2d(x, W) + bias on flex (no autodiff).
+fn flex_forward(conv: &Conv) -> Vec<f32> {
+    let device = DeviceChoice::Flex.device().unwrap();
+    let tensor = |shape: [usize; 4], seed| {
+        Tensor::<4>::from_data(TensorData::new(values(numel(shape), seed), shape), &device)
+    };
+    let bias = Tensor::<1>::from_data(
+        TensorData::new(values(conv.c_out, 4), [conv.c_out]),
+        &device,
+    );
+    let y = conv2d(
+        tensor(conv.x, 1),
+        tensor(conv.weight(), 2),
+        Some(bias),
+        conv.options(),
+    );
+    assert_eq!(y.dims(), conv.out());
+    read(y)
+}
+
+/// The same by a direct f64 loop, with the sum of the |terms| of each output.
+fn direct_forward(conv: &Conv) -> [Vec<f64>; 2] {
+    let [batch, c_in, h, w_in] = conv.x;
+    let [c_out, c_group, kh, kw] = conv.weight();
+    let [_, _, out_h, out_w] = conv.out();
+    let (x, w, bias) = (
+        values(numel(conv.x), 1),
+        values(numel(conv.weight()), 2),
+        values(c_out, 4),
+    );
+    let (mut y, mut y_abs) = (vec![0.0; numel(conv.out())], vec![0.0; numel(conv.out())]);
+    let out_group = c_out / conv.groups;
+    for b in 0..batch {
+        for co in 0..c_out {
+            for oh in 0..out_h {
+                for ow in 0..out_w {
+                    let yi = ((b * c_out + co) * out_h + oh) * out_w + ow;
+                    y[yi] = f64::from(bias[co]);
+                    y_abs[yi] = y[yi].abs();
+                    for c in 0..c_group {
+                        let ci = co / out_group * c_group + c;
+                        for i in 0..kh {
+                            for j in 0..kw {
+                                let ih = (oh * conv.stride[0] + i * conv.dilation[0])
+                                    .checked_sub(conv.padding[0].0)
+                                    .filter(|&v| v < h);
+                                let iw = (ow * conv.stride[1] + j * conv.dilation[1])
+                                    .checked_sub(conv.padding[1].0)
+                                    .filter(|&v| v < w_in);
+                                let (Some(ih), Some(iw)) = (ih, iw) else {
+                                    continue;
+                                };
+                                let term = f64::from(x[((b * c_in + ci) * h + ih) * w_in + iw])
+                                    * f64::from(w[((co * c_group + c) * kh + i) * kw + j]);
+                                y[yi] += term;
+                                y_abs[yi] += term.abs();
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    [y, y_abs]
+}
+
+#[test]
+fn conv2d_equals_a_direct_loop() {
+    for conv in convs() {
+        let y = flex_forward(&conv);
+        let [exact, abs] = direct_forward(&conv);
+        assert_eq!(y.len(), exact.len());
+        for (k, ((&a, &e), &s)) in y.iter().zip(&exact).zip(&abs).enumerate() {
+            // f32 accumulation: within 1e-5 of the sum of |terms|, as the gradients below.
+            assert!(
+                (f64::from(a) - e).abs() <= 1e-5 * s,
+                "y[{k}] = {a}, direct loop {e} (sum |terms| {s}), {conv:?}"
+            );
+        }
+    }
+}
+
 /// (dL/dx, dL/dW) of L = Σ conv2d(x, W) ⊙ G, by flex's autodiff.
 fn flex_grads(conv: &Conv) -> (Vec<f32>, Vec<f32>) {
     let device = DeviceChoice::Flex.device().unwrap().autodiff();
@@ -101,12 +196,6 @@ fn flex_grads(conv: &Conv) -> (Vec<f32>, Vec<f32>) {
     let y = conv2d(x.clone(), w.clone(), None, conv.options());
     assert_eq!(y.dims(), conv.out());
     let grads = (y * g).sum().backward();
-    let read = |t: Tensor<4>| {
-        t.into_data()
-            .convert::<f32>()
-            .try_into_vec::<f32>()
-            .unwrap()
-    };
     (read(x.grad(&grads).unwrap()), read(w.grad(&grads).unwrap()))
 }
 
@@ -180,7 +269,7 @@ fn conv2d_gradients_equal_direct_loops() {
     }
 }
 
-/// Every conv's (dx, dW) bit patterns, in a rayon pool of `threads` threads.
+/// Every conv's (y, dx, dW) bit patterns, in a rayon pool of `threads` threads.
 fn bits_in_pool(threads: usize) -> Vec<Vec<u32>> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -191,14 +280,15 @@ fn bits_in_pool(threads: usize) -> Vec<Vec<u32>> {
             .iter()
             .flat_map(|conv| {
                 let (dx, dw) = flex_grads(conv);
-                [dx, dw].map(|v| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>())
+                [flex_forward(conv), dx, dw]
+                    .map(|v| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>())
             })
             .collect()
     })
 }
 
 #[test]
-fn conv2d_gradients_are_the_same_bits_in_pools_of_1_2_3_threads() {
+fn conv2d_and_its_gradients_are_the_same_bits_in_pools_of_1_2_3_threads() {
     let one = bits_in_pool(1);
     for threads in [2, 3] {
         assert!(bits_in_pool(threads) == one, "{threads} threads vs 1");
