@@ -122,25 +122,20 @@ fn flex_forward(conv: &Conv) -> Vec<f32> {
     read(y)
 }
 
-/// The same by a direct f64 loop, with the sum of the |terms| of each output.
-fn direct_forward(conv: &Conv) -> [Vec<f64>; 2] {
+/// Every product of the convolution's sums: (output index, x index, weight index), NCHW and
+/// `[c_out, c_in / groups, kh, kw]` row-major, by the definition
+/// `y[b,co,oh,ow] = Σ_{c,i,j} x[b, g·c_group + c, oh·s + i·d − p, ow·s + j·d − p] · W[co,c,i,j]`.
+fn taps(conv: &Conv) -> Vec<(usize, usize, usize)> {
     let [batch, c_in, h, w_in] = conv.x;
     let [c_out, c_group, kh, kw] = conv.weight();
     let [_, _, out_h, out_w] = conv.out();
-    let (x, w, bias) = (
-        values(numel(conv.x), 1),
-        values(numel(conv.weight()), 2),
-        values(c_out, 4),
-    );
-    let (mut y, mut y_abs) = (vec![0.0; numel(conv.out())], vec![0.0; numel(conv.out())]);
     let out_group = c_out / conv.groups;
+    let mut taps = Vec::new();
     for b in 0..batch {
         for co in 0..c_out {
             for oh in 0..out_h {
                 for ow in 0..out_w {
                     let yi = ((b * c_out + co) * out_h + oh) * out_w + ow;
-                    y[yi] = f64::from(bias[co]);
-                    y_abs[yi] = y[yi].abs();
                     for c in 0..c_group {
                         let ci = co / out_group * c_group + c;
                         for i in 0..kh {
@@ -151,19 +146,37 @@ fn direct_forward(conv: &Conv) -> [Vec<f64>; 2] {
                                 let iw = (ow * conv.stride[1] + j * conv.dilation[1])
                                     .checked_sub(conv.padding[1].0)
                                     .filter(|&v| v < w_in);
-                                let (Some(ih), Some(iw)) = (ih, iw) else {
-                                    continue;
-                                };
-                                let term = f64::from(x[((b * c_in + ci) * h + ih) * w_in + iw])
-                                    * f64::from(w[((co * c_group + c) * kh + i) * kw + j]);
-                                y[yi] += term;
-                                y_abs[yi] += term.abs();
+                                if let (Some(ih), Some(iw)) = (ih, iw) {
+                                    let xi = ((b * c_in + ci) * h + ih) * w_in + iw;
+                                    let wi = ((co * c_group + c) * kh + i) * kw + j;
+                                    taps.push((yi, xi, wi));
+                                }
                             }
                         }
                     }
                 }
             }
         }
+    }
+    taps
+}
+
+/// conv2d(x, W) + bias by a direct f64 loop, with the sum of the |terms| of each output.
+fn direct_forward(conv: &Conv) -> [Vec<f64>; 2] {
+    let (x, w, bias) = (
+        values(numel(conv.x), 1),
+        values(numel(conv.weight()), 2),
+        values(conv.c_out, 4),
+    );
+    let plane = numel(conv.out()) / (conv.x[0] * conv.c_out);
+    let mut y: Vec<f64> = (0..numel(conv.out()))
+        .map(|k| f64::from(bias[k / plane % conv.c_out]))
+        .collect();
+    let mut y_abs: Vec<f64> = y.iter().map(|v| v.abs()).collect();
+    for (yi, xi, wi) in taps(conv) {
+        let term = f64::from(x[xi]) * f64::from(w[wi]);
+        y[yi] += term;
+        y_abs[yi] += term.abs();
     }
     [y, y_abs]
 }
@@ -201,9 +214,6 @@ fn flex_grads(conv: &Conv) -> (Vec<f32>, Vec<f32>) {
 
 /// The same gradients by direct f64 loops, each with the sum of the |terms| it adds.
 fn direct_grads(conv: &Conv) -> [Vec<f64>; 4] {
-    let [batch, c_in, h, w_in] = conv.x;
-    let [c_out, c_group, kh, kw] = conv.weight();
-    let [_, _, out_h, out_w] = conv.out();
     let (x, w, g) = (
         values(numel(conv.x), 1),
         values(numel(conv.weight()), 2),
@@ -211,39 +221,13 @@ fn direct_grads(conv: &Conv) -> [Vec<f64>; 4] {
     );
     let (mut dx, mut dx_abs) = (vec![0.0; x.len()], vec![0.0; x.len()]);
     let (mut dw, mut dw_abs) = (vec![0.0; w.len()], vec![0.0; w.len()]);
-    let out_group = c_out / conv.groups;
-    for b in 0..batch {
-        for co in 0..c_out {
-            for oh in 0..out_h {
-                for ow in 0..out_w {
-                    let gv = f64::from(g[((b * c_out + co) * out_h + oh) * out_w + ow]);
-                    for c in 0..c_group {
-                        let ci = co / out_group * c_group + c;
-                        for i in 0..kh {
-                            for j in 0..kw {
-                                let ih = (oh * conv.stride[0] + i * conv.dilation[0])
-                                    .checked_sub(conv.padding[0].0)
-                                    .filter(|&v| v < h);
-                                let iw = (ow * conv.stride[1] + j * conv.dilation[1])
-                                    .checked_sub(conv.padding[1].0)
-                                    .filter(|&v| v < w_in);
-                                let (Some(ih), Some(iw)) = (ih, iw) else {
-                                    continue;
-                                };
-                                let xi = ((b * c_in + ci) * h + ih) * w_in + iw;
-                                let wi = ((co * c_group + c) * kh + i) * kw + j;
-                                let (dx_term, dw_term) =
-                                    (gv * f64::from(w[wi]), gv * f64::from(x[xi]));
-                                dx[xi] += dx_term;
-                                dx_abs[xi] += dx_term.abs();
-                                dw[wi] += dw_term;
-                                dw_abs[wi] += dw_term.abs();
-                            }
-                        }
-                    }
-                }
-            }
-        }
+    for (yi, xi, wi) in taps(conv) {
+        let gv = f64::from(g[yi]);
+        let (dx_term, dw_term) = (gv * f64::from(w[wi]), gv * f64::from(x[xi]));
+        dx[xi] += dx_term;
+        dx_abs[xi] += dx_term.abs();
+        dw[wi] += dw_term;
+        dw_abs[wi] += dw_term.abs();
     }
     [dx, dx_abs, dw, dw_abs]
 }
