@@ -60,12 +60,15 @@ impl Conv {
 }
 
 /// PixelCNN's first conv (7x7, padding 3, 1 -> 16 channels), 1x1, 3x3, 5x5 with stride 2,
-/// dilation 2, asymmetric padding, groups, batch 1 and 7, non-square images.
+/// dilation 2, asymmetric padding, groups, batch 1 to 64, non-square images.
 fn convs() -> Vec<Conv> {
     let mut asymmetric = Conv::square([7, 3, 9, 6], 4, 3, 2, 0, 1);
     asymmetric.padding = [(2, 0), (1, 3)];
     let mut grouped = Conv::square([7, 4, 8, 7], 6, 3, 1, 1, 1);
     grouped.groups = 2;
+    // the input gradient's chunks: 8 images, then 1 (whose columns reuse the first's buffer)
+    let mut grouped_two_chunks = Conv::square([9, 4, 8, 8], 6, 3, 1, 1, 1);
+    grouped_two_chunks.groups = 2;
     vec![
         Conv::square([7, 1, 8, 8], 16, 7, 1, 3, 1),
         Conv::square([7, 3, 6, 5], 5, 1, 1, 0, 1),
@@ -81,6 +84,7 @@ fn convs() -> Vec<Conv> {
         Conv::square([2, 8, 28, 28], 16, 3, 2, 1, 1),
         asymmetric,
         grouped,
+        grouped_two_chunks,
     ]
 }
 

@@ -244,7 +244,7 @@ fn conv3d_impl<
     options: &ConvOptions<3>,
     dtype: DType,
     zero: T,
-    gemm_fn: fn(&[T], &[T], usize, usize, usize) -> Vec<T>,
+    gemm_fn: GemmInto<T>,
 ) -> FlexTensor {
     let x = x.to_contiguous();
     let weight = weight.to_contiguous();
@@ -388,48 +388,57 @@ fn conv3d_impl<
                     let w_end = w_start + out_channels_per_group * col_len;
                     let w_group = &w_flat[w_start..w_end];
 
-                    // GEMM: w_group[out_c_per_group, col_len] @ col_tile[tile_size, col_len]^T
-                    let result = gemm_fn(
-                        w_group,
-                        col_tile,
-                        out_channels_per_group,
-                        col_len,
-                        tile_size,
+                    // GEMM straight into the output: w_group[out_c_per_group, col_len] @
+                    // col_tile[tile_size, col_len]^T is the (b, this group's channels,
+                    // this tile) block, `tile_size` per channel at stride `spatial_out`.
+                    let dst_start = (b * channels_out + out_c_start) * spatial_out + tile_start;
+                    debug_assert!(
+                        dst_start + (out_channels_per_group - 1) * spatial_out + tile_size
+                            <= batch_size * channels_out * spatial_out
                     );
-
-                    // Write results (plus the bias) to output for this group's output
-                    // channels: one contiguous run of `tile_size` per channel.
-                    for c_out in 0..out_channels_per_group {
-                        let channel = out_c_start + c_out;
-                        let row = &result[c_out * tile_size..][..tile_size];
-                        let dst_start = (b * channels_out + channel) * spatial_out + tile_start;
-                        debug_assert!(
-                            dst_start + tile_size <= batch_size * channels_out * spatial_out
-                        );
-                        // SAFETY: in bounds (above); each (b, channel, tile) run is
-                        // written by exactly one task.
-                        let dst = unsafe {
-                            core::slice::from_raw_parts_mut(dst_ptr.ptr_add(dst_start), tile_size)
-                        };
-                        match bias_data {
-                            Some(bias) => {
-                                for (d, &r) in dst.iter_mut().zip(row) {
-                                    *d = T::add(r, bias[channel]);
-                                }
+                    // SAFETY: in bounds (above); each (b, channel, tile) run is
+                    // written by exactly one task.
+                    unsafe {
+                        gemm_fn(
+                            dst_ptr.ptr_add(dst_start),
+                            spatial_out,
+                            w_group,
+                            col_tile,
+                            out_channels_per_group,
+                            col_len,
+                            tile_size,
+                        )
+                    };
+                    // The bias, added to each channel's run while it is in cache.
+                    if let Some(bias) = bias_data {
+                        for c_out in 0..out_channels_per_group {
+                            let channel = out_c_start + c_out;
+                            // SAFETY: one of the runs the GEMM above wrote.
+                            let dst = unsafe {
+                                core::slice::from_raw_parts_mut(
+                                    dst_ptr.ptr_add(dst_start + c_out * spatial_out),
+                                    tile_size,
+                                )
+                            };
+                            for d in dst {
+                                *d = T::add(*d, bias[channel]);
                             }
-                            None => dst.copy_from_slice(row),
                         }
                     }
                 }
             };
             if batch_size >= rayon::current_num_threads() {
                 // Batch elements in parallel, each task's tiles in turn through one buffer.
-                (0..batch_size).into_par_iter().for_each(|b| {
-                    let mut col_buf = vec![zero; col_len * TILE_SIZE.min(spatial_out)];
-                    for tile_idx in 0..num_tiles {
-                        tile_task(b, tile_idx, &mut col_buf);
-                    }
-                });
+                // One buffer per rayon job (`for_each_init`), not per batch element:
+                // allocating and zeroing it cost as much as the im2col that fills it.
+                (0..batch_size).into_par_iter().for_each_init(
+                    || vec![zero; col_len * TILE_SIZE.min(spatial_out)],
+                    |col_buf, b| {
+                        for tile_idx in 0..num_tiles {
+                            tile_task(b, tile_idx, col_buf);
+                        }
+                    },
+                );
             } else {
                 // Too few batch elements to fill the pool: tiles in parallel too.
                 (0..batch_size).into_par_iter().for_each(|b| {
@@ -493,25 +502,24 @@ fn conv3d_impl<
                         let w_end = w_start + out_channels_per_group * col_len;
                         let w_group = &w_flat[w_start..w_end];
 
-                        // GEMM for this group
-                        let result = gemm_fn(
-                            w_group,
-                            &col_tile,
-                            out_channels_per_group,
-                            col_len,
-                            tile_size,
+                        // GEMM straight into the output block (b, group, tile).
+                        let dst_start = (b * channels_out + out_c_start) * spatial_out + tile_start;
+                        assert!(
+                            dst_start + (out_channels_per_group - 1) * spatial_out + tile_size
+                                <= output.len()
                         );
-
-                        // Write results to output for this group's output channels
-                        for (local_idx, global_idx) in (tile_start..tile_end).enumerate() {
-                            for c_out in 0..out_channels_per_group {
-                                let dst_idx = b * channels_out * spatial_out
-                                    + (out_c_start + c_out) * spatial_out
-                                    + global_idx;
-                                let res_idx = c_out * tile_size + local_idx;
-                                output[dst_idx] = result[res_idx];
-                            }
-                        }
+                        // SAFETY: the block is inside `output` (above).
+                        unsafe {
+                            gemm_fn(
+                                output.as_mut_ptr().add(dst_start),
+                                spatial_out,
+                                w_group,
+                                &col_tile,
+                                out_channels_per_group,
+                                col_len,
+                                tile_size,
+                            )
+                        };
                     }
                 }
             }
@@ -1814,10 +1822,28 @@ fn conv3d_direct_impl<
 // every line of logic aside from the numeric type, zero, and one literals,
 // so they're generated via a macro.
 
+/// `dst[i * dst_row_stride + j] = Σ_l a[i * k + l] · b[j * k + l]` for `i < m`, `j < n`:
+/// `a [m, k] · b [n, k]ᵀ`, written (never read) into rows of `n` at stride
+/// `dst_row_stride`, such as a block of channels of an NCHW output.
+///
+/// # Safety
+/// `dst.add(i * dst_row_stride + j)` must be valid for writes for every `i < m`,
+/// `j < n`, and no other thread may access those elements during the call.
+type GemmInto<T> = unsafe fn(*mut T, usize, &[T], &[T], usize, usize, usize);
+
 macro_rules! gemm_typed {
     ($fn_name:ident, $T:ty, $zero:expr, $one:expr) => {
-        fn $fn_name(a: &[$T], b: &[$T], m: usize, k: usize, n: usize) -> Vec<$T> {
-            let mut c = vec![$zero; m * n];
+        /// A [`GemmInto`] for this element type.
+        unsafe fn $fn_name(
+            dst: *mut $T,
+            dst_row_stride: usize,
+            a: &[$T],
+            b: &[$T],
+            m: usize,
+            k: usize,
+            n: usize,
+        ) {
+            debug_assert!(a.len() >= m * k && b.len() >= n * k && dst_row_stride >= n);
             #[cfg(feature = "rayon")]
             let parallelism = if m * n * k >= 192 * 192 * 192 {
                 gemm::Parallelism::Rayon(0)
@@ -1826,14 +1852,15 @@ macro_rules! gemm_typed {
             };
             #[cfg(not(feature = "rayon"))]
             let parallelism = gemm::Parallelism::None;
+            // SAFETY: the caller's contract for `dst`; `a` and `b` are long enough (above).
             unsafe {
                 gemm::gemm(
                     m,
                     n,
                     k,
-                    c.as_mut_ptr(),
+                    dst,
                     1,
-                    n as isize,
+                    dst_row_stride as isize,
                     false,
                     a.as_ptr(),
                     1,
@@ -1849,7 +1876,6 @@ macro_rules! gemm_typed {
                     parallelism,
                 );
             }
-            c
         }
     };
 }

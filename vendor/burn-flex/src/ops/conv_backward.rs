@@ -252,16 +252,25 @@ pub(crate) fn conv2d_x_backward<T: GemmFloat>(
     let mut dx = vec![T::ZERO; geo.batch * image_len];
     let per_chunk = geo.batches_per_chunk(usize::MAX);
     let chunk_len = (per_chunk * image_len).max(1);
-    let fill = |(chunk, dx_chunk): (usize, &mut [T])| {
-        x_grad_chunk(dx_chunk, w, grad, &geo, chunk * per_chunk)
+    // One scratch per rayon job, not per chunk: a chunk is often one image, and allocating
+    // and zeroing its columns cost about as much as the col2im that reads them.
+    let fill = |scratch: &mut XGradScratch<T>, (chunk, dx_chunk): (usize, &mut [T])| {
+        x_grad_chunk(dx_chunk, scratch, w, grad, &geo, chunk * per_chunk)
     };
     #[cfg(feature = "rayon")]
     {
         use rayon::prelude::*;
-        dx.par_chunks_mut(chunk_len).enumerate().for_each(fill);
+        dx.par_chunks_mut(chunk_len)
+            .enumerate()
+            .for_each_init(XGradScratch::default, fill);
     }
     #[cfg(not(feature = "rayon"))]
-    dx.chunks_mut(chunk_len).enumerate().for_each(fill);
+    {
+        let mut scratch = XGradScratch::default();
+        dx.chunks_mut(chunk_len)
+            .enumerate()
+            .for_each(|item| fill(&mut scratch, item));
+    }
 
     FlexTensor::new(
         Bytes::from_elems(dx),
@@ -270,8 +279,30 @@ pub(crate) fn conv2d_x_backward<T: GemmFloat>(
     )
 }
 
+/// Buffers an input-gradient chunk works in, kept from one chunk to the next.
+struct XGradScratch<T> {
+    cols: Vec<T>,
+    g: Vec<T>,
+}
+
+impl<T> Default for XGradScratch<T> {
+    fn default() -> Self {
+        Self {
+            cols: Vec::new(),
+            g: Vec::new(),
+        }
+    }
+}
+
 /// One chunk's input gradient: `cols = Wᵀ · G_c` per group, scattered into `dx_chunk`.
-fn x_grad_chunk<T: GemmFloat>(dx_chunk: &mut [T], w: &[T], grad: &[T], geo: &Geometry, b0: usize) {
+fn x_grad_chunk<T: GemmFloat>(
+    dx_chunk: &mut [T],
+    scratch: &mut XGradScratch<T>,
+    w: &[T],
+    grad: &[T],
+    geo: &Geometry,
+    b0: usize,
+) {
     let image_len = geo.channels_in * geo.in_h * geo.in_w;
     if image_len == 0 {
         return;
@@ -279,10 +310,26 @@ fn x_grad_chunk<T: GemmFloat>(dx_chunk: &mut [T], w: &[T], grad: &[T], geo: &Geo
     let nb = dx_chunk.len() / image_len;
     let rows = geo.col_rows();
     let columns = nb * geo.spatial_out();
-    let mut cols = vec![T::ZERO; rows * columns];
-    let mut g = vec![T::ZERO; geo.group_out * columns];
+    // gemm writes every element of `cols` (it never reads them), so what an earlier chunk
+    // left there does not matter; with no output channels it writes nothing, hence the fill.
+    if scratch.cols.len() < rows * columns {
+        scratch.cols.resize(rows * columns, T::ZERO);
+    }
+    let cols = &mut scratch.cols[..rows * columns];
+    if geo.group_out == 0 {
+        cols.fill(T::ZERO);
+    }
     for group in 0..geo.groups {
-        gather_grad(&mut g, grad, geo, b0, nb, group);
+        // G_c of this group, [group_out, (b, oh, ow)]: for one image, a slice of `grad` as it is.
+        let g: &[T] = if nb == 1 {
+            let spatial = geo.spatial_out();
+            &grad[(b0 * geo.channels_out + group * geo.group_out) * spatial..]
+                [..geo.group_out * spatial]
+        } else {
+            scratch.g.resize(geo.group_out * columns, T::ZERO);
+            gather_grad(&mut scratch.g, grad, geo, b0, nb, group);
+            &scratch.g
+        };
         // cols[rows, columns] = w_group[group_out, rows]ᵀ · g[group_out, columns]
         unsafe {
             gemm::gemm(
@@ -307,7 +354,7 @@ fn x_grad_chunk<T: GemmFloat>(dx_chunk: &mut [T], w: &[T], grad: &[T], geo: &Geo
                 gemm::Parallelism::None,
             );
         }
-        col2im(dx_chunk, &cols, geo, nb, group);
+        col2im(dx_chunk, cols, geo, nb, group);
     }
 }
 
