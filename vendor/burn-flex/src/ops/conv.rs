@@ -330,218 +330,135 @@ fn conv3d_impl<
     let bias = bias.map(|bias| bias.to_contiguous());
     let bias_data: Option<&[T]> = bias.as_ref().map(|bias| bias.storage());
 
-    // Use tiled parallel execution
-    let output = {
-        #[cfg(feature = "rayon")]
-        {
-            use rayon::prelude::*;
+    let mut output = vec![zero; batch_size * channels_out * spatial_out];
+    // One tile of one batch element, every group, written with the bias into the output
+    // that `dst` points to; `col_buf` holds at least `col_len * tile_size` elements
+    // (im2col writes every one of them). The callers give each (b, tile) to one task.
+    let tile_task = |dst: *mut T, b: usize, tile_idx: usize, col_buf: &mut [T]| {
+        let tile_start = tile_idx * TILE_SIZE;
+        let tile_end = (tile_start + TILE_SIZE).min(spatial_out);
+        let tile_size = tile_end - tile_start;
 
-            let mut dst = vec![zero; batch_size * channels_out * spatial_out];
-            let dst_ptr = crate::ops::SendMutPtr::new(dst.as_mut_ptr());
+        // Process each group separately
+        for g in 0..groups {
+            let in_c_start = g * channels_per_group;
+            let out_c_start = g * out_channels_per_group;
 
-            // One tile of one batch element, every group; `col_buf` holds at least
-            // `col_len * tile_size` elements (im2col writes every one of them).
-            let tile_task = |b: usize, tile_idx: usize, col_buf: &mut [T]| {
-                let tile_start = tile_idx * TILE_SIZE;
-                let tile_end = (tile_start + TILE_SIZE).min(spatial_out);
-                let tile_size = tile_end - tile_start;
+            // Build im2col for this tile and group
+            let col_tile = &mut col_buf[..col_len * tile_size];
 
-                // Process each group separately
-                for g in 0..groups {
-                    let in_c_start = g * channels_per_group;
-                    let out_c_start = g * out_channels_per_group;
+            im2col_3d_tile(
+                col_tile,
+                &x_nhwc,
+                tile_start,
+                tile_end,
+                out_h,
+                out_w,
+                kernel_d,
+                kernel_h,
+                kernel_w,
+                stride_d,
+                stride_h,
+                stride_w,
+                dilation_d,
+                dilation_h,
+                dilation_w,
+                pad_d,
+                pad_h,
+                pad_w,
+                in_d,
+                in_h,
+                in_w,
+                channels_per_group,
+                col_len,
+                b,
+                in_c_start,
+                nhwc_stride,
+            );
 
-                    // Build im2col for this tile and group
-                    let col_tile = &mut col_buf[..col_len * tile_size];
+            // Get weight slice for this group
+            let w_start = out_c_start * col_len;
+            let w_end = w_start + out_channels_per_group * col_len;
+            let w_group = &w_flat[w_start..w_end];
 
-                    im2col_3d_tile(
-                        col_tile,
-                        &x_nhwc,
-                        tile_start,
-                        tile_end,
-                        out_h,
-                        out_w,
-                        kernel_d,
-                        kernel_h,
-                        kernel_w,
-                        stride_d,
-                        stride_h,
-                        stride_w,
-                        dilation_d,
-                        dilation_h,
-                        dilation_w,
-                        pad_d,
-                        pad_h,
-                        pad_w,
-                        in_d,
-                        in_h,
-                        in_w,
-                        channels_per_group,
-                        col_len,
-                        b,
-                        in_c_start,
-                        nhwc_stride,
-                    );
-
-                    // Get weight slice for this group
-                    let w_start = out_c_start * col_len;
-                    let w_end = w_start + out_channels_per_group * col_len;
-                    let w_group = &w_flat[w_start..w_end];
-
-                    // GEMM straight into the output: w_group[out_c_per_group, col_len] @
-                    // col_tile[tile_size, col_len]^T is the (b, this group's channels,
-                    // this tile) block, `tile_size` per channel at stride `spatial_out`.
-                    let dst_start = (b * channels_out + out_c_start) * spatial_out + tile_start;
-                    debug_assert!(
-                        dst_start + (out_channels_per_group - 1) * spatial_out + tile_size
-                            <= batch_size * channels_out * spatial_out
-                    );
-                    // SAFETY: in bounds (above); each (b, channel, tile) run is
-                    // written by exactly one task.
-                    unsafe {
-                        gemm_fn(
-                            dst_ptr.ptr_add(dst_start),
-                            spatial_out,
-                            w_group,
-                            col_tile,
-                            out_channels_per_group,
-                            col_len,
+            // GEMM straight into the output: w_group[out_c_per_group, col_len] @
+            // col_tile[tile_size, col_len]^T is the (b, this group's channels,
+            // this tile) block, `tile_size` per channel at stride `spatial_out`.
+            let dst_start = (b * channels_out + out_c_start) * spatial_out + tile_start;
+            debug_assert!(
+                dst_start + (out_channels_per_group - 1) * spatial_out + tile_size
+                    <= batch_size * channels_out * spatial_out
+            );
+            // SAFETY: in bounds (above); each (b, channel, tile) run is
+            // written by exactly one task.
+            unsafe {
+                gemm_fn(
+                    dst.add(dst_start),
+                    spatial_out,
+                    w_group,
+                    col_tile,
+                    out_channels_per_group,
+                    col_len,
+                    tile_size,
+                )
+            };
+            // The bias, added to each channel's run while it is in cache.
+            if let Some(bias) = bias_data {
+                for c_out in 0..out_channels_per_group {
+                    let channel = out_c_start + c_out;
+                    // SAFETY: one of the runs the GEMM above wrote.
+                    let dst = unsafe {
+                        core::slice::from_raw_parts_mut(
+                            dst.add(dst_start + c_out * spatial_out),
                             tile_size,
                         )
                     };
-                    // The bias, added to each channel's run while it is in cache.
-                    if let Some(bias) = bias_data {
-                        for c_out in 0..out_channels_per_group {
-                            let channel = out_c_start + c_out;
-                            // SAFETY: one of the runs the GEMM above wrote.
-                            let dst = unsafe {
-                                core::slice::from_raw_parts_mut(
-                                    dst_ptr.ptr_add(dst_start + c_out * spatial_out),
-                                    tile_size,
-                                )
-                            };
-                            for d in dst {
-                                *d = T::add(*d, bias[channel]);
-                            }
-                        }
-                    }
-                }
-            };
-            if batch_size >= rayon::current_num_threads() {
-                // Batch elements in parallel, each task's tiles in turn through one buffer.
-                // One buffer per rayon job (`for_each_init`), not per batch element:
-                // allocating and zeroing it cost as much as the im2col that fills it.
-                (0..batch_size).into_par_iter().for_each_init(
-                    || vec![zero; col_len * TILE_SIZE.min(spatial_out)],
-                    |col_buf, b| {
-                        for tile_idx in 0..num_tiles {
-                            tile_task(b, tile_idx, col_buf);
-                        }
-                    },
-                );
-            } else {
-                // Too few batch elements to fill the pool: tiles in parallel too.
-                (0..batch_size).into_par_iter().for_each(|b| {
-                    (0..num_tiles).into_par_iter().for_each(|tile_idx| {
-                        let mut col_buf = vec![zero; col_len * TILE_SIZE.min(spatial_out)];
-                        tile_task(b, tile_idx, &mut col_buf);
-                    });
-                });
-            }
-            dst
-        }
-        #[cfg(not(feature = "rayon"))]
-        {
-            // Sequential path with tiling
-            let mut output = vec![zero; batch_size * channels_out * spatial_out];
-
-            for b in 0..batch_size {
-                for tile_idx in 0..num_tiles {
-                    let tile_start = tile_idx * TILE_SIZE;
-                    let tile_end = (tile_start + TILE_SIZE).min(spatial_out);
-                    let tile_size = tile_end - tile_start;
-
-                    // Process each group separately
-                    for g in 0..groups {
-                        let in_c_start = g * channels_per_group;
-                        let out_c_start = g * out_channels_per_group;
-
-                        let mut col_tile = vec![zero; col_len * tile_size];
-
-                        im2col_3d_tile(
-                            &mut col_tile,
-                            &x_nhwc,
-                            tile_start,
-                            tile_end,
-                            out_h,
-                            out_w,
-                            kernel_d,
-                            kernel_h,
-                            kernel_w,
-                            stride_d,
-                            stride_h,
-                            stride_w,
-                            dilation_d,
-                            dilation_h,
-                            dilation_w,
-                            pad_d,
-                            pad_h,
-                            pad_w,
-                            in_d,
-                            in_h,
-                            in_w,
-                            channels_per_group,
-                            col_len,
-                            b,
-                            in_c_start,
-                            nhwc_stride,
-                        );
-
-                        // Get weight slice for this group
-                        let w_start = out_c_start * col_len;
-                        let w_end = w_start + out_channels_per_group * col_len;
-                        let w_group = &w_flat[w_start..w_end];
-
-                        // GEMM straight into the output block (b, group, tile).
-                        let dst_start = (b * channels_out + out_c_start) * spatial_out + tile_start;
-                        assert!(
-                            dst_start + (out_channels_per_group - 1) * spatial_out + tile_size
-                                <= output.len()
-                        );
-                        // SAFETY: the block is inside `output` (above).
-                        unsafe {
-                            gemm_fn(
-                                output.as_mut_ptr().add(dst_start),
-                                spatial_out,
-                                w_group,
-                                &col_tile,
-                                out_channels_per_group,
-                                col_len,
-                                tile_size,
-                            )
-                        };
+                    for d in dst {
+                        *d = T::add(*d, bias[channel]);
                     }
                 }
             }
-            output
         }
     };
+    // Tiles of batch elements in parallel, or in turn without `rayon`.
+    #[cfg(feature = "rayon")]
+    {
+        use rayon::prelude::*;
 
-    // The rayon path added the bias as it wrote each tile.
-    #[cfg(not(feature = "rayon"))]
-    let output = {
-        let mut output = output;
-        if let Some(bias_data) = bias_data {
-            add_bias(
-                &mut output,
-                bias_data,
-                batch_size,
-                channels_out,
-                spatial_out,
+        let dst = crate::ops::SendMutPtr::new(output.as_mut_ptr());
+        // SAFETY (every `ptr_add(0)`): the start of `output`.
+        if batch_size >= rayon::current_num_threads() {
+            // Batch elements in parallel, each task's tiles in turn through one buffer.
+            // One buffer per rayon job (`for_each_init`), not per batch element:
+            // allocating and zeroing it cost as much as the im2col that fills it.
+            (0..batch_size).into_par_iter().for_each_init(
+                || vec![zero; col_len * TILE_SIZE.min(spatial_out)],
+                |col_buf, b| {
+                    for tile_idx in 0..num_tiles {
+                        tile_task(unsafe { dst.ptr_add(0) }, b, tile_idx, col_buf);
+                    }
+                },
             );
+        } else {
+            // Too few batch elements to fill the pool: tiles in parallel too.
+            (0..batch_size).into_par_iter().for_each(|b| {
+                (0..num_tiles).into_par_iter().for_each(|tile_idx| {
+                    let mut col_buf = vec![zero; col_len * TILE_SIZE.min(spatial_out)];
+                    tile_task(unsafe { dst.ptr_add(0) }, b, tile_idx, &mut col_buf);
+                });
+            });
         }
-        output
-    };
+    }
+    #[cfg(not(feature = "rayon"))]
+    {
+        let dst = output.as_mut_ptr();
+        let mut col_buf = vec![zero; col_len * TILE_SIZE.min(spatial_out)];
+        for b in 0..batch_size {
+            for tile_idx in 0..num_tiles {
+                tile_task(dst, b, tile_idx, &mut col_buf);
+            }
+        }
+    }
 
     let out_shape = Shape::from(vec![batch_size, channels_out, out_d, out_h, out_w]);
     FlexTensor::new(
@@ -632,7 +549,9 @@ fn im2col_3d_tile<T: bytemuck::Pod + Copy>(
                 let ih = (out_h_idx * stride_h + kh * dilation_h) as isize - pad_h as isize;
                 for kw in 0..kernel_w {
                     let iw = (out_w_idx * stride_w + kw * dilation_w) as isize - pad_w as isize;
-
+                    let dst =
+                        &mut col_tile[local_idx * col_len + col_offset..][..channels_per_group];
+                    col_offset += channels_per_group;
                     if id >= 0
                         && id < in_d as isize
                         && ih >= 0
@@ -648,15 +567,10 @@ fn im2col_3d_tile<T: bytemuck::Pod + Copy>(
                             + ih * nhwc_stride.2
                             + iw * nhwc_stride.3
                             + in_c_start;
-                        let dst_start = local_idx * col_len + col_offset;
-                        col_tile[dst_start..dst_start + channels_per_group]
-                            .copy_from_slice(&x_nhwc[inp_base..inp_base + channels_per_group]);
-                        col_offset += channels_per_group;
+                        dst.copy_from_slice(&x_nhwc[inp_base..inp_base + channels_per_group]);
                     } else {
                         // Padding: zeros (the buffer may hold an earlier tile's columns)
-                        let dst_start = local_idx * col_len + col_offset;
-                        col_tile[dst_start..dst_start + channels_per_group].fill(T::zeroed());
-                        col_offset += channels_per_group;
+                        dst.fill(T::zeroed());
                     }
                 }
             }
