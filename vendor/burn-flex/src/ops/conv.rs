@@ -386,8 +386,9 @@ fn conv3d_impl<
             // this tile) block, `tile_size` per channel at stride `spatial_out`.
             let dst_start = (b * channels_out + out_c_start) * spatial_out + tile_start;
             debug_assert!(
-                dst_start + (out_channels_per_group - 1) * spatial_out + tile_size
-                    <= batch_size * channels_out * spatial_out
+                out_channels_per_group == 0
+                    || dst_start + (out_channels_per_group - 1) * spatial_out + tile_size
+                        <= batch_size * channels_out * spatial_out
             );
             // SAFETY: in bounds (above); each (b, channel, tile) run is
             // written by exactly one task.
