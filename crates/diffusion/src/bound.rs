@@ -154,20 +154,47 @@ impl DiffusionModel {
 
 /// The decoder term L_0 (index 0, weight 1) and `k` of the T − 1 denoising terms (indices
 /// 1..T) with the weights that make the weighted sum unbiased for Σ_i L_i: stratum j =
-/// [1 + ⌊j(T−1)/k⌋, 1 + ⌊(j+1)(T−1)/k⌋) contributes one index drawn uniformly in it, weighted
-/// by the stratum's size (so the weights sum to T). L_0 is kept exact because it is unlike its
-/// neighbours (a decoder likelihood, often the largest term): drawn with them it would be
-/// weighted by its stratum's size and dominate the noise. k ≥ T − 1 gives every index once,
-/// weight 1, in order, without drawing.
+/// [lo_j, lo_{j+1}) contributes one index drawn uniformly in it, weighted by the stratum's size
+/// (so the weights sum to T). The strata are geometric, lo_j = ⌊T^{j/k}⌋ ([`strata_starts`]),
+/// because the denoising terms fall like 1/i: a DDPM U-Net on MNIST-5k's 256 levels (T = 1000,
+/// 10,000 steps) has L_1 = 132 nats, L_2 = 65, L_10 = 11, L_100 = 0.5. Equal strata put L_1 …
+/// L_31 (0.88 of its 2.08 bits/dim) in one stratum of weight 31 whose single draw lands past
+/// i = 5 five times in six and then undercounts the bound by ~0.6 bits/dim, the same t at
+/// every evaluation (that run read 1.53 bits/dim on validation, 2.15 on the test set's full
+/// bound). Geometric strata give the first indices strata of their own and keep the terms of
+/// every other stratum within a factor T^{1/k} (1.24 at k = 32) of each other. L_0 is kept exact because it is unlike its
+/// neighbours (a decoder likelihood, often the largest term). k ≥ T − 1 gives every index
+/// once, weight 1, in order, without drawing.
 pub fn stratified_terms(steps: usize, k: usize, rng: &mut Rng) -> Vec<(usize, f64)> {
     let denoising = steps.saturating_sub(1);
     if k >= denoising {
         return (0..steps).map(|i| (i, 1.0)).collect();
     }
+    let starts = strata_starts(steps, k);
     let mut terms = vec![(0, 1.0)];
-    terms.extend((0..k).filter_map(|j| {
-        let (lo, hi) = (1 + j * denoising / k, 1 + (j + 1) * denoising / k);
-        (hi > lo).then(|| (lo + rng.below(hi - lo), (hi - lo) as f64))
-    }));
+    terms.extend(
+        starts
+            .windows(2)
+            .map(|w| (w[0] + rng.below(w[1] - w[0]), (w[1] - w[0]) as f64)),
+    );
     terms
+}
+
+/// The k + 1 boundaries 1 = lo_0 < lo_1 < … < lo_k = T of k geometric strata of the denoising
+/// indices {1, …, T − 1} (needs 1 ≤ k < T − 1): lo_j = ⌊T^{j/k}⌋, raised to lo_{j−1} + 1 where
+/// the rounding would repeat a boundary and lowered to T − (k − j) where it would leave a later
+/// stratum empty. (The 1e-9 keeps an exact power, 1000^{1/3} = 10, from rounding down to 9.)
+pub fn strata_starts(steps: usize, k: usize) -> Vec<usize> {
+    let mut lo: Vec<usize> = (0..=k)
+        .map(|j| ((steps as f64).powf(j as f64 / k as f64) + 1e-9).floor() as usize)
+        .collect();
+    lo[0] = 1;
+    lo[k] = steps;
+    for j in 1..k {
+        lo[j] = lo[j].max(lo[j - 1] + 1);
+    }
+    for j in (1..k).rev() {
+        lo[j] = lo[j].min(lo[j + 1] - 1);
+    }
+    lo
 }

@@ -190,8 +190,9 @@ pub struct DiffusionConfig {
     pub vlb_examples: usize,
     /// DDPM: the periodic and anytime validation evaluations estimate the bound from L_0 and
     /// this many stratified draws of t per example instead of all T terms (kind `vlb-T-tK`):
-    /// L_T + L_0 + Σ_j |S_j| · L_{t_j}, t_j uniform in the j-th of K equal strata of
-    /// {1, …, T−1}; unbiased for vlb-T at (K + 1)/T of its cost. The same t for every example
+    /// L_T + L_0 + Σ_j |S_j| · L_{t_j}, t_j uniform in the j-th of K geometric strata of
+    /// {1, …, T−1} (boundaries ⌊T^{j/K}⌋, so the large first terms get strata of their own:
+    /// [`crate::bound::stratified_terms`]); unbiased for vlb-T at (K + 1)/T of its cost. The same t for every example
     /// of an evaluation and the same draws at every evaluation (one seed), so checkpoints are
     /// compared on common noise. 0 = the full bound (T passes per example). The test set always
     /// gets the full bound.

@@ -46,7 +46,7 @@ pub fn meaning(kind: LikelihoodKind) -> &'static str {
         LikelihoodKind::Iwae { .. } => "a tighter upper bound with K importance samples",
         LikelihoodKind::Vlb { .. } => "diffusion's variational bound over T steps",
         LikelihoodKind::VlbSampled { .. } => {
-            "the same bound estimated from K stratified draws of t per example, unbiased but noisy; validation evaluations only"
+            "the same bound estimated from L_0 and K draws of t in geometric strata (the same t for every example), unbiased; validation evaluations only"
         }
         LikelihoodKind::Vdm { steps: None } => {
             "the variational diffusion model's bound in continuous time"
