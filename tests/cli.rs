@@ -407,6 +407,17 @@ fn plan_dataset_selects_its_runs_and_an_unknown_one_is_refused() {
     );
 }
 
+/// `genbench args` in `dir`, which must succeed and run the tiny manifest's seed 0; then a
+/// number of its result.json by column.
+fn run_gmm_s0(dir: &Path, args: &[&str]) -> impl Fn(&str) -> f64 {
+    let run = genbench(args, dir);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let path = dir.join("out/runs/gmm--8gaussians--s0/result.json");
+    let result: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    move |k: &str| -> f64 { result[k].as_str().unwrap().parse().unwrap() }
+}
+
 /// `plan --shards N`: the shards `--shard I/N` runs, each with its runs' estimates and its
 /// minutes; a run of the same id found in the output folder (or a `--from` folder) gives a
 /// recorded estimate, its training seconds scaled to the planned steps plus the rest of its
@@ -449,17 +460,10 @@ fn plan_shards_list_estimated_minutes_from_the_model_or_a_recorded_run() {
 
     // Run seed 0 (shard 1/3), then estimate 30 steps where 15 were recorded, reading `out`
     // through --from under another output folder.
-    let run = genbench(
-        &["run", "m.toml", "--shard", "1/3", "--no-report"],
+    let num = run_gmm_s0(
         dir.path(),
+        &["run", "m.toml", "--shard", "1/3", "--no-report"],
     );
-    assert!(run.status.success(), "{}", stderr(&run));
-    let result: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("out/runs/gmm--8gaussians--s0/result.json"))
-            .unwrap(),
-    )
-    .unwrap();
-    let num = |k: &str| -> f64 { result[k].as_str().unwrap().parse().unwrap() };
     let (train, wall) = (num("train_seconds"), num("wall_seconds"));
     let text = plan(&["plan", "m.toml", "--shards", "1"]);
     let line = text.lines().find(|l| l.contains("--s0")).unwrap();
@@ -484,7 +488,48 @@ fn plan_shards_list_estimated_minutes_from_the_model_or_a_recorded_run() {
         assert!((seconds(line) - expected).abs() <= 0.051, "{line}");
     }
     assert!(
-        text.contains("(1 recorded, 2 from another seed, 0 model)"),
+        text.contains("(1 recorded, 2 from another seed, 0 from another dataset, 0 model)"),
+        "{text}"
+    );
+}
+
+/// `plan --shards N`: a run with no record of its own or of another seed takes the record of
+/// the same model on another dataset where its footprint is the same (two 2-D densities), its
+/// training seconds scaled by the examples seen and its likelihood seconds by the test examples
+/// scored; on a dataset of another shape (digits) the model's footprint differs: the cost model.
+#[test]
+fn plan_estimates_a_run_from_the_same_model_on_a_dataset_of_the_same_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = TINY.replace(
+        "[[models]]",
+        "[[datasets]]\nname = \"two-moons\"\ntrain_size = 4000\ntest_size = 1000\n\n\
+         [[datasets]]\nname = \"digits\"\n\n[[models]]",
+    );
+    write(dir.path(), "m.toml", &m);
+    let num = run_gmm_s0(
+        dir.path(),
+        &["run", "m.toml", "--dataset", "8gaussians", "--no-report"],
+    );
+    let (train, wall, ll) = (num("train_seconds"), num("wall_seconds"), num("ll_seconds"));
+    assert_eq!(num("nll_n"), 500.0);
+    let out = genbench(&["plan", "m.toml", "--shards", "1"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = |id: &str| text.lines().find(|l| l.contains(id)).unwrap();
+    let seconds = |l: &str| -> f64 { l.split_whitespace().nth(1).unwrap().parse().unwrap() };
+    assert!(line("gmm--8gaussians--s0").ends_with(" recorded"), "{text}");
+    // Full batches: 3,600 training points (10 % held out) against 1,800; 1,000 test points
+    // scored against 500.
+    let moons = line("gmm--two-moons--s0");
+    assert!(moons.ends_with(" 8gaussians seed 0"), "{text}");
+    let expected = train * 3600.0 / 1800.0 + (wall - train) + ll * (1000.0 / 500.0 - 1.0);
+    assert!(
+        (seconds(moons) - expected).abs() <= 0.051,
+        "{moons} vs {expected}"
+    );
+    assert!(line("gmm--digits--s0").ends_with(" model"), "{text}");
+    assert!(
+        text.contains("(1 recorded, 0 from another seed, 1 from another dataset, 1 model)"),
         "{text}"
     );
 }

@@ -3,8 +3,10 @@
 //! nothing runs and nothing is written.
 
 use crate::estimate::{self, Source};
-use crate::{families, manifest, preflight, runner};
+use crate::{manifest, preflight, runner};
 use clap::Args;
+use genbench_dataset::Dataset;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -25,7 +27,10 @@ pub struct PlanArgs {
     /// manifest's output folder, or a --from folder): its training seconds scaled to the
     /// planned budget (steps: planned ÷ recorded steps; seconds: the budget) plus the rest of
     /// its wall time as it was. Else "seed N" when seed N of the same model and dataset finished:
-    /// that run's record, scaled the same way. Otherwise "model": a per-family cost model — training
+    /// that run's record, scaled the same way. Else "D seed N" when seed N of the same model
+    /// finished on dataset D where it has the same footprint (MNIST-5k for Fashion-MNIST):
+    /// training scaled by the examples seen over the whole budget, the test likelihood by the
+    /// test examples scored. Otherwise "model": a per-family cost model — training
     /// steps × batch × (parameters + activations per example, the planner's memory footprint)
     /// × a family constant, plus per evaluation (the final one, every eval_every steps, and the
     /// anytime ones) samples ÷ 1000 × max(1, dimensions ÷ 64) × a family constant; constants
@@ -65,42 +70,51 @@ pub fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
     };
     let n = n as usize;
     let mut shards: Vec<Vec<(String, estimate::Estimate)>> = vec![Vec::new(); n];
+    // Datasets outside the selection, read only when a record on them could stand in.
+    let mut others: BTreeMap<String, Option<Dataset>> = BTreeMap::new();
+    let mut fit_of = |o: &manifest::RunSpec| -> Option<estimate::DataFit> {
+        let data = match datasets.get(&o.data.name) {
+            Some(data) => data,
+            None => others
+                .entry(o.data.name.clone())
+                .or_insert_with(|| genbench_dataset::load(&o.data).ok())
+                .as_ref()?,
+        };
+        estimate::DataFit::of(o, data).ok()
+    };
     for (k, run) in runs.iter().enumerate() {
         let data = &datasets[&run.data.name];
-        let family = families::find(run.model.family.get_ref()).expect("checked by the manifest");
-        let footprint = (family.check)(
-            run.model.config.get_ref().clone(),
-            &data.spec,
-            run.model.conditional,
-        )
-        .map_err(|e| anyhow::anyhow!("{}: {}", run.id, e.msg))?;
+        let here = estimate::DataFit::of(run, data)
+            .map_err(|e| anyhow::anyhow!("{}: {}", run.id, e.msg))?;
         let e = if args.model_only {
             estimate::Estimate {
-                seconds: estimate::modelled(&plan, run, &footprint, data),
+                seconds: estimate::modelled(&plan, run, &here.footprint, data),
                 source: Source::Model,
             }
         } else {
-            estimate::estimate(&plan, run, &footprint, data, &args.from)
+            estimate::estimate(&plan, run, &here, data, &args.from, &mut fit_of)
         };
         shards[k % n].push((run.id.clone(), e));
     }
     let minutes = |runs: &[(String, estimate::Estimate)]| {
         runs.iter().map(|(_, e)| e.seconds).sum::<f64>() / 60.0
     };
-    let count = |runs: &[(String, estimate::Estimate)], of: fn(Source) -> bool| {
-        runs.iter().filter(|(_, e)| of(e.source)).count()
+    let count = |runs: &[(String, estimate::Estimate)], of: fn(&Source) -> bool| {
+        runs.iter().filter(|(_, e)| of(&e.source)).count()
     };
-    let recorded = |s| s == Source::Recorded;
-    let other_seed = |s| matches!(s, Source::OtherSeed(_));
-    let model = |s| s == Source::Model;
+    let recorded = |s: &Source| *s == Source::Recorded;
+    let other_seed = |s: &Source| matches!(s, Source::OtherSeed(_));
+    let other_data = |s: &Source| matches!(s, Source::OtherData { .. });
+    let model = |s: &Source| *s == Source::Model;
     for (i, runs) in shards.iter().enumerate() {
         println!(
-            "shard {}/{n}: {} runs, {:.1} min ({} recorded, {} from another seed, {} model)",
+            "shard {}/{n}: {} runs, {:.1} min ({} recorded, {} from another seed, {} from another dataset, {} model)",
             i + 1,
             runs.len(),
             minutes(runs),
             count(runs, recorded),
             count(runs, other_seed),
+            count(runs, other_data),
             count(runs, model)
         );
         for (id, e) in runs {
@@ -109,11 +123,12 @@ pub fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
     }
     let all: Vec<(String, estimate::Estimate)> = shards.into_iter().flatten().collect();
     println!(
-        "total: {} runs, {:.1} min in one process ({} recorded, {} from another seed, {} model)",
+        "total: {} runs, {:.1} min in one process ({} recorded, {} from another seed, {} from another dataset, {} model)",
         all.len(),
         minutes(&all),
         count(&all, recorded),
         count(&all, other_seed),
+        count(&all, other_data),
         count(&all, model)
     );
     Ok(ExitCode::SUCCESS)
