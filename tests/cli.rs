@@ -532,6 +532,30 @@ fn plan_estimates_a_run_from_the_same_model_on_a_dataset_of_the_same_shape() {
         text.contains("(1 recorded, 0 from another seed, 1 from another dataset, 1 model)"),
         "{text}"
     );
+
+    // Another manifest reading `out` (--from) plans the same run ids on 8,000 training points:
+    // the record of its id ran 2,000, so it is not its record but the same model on other data.
+    let m2 = m
+        .replace("output = \"out\"", "output = \"out2\"")
+        .replace("train_size = 2000", "train_size = 8000");
+    write(dir.path(), "m2.toml", &m2);
+    let out = genbench(
+        &["plan", "m2.toml", "--shards", "1", "--from", "out"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = |id: &str| text.lines().find(|l| l.contains(id)).unwrap();
+    let gaussians = line("gmm--8gaussians--s0");
+    assert!(
+        gaussians.ends_with(" 8gaussians train_size=2000 seed 0"),
+        "{text}"
+    );
+    let expected = train * 7200.0 / 1800.0 + (wall - train);
+    assert!(
+        (seconds(gaussians) - expected).abs() <= 0.051,
+        "{gaussians} vs {expected}"
+    );
 }
 
 #[test]

@@ -2,15 +2,19 @@
 //! else from a per-family cost model of the budget.
 //!
 //! - **recorded**: a result.json of the same run id, in the manifest's output folder or in a
-//!   `--from` folder. Training seconds are scaled to the planned budget (steps: by planned ÷
+//!   `--from` folder, whose config.json says it ran the same model config on the same data
+//!   table (`data_dir` aside; another manifest's folder may hold the same id on other data,
+//!   binarized MNIST-5k against 256 levels). Training seconds are scaled to the planned budget (steps: by planned ÷
 //!   recorded steps; seconds: the budget itself); the rest of its wall time (evaluation,
 //!   sampling, writing) is taken as it was.
 //! - **seed N**: no run of this id finished, but seed N of the same model on the same dataset
 //!   did: its record, scaled as above (seeds differ only in their random numbers, and in where
 //!   early stopping ends them).
-//! - **D seed N**: no run of this model on this dataset finished, but seed N of it on dataset D
-//!   did, and the model's footprint there is the same (same example shape and levels: the same
-//!   work per example; MNIST-5k and Fashion-MNIST, or two 2-D densities). Training seconds are
+//! - **D seed N**: no run of this model on this data finished, but seed N of its config on other
+//!   data D did (another dataset, or the same one under other settings, named by the keys that
+//!   differ: `mnist5k binarize=false`), and the model's footprint there is the same (same
+//!   example shape and levels: the same work per example; MNIST-5k and Fashion-MNIST, two 2-D
+//!   densities, a GAN on binarized and 256-level images). Training seconds are
 //!   scaled by planned ÷ recorded examples seen (steps × batch, the batch capped at each
 //!   training set; the whole budget even where early stopping ended the record, since a larger
 //!   training set need not stop as soon); the rest of its wall time is taken as it was, its
@@ -34,8 +38,9 @@ use crate::families;
 use crate::manifest::{Plan, RunSpec};
 use genbench_core::results::{self, RunResult, schema::col};
 use genbench_core::train::ANYTIME_FRACTIONS;
-use genbench_core::{Budget, ConfigError, Footprint};
-use genbench_dataset::Dataset;
+use genbench_core::{Budget, ConfigError, Footprint, fsutil};
+use genbench_dataset::{DataConfig, Dataset};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// Where an estimate comes from.
@@ -148,36 +153,38 @@ pub fn modelled(plan: &Plan, run: &RunSpec, footprint: &Footprint, data: &Datase
     train + evaluations(plan, run) * one_eval
 }
 
-/// The recorded run of `run`'s id in the output folder or one of `from`, scaled to the planned
-/// budget (as it was when early stopping ended it); `None` when none finished with steps and
-/// seconds.
+/// `run`'s own record (same id, in the output folder or one of `from`) when it ran the same
+/// model on the same data, scaled to the planned budget (as it was when early stopping ended
+/// it); `None` when there is none, it did not finish with steps and seconds, or it ran other
+/// settings (a `--from` folder of another manifest: binarized against 256 levels).
 pub fn recorded(plan: &Plan, run: &RunSpec, from: &[PathBuf]) -> Option<f64> {
-    recorded_as(plan, &run.id, run.budget, from)
+    let model = resolved(run)?;
+    let r = record(plan, &run.id, from).filter(|r| r.ran(&model, &run.data))?;
+    Some(r.scaled(run.budget))
 }
 
-/// The first other seed in `plan` of `run`'s model and dataset whose run is recorded (see
-/// [`recorded`]), and that record scaled to `run`'s budget.
+/// The first other seed in `plan` of `run`'s model and dataset whose record ran the same model
+/// on the same data (see [`recorded`]), and that record scaled to `run`'s budget.
 pub fn recorded_seed(plan: &Plan, run: &RunSpec, from: &[PathBuf]) -> Option<(u64, f64)> {
+    let model = resolved(run)?;
     plan.runs
         .iter()
         .filter(|o| {
             o.seed != run.seed && o.model.name == run.model.name && o.data.name == run.data.name
         })
-        .find_map(|o| Some((o.seed, recorded_as(plan, &o.id, run.budget, from)?)))
+        .find_map(|o| {
+            let r = record(plan, &o.id, from).filter(|r| r.ran(&model, &run.data))?;
+            Some((o.seed, r.scaled(run.budget)))
+        })
 }
 
-fn recorded_as(plan: &Plan, id: &str, budget: Budget, from: &[PathBuf]) -> Option<f64> {
-    let r = record(plan, id, from)?;
-    let planned_train = match budget {
-        // Early stopping ended it: the same settings stop at the same step.
-        _ if r.stopped_early => r.train,
-        Budget::Steps(n) => r.train * n as f64 / r.steps as f64,
-        Budget::Seconds(s) => s,
-    };
-    Some(planned_train + r.rest())
+/// `run`'s model config with every default filled in, as config.json records it.
+fn resolved(run: &RunSpec) -> Option<Value> {
+    let family = families::find(run.model.family.get_ref())?;
+    (family.resolve)(run.model.config.get_ref().clone()).ok()
 }
 
-/// What a finished run's result.json says of its cost.
+/// What a finished run's result.json and config.json say of its cost and of what it ran.
 struct Record {
     steps: u64,
     train: f64,
@@ -185,6 +192,12 @@ struct Record {
     stopped_early: bool,
     /// Seconds of the test likelihood, and the test examples it scored.
     likelihood: Option<(f64, usize)>,
+    /// The data table it ran on, without `data_dir` (`None` when config.json cannot say).
+    data: Option<DataConfig>,
+    /// Its model's resolved config.
+    config: Option<Value>,
+    /// Its batch size (`usize::MAX` for "full").
+    batch_size: Option<usize>,
 }
 
 impl Record {
@@ -192,17 +205,41 @@ impl Record {
     fn rest(&self) -> f64 {
         (self.wall - self.train).max(0.0)
     }
+
+    /// Whether it ran the model `config` on `data` (whatever the folder it was read from).
+    fn ran(&self, config: &Value, data: &DataConfig) -> bool {
+        self.config.as_ref() == Some(config) && self.data.as_ref() == Some(&without_dir(data))
+    }
+
+    /// Its wall seconds with training scaled to `budget`.
+    fn scaled(&self, budget: Budget) -> f64 {
+        let planned_train = match budget {
+            // Early stopping ended it: the same settings stop at the same step.
+            _ if self.stopped_early => self.train,
+            Budget::Steps(n) => self.train * n as f64 / self.steps as f64,
+            Budget::Seconds(s) => s,
+        };
+        planned_train + self.rest()
+    }
+}
+
+fn without_dir(data: &DataConfig) -> DataConfig {
+    DataConfig {
+        data_dir: None,
+        ..data.clone()
+    }
 }
 
 /// The finished run `id` in the output folder or one of `from` (the first with steps and finite
 /// seconds).
 fn record(plan: &Plan, id: &str, from: &[PathBuf]) -> Option<Record> {
     let dirs = std::iter::once(plan.output.as_path()).chain(from.iter().map(PathBuf::as_path));
-    dirs.filter_map(|d| record_in(d, id)).next()
+    dirs.filter_map(|d| record_in(&d.join("runs").join(id)))
+        .next()
 }
 
-fn record_in(experiment: &Path, id: &str) -> Option<Record> {
-    let r: RunResult = results::finished(&experiment.join("runs").join(id))?;
+fn record_in(dir: &Path) -> Option<Record> {
+    let r: RunResult = results::finished(dir)?;
     let (steps, train, wall) = (r.steps?, r.train_seconds?, r.wall_seconds?);
     if steps == 0 || !(train.is_finite() && wall.is_finite()) {
         return None;
@@ -212,12 +249,24 @@ fn record_in(experiment: &Path, id: &str) -> Option<Record> {
         (Some(s), Some(n)) if s.is_finite() && n >= 1.0 => Some((s, n as usize)),
         _ => None,
     };
+    let written: Option<Value> = fsutil::read_json(&dir.join("config.json")).ok();
+    let key = |k: &str| written.as_ref().and_then(|w| w.get(k)).cloned();
+    let data = key("dataset")
+        .and_then(|d| serde_json::from_value::<DataConfig>(d).ok())
+        .map(|d| without_dir(&d));
+    let batch_size = key("batch_size").and_then(|b| match b.as_str()? {
+        "full" => Some(usize::MAX),
+        n => n.parse().ok(),
+    });
     Some(Record {
         steps,
         train,
         wall,
         stopped_early: r.stopped_early == Some(true),
         likelihood,
+        data,
+        config: key("config"),
+        batch_size,
     })
 }
 
@@ -247,41 +296,58 @@ impl DataFit {
     }
 }
 
-/// The first run in `plan` of `run`'s model on another dataset that finished and where the
-/// model's footprint is `here`'s (`fit_of` says what it is there, `None` when that dataset
-/// cannot be read): its dataset, its seed, and its record scaled to `run` (see the module doc).
+/// The first record of `run`'s model (any dataset and seed `plan` runs it on, in the output
+/// folder or one of `from`) that ran its config on other data where its footprint is `here`'s
+/// (`fit_of`: `run`'s model on that data, `None` when it cannot be read): where it ran, its
+/// seed, and its record scaled to `run` (see the module doc).
 pub fn recorded_other_data(
     plan: &Plan,
     run: &RunSpec,
     here: &DataFit,
     from: &[PathBuf],
-    fit_of: &mut dyn FnMut(&RunSpec) -> Option<DataFit>,
+    fit_of: &mut dyn FnMut(&RunSpec, &DataConfig) -> Option<DataFit>,
 ) -> Option<(String, u64, f64)> {
+    let model = resolved(run)?;
+    let planned = without_dir(&run.data);
     plan.runs
         .iter()
-        .filter(|o| o.model.name == run.model.name && o.data.name != run.data.name)
+        .filter(|o| o.model.name == run.model.name)
         .find_map(|o| {
-            let r = record(plan, &o.id, from)?;
-            let there = fit_of(o).filter(|t| t.footprint == here.footprint)?;
-            let seconds = scaled_across(plan, run, here, o, &there, &r);
-            Some((o.data.name.clone(), o.seed, seconds))
+            let r = record(plan, &o.id, from).filter(|r| r.config.as_ref() == Some(&model))?;
+            let data = r.data.clone().filter(|d| *d != planned)?;
+            let there = fit_of(run, &data).filter(|t| t.footprint == here.footprint)?;
+            let seconds = scaled_across(plan, run, here, &there, &r);
+            Some((data_label(&data, &planned), o.seed, seconds))
         })
 }
 
-/// The record `r` of `other` (on a dataset it fits as `there`) scaled to `run` on `here`.
-fn scaled_across(
-    plan: &Plan,
-    run: &RunSpec,
-    here: &DataFit,
-    other: &RunSpec,
-    there: &DataFit,
-    r: &Record,
-) -> f64 {
+/// Other data as the plan names it: its dataset, and where the name is the planned one's the
+/// keys whose values differ (`mnist5k binarize=false`).
+fn data_label(data: &DataConfig, planned: &DataConfig) -> String {
+    if data.name != planned.name {
+        return data.name.clone();
+    }
+    let (Ok(Value::Object(a)), Ok(Value::Object(b))) =
+        (serde_json::to_value(data), serde_json::to_value(planned))
+    else {
+        return data.name.clone();
+    };
+    let differ: Vec<String> = a
+        .iter()
+        .filter(|(k, v)| b.get(*k) != Some(*v))
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    format!("{} {}", data.name, differ.join(","))
+}
+
+/// The record `r` (where `run`'s model fits as `there`) scaled to `run` on `here`.
+fn scaled_across(plan: &Plan, run: &RunSpec, here: &DataFit, there: &DataFit, r: &Record) -> f64 {
     let batch = |size: usize, train: usize| size.min(train).max(1) as f64;
+    let recorded_batch = r.batch_size.unwrap_or(run.batch_size);
     let train = match run.budget {
         Budget::Steps(n) => {
             r.train * (n as f64 * batch(run.batch_size, here.train))
-                / (r.steps as f64 * batch(other.batch_size, there.train))
+                / (r.steps as f64 * batch(recorded_batch, there.train))
         }
         Budget::Seconds(s) => s,
     };
@@ -300,15 +366,15 @@ fn scaled_across(
     train + r.rest() + likelihood
 }
 
-/// `run`'s estimate: its own record, else another seed's, else the same model's on another
-/// dataset where it has the same footprint (`fit_of`: the model's fit there), else the model.
+/// `run`'s estimate: its own record, else another seed's, else the same model's on other data
+/// where it has the same footprint (`fit_of`: the model's fit there), else the model.
 pub fn estimate(
     plan: &Plan,
     run: &RunSpec,
     here: &DataFit,
     data: &Dataset,
     from: &[PathBuf],
-    fit_of: &mut dyn FnMut(&RunSpec) -> Option<DataFit>,
+    fit_of: &mut dyn FnMut(&RunSpec, &DataConfig) -> Option<DataFit>,
 ) -> Estimate {
     if let Some(seconds) = recorded(plan, run, from) {
         return Estimate {

@@ -5,7 +5,7 @@
 use crate::estimate::{self, Source};
 use crate::{manifest, preflight, runner};
 use clap::Args;
-use genbench_dataset::Dataset;
+use genbench_dataset::{DataConfig, Dataset};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,16 +23,17 @@ pub struct PlanArgs {
     /// List the N shards `--shard I/N` would run (run k of the plan goes to shard k mod N),
     /// each with its runs and its estimated minutes in one process (`--jobs 1`).
     ///
-    /// A run's estimate is "recorded" when a finished run of the same id is found (in the
-    /// manifest's output folder, or a --from folder): its training seconds scaled to the
-    /// planned budget (steps: planned ÷ recorded steps; seconds: the budget) plus the rest of
-    /// its wall time as it was. Else "seed N" when seed N of the same model and dataset finished:
-    /// that run's record, scaled the same way. Else "D seed N" when seed N of the same model
-    /// finished on dataset D where it has the same footprint (MNIST-5k for Fashion-MNIST):
+    /// A run's estimate is "recorded" when a finished run of the same id, model config and
+    /// data table is found (in the manifest's output folder, or a --from folder): its training
+    /// seconds scaled to the planned budget (steps: planned ÷ recorded steps; seconds: the
+    /// budget) plus the rest of its wall time as it was. Else "seed N" when seed N of the same
+    /// model and data finished: that run's record, scaled the same way. Else "D seed N" when
+    /// seed N of the same model finished on other data D where it has the same footprint
+    /// (MNIST-5k for Fashion-MNIST; "mnist5k binarize=false" for a GAN on binarized MNIST-5k):
     /// training scaled by the examples seen over the whole budget, the test likelihood by the
-    /// test examples scored. Otherwise "model": a per-family cost model — training
-    /// steps × batch × (parameters + activations per example, the planner's memory footprint)
-    /// × a family constant, plus per evaluation (the final one, every eval_every steps, and the
+    /// test examples scored. Otherwise "model": a per-family cost model — training steps ×
+    /// batch × (parameters + activations per example, the planner's memory footprint) × a
+    /// family constant, plus per evaluation (the final one, every eval_every steps, and the
     /// anytime ones) samples ÷ 1000 × max(1, dimensions ÷ 64) × a family constant; constants
     /// fitted to results/quick, results/diffusion and results/vae-vs-diffusion on a 2-core
     /// CPU, good to a factor of ten (see --model-only). Run one seed or a search first to get
@@ -40,8 +41,8 @@ pub struct PlanArgs {
     /// stopping) a run may take less.
     #[arg(long, value_name = "N", conflicts_with = "shard", value_parser = clap::value_parser!(u64).range(1..))]
     shards: Option<u64>,
-    /// An experiment folder whose finished runs (same run id, or another seed) the estimate reads, besides the
-    /// manifest's output folder; repeatable.
+    /// An experiment folder whose finished runs (same run id, another seed, other data) the
+    /// estimate reads, besides the manifest's output folder; repeatable.
     #[arg(long, value_name = "DIR", requires = "shards")]
     from: Vec<PathBuf>,
     /// Estimate every run with the cost model, even where a recorded run exists (to compare
@@ -70,17 +71,19 @@ pub fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
     };
     let n = n as usize;
     let mut shards: Vec<Vec<(String, estimate::Estimate)>> = vec![Vec::new(); n];
-    // Datasets outside the selection, read only when a record on them could stand in.
-    let mut others: BTreeMap<String, Option<Dataset>> = BTreeMap::new();
-    let mut fit_of = |o: &manifest::RunSpec| -> Option<estimate::DataFit> {
-        let data = match datasets.get(&o.data.name) {
-            Some(data) => data,
-            None => others
-                .entry(o.data.name.clone())
-                .or_insert_with(|| genbench_dataset::load(&o.data).ok())
-                .as_ref()?,
-        };
-        estimate::DataFit::of(o, data).ok()
+    // Data a record ran on, read only when that record could stand in for a run (by its table
+    // as config.json wrote it; the folder is the manifest's for a dataset of the same name).
+    let mut read: BTreeMap<String, Option<Dataset>> = BTreeMap::new();
+    let mut fit_of = |run: &manifest::RunSpec, data: &DataConfig| -> Option<estimate::DataFit> {
+        let mut data = data.clone();
+        if let Some(same) = plan.runs.iter().find(|r| r.data.name == data.name) {
+            data.data_dir.clone_from(&same.data.data_dir);
+        }
+        let key = serde_json::to_string(&data).ok()?;
+        let loaded = read
+            .entry(key)
+            .or_insert_with(|| genbench_dataset::load(&data).ok());
+        estimate::DataFit::of(run, loaded.as_ref()?).ok()
     };
     for (k, run) in runs.iter().enumerate() {
         let data = &datasets[&run.data.name];
