@@ -713,3 +713,44 @@ fn a_closed_pipe_ends_the_output_without_a_panic() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.is_empty(), "{err}");
 }
+
+/// A seed whose finished sibling ran other settings (the budget changed since) is refused before
+/// it starts, naming the sibling and the key (exit 2); `--force` runs it, and the report then
+/// refuses to summarise the two seeds together.
+#[test]
+fn a_seed_whose_sibling_ran_other_settings_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "m.toml", TINY);
+    let run = genbench(&["run", "m.toml", "--no-report"], dir.path());
+    assert!(run.status.success(), "{}", stderr(&run));
+    let changed = TINY
+        .replace("seeds = [0]", "seeds = [0, 1]")
+        .replace("steps = 15", "steps = 20");
+    write(dir.path(), "m.toml", &changed);
+    let args = [
+        "run",
+        "m.toml",
+        "--only",
+        "gmm--8gaussians--s1",
+        "--no-report",
+    ];
+    let refused = genbench(&args, dir.path());
+    let err = stderr(&refused);
+    assert_eq!(refused.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("`gmm--8gaussians--s0`, finished) ran other settings: budget.steps 15 -> 20"),
+        "{err}"
+    );
+    assert!(!dir.path().join("out/runs/gmm--8gaussians--s1").exists());
+    let forced = genbench(&[&args[..], &["--force"]].concat(), dir.path());
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    let report = genbench(&["report", "out"], dir.path());
+    let err = stderr(&report);
+    assert_eq!(report.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "gmm--8gaussians--s1 ran other settings than gmm--8gaussians--s0: budget.steps 15 -> 20"
+        ),
+        "{err}"
+    );
+}

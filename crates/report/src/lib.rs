@@ -18,6 +18,7 @@ pub mod model;
 pub mod plan;
 pub mod plot;
 pub mod section;
+pub mod seeds;
 pub mod variants;
 
 use anyhow::Context as _;
@@ -57,6 +58,10 @@ pub fn write_report_planned(
 ) -> anyhow::Result<ReportSummary> {
     let runs = data::read_runs(experiment_dir)?;
     let groups = model::group(&runs, family_order);
+    let disagreements = seeds::disagreements(&groups);
+    if !disagreements.is_empty() {
+        anyhow::bail!(seeds::refusal(&disagreements));
+    }
     let plots_dir = experiment_dir.join("plots");
     // Stale figures of an earlier report would otherwise survive beside the new ones.
     if plots_dir.is_dir() {

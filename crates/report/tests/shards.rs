@@ -73,3 +73,54 @@ fn merged_shards_give_the_unsharded_report() {
         );
     }
 }
+
+/// Seeds of one model merged from shards that ran other settings (a budget changed between two
+/// sessions) are refused, naming both runs and the key; seeds that differ only in their seed
+/// and backend are summarised together.
+#[test]
+fn seeds_that_ran_other_settings_are_refused() {
+    use genbench_core::results::schema::col;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let rows = common::write_fixture(dir, &[0, 1, 2], &|_| true);
+    common::write_summary(dir, &rows);
+    let seed = |s: &str| {
+        rows.iter()
+            .find(|r| r[col::SEED] == s && r[col::MODEL] == rows[0][col::MODEL])
+            .filter(|r| r[col::DATASET] == rows[0][col::DATASET])
+            .unwrap()[col::RUN_ID]
+            .clone()
+    };
+    let (s0, s1) = (seed("0"), seed("1"));
+    let settings = |id: &str, seed: u64, steps: u64, backend: &str| {
+        let config = serde_json::json!({
+            "settings": {"seed": seed, "budget": {"steps": steps}, "backend": backend,
+                         "config": {"hidden": [64]}}
+        });
+        std::fs::write(
+            dir.join("runs").join(id).join("config.json"),
+            config.to_string(),
+        )
+        .unwrap();
+    };
+    settings(&s0, 0, 100, "flex");
+    settings(&s1, 1, 200, "wgpu");
+    let err = genbench_report::write_report(dir, &common::family_order())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!(
+            "{s1} ran other settings than {s0}: budget.steps 100 -> 200"
+        )),
+        "{err}"
+    );
+    assert!(
+        !err.contains("\"wgpu\"") && !err.contains("seed 0 -> 1"),
+        "{err}"
+    );
+    assert!(!dir.join("REPORT.md").exists());
+    // The same budget: the seed and the backend may differ.
+    settings(&s1, 1, 100, "wgpu");
+    genbench_report::write_report(dir, &common::family_order()).unwrap();
+    assert!(dir.join("REPORT.md").exists());
+}

@@ -5,6 +5,7 @@ use crate::usage::UsageError;
 use crate::{families, manifest};
 use clap::Args;
 use genbench_report::plan::{Planned, PlannedRun, Refusal};
+use genbench_report::seeds;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -37,6 +38,15 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
 pub fn draw(dir: &Path) -> anyhow::Result<()> {
     if dir.join("runs").is_dir() {
         genbench_core::results::write_summary(dir)?;
+    }
+    let disagreements = seeds::disagreements_in(dir, &families::names())?;
+    if !disagreements.is_empty() {
+        return Err(UsageError::new(format!(
+            "{}: {}",
+            dir.display(),
+            seeds::refusal(&disagreements)
+        ))
+        .into());
     }
     let planned = planned(dir);
     let summary = genbench_report::write_report_planned(dir, &families::names(), planned.as_ref())?;

@@ -6,9 +6,10 @@ use super::settings;
 use crate::families;
 use crate::manifest::{Plan, RunSpec};
 use crate::usage::UsageError;
-use genbench_core::{burn::prelude::Device, fsutil};
+use genbench_core::{burn::prelude::Device, fsutil, results};
 use genbench_dataset::Dataset;
 use genbench_eval::FeatureNet;
+use genbench_report::seeds;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -114,9 +115,48 @@ pub fn checked_settings(
             let msg = format!("run `{}`: {}", run.id, refusal.message);
             return Err(plan.source().error(&at, msg).into());
         }
+        if !opts.force {
+            siblings_agree(plan, run, &s)?;
+        }
         out.push(s);
     }
     Ok(out)
+}
+
+/// `Err` naming the changed keys when a finished seed of `run`'s model on its dataset ran other
+/// settings than `s` (but for the seed and backend): the report summarises a model's seeds
+/// together and would refuse them.
+fn siblings_agree(plan: &Plan, run: &RunSpec, s: &settings::RunSettings) -> anyhow::Result<()> {
+    let new = seeds::shared(&s.value);
+    let siblings = plan.runs.iter().filter(|o| {
+        o.seed != run.seed && o.model.name == run.model.name && o.data.name == run.data.name
+    });
+    for o in siblings {
+        let dir = run_dir(plan, o);
+        if results::finished(&dir).is_none() {
+            continue;
+        }
+        let changes = seeds::departures(&dir, &new);
+        let Some(first) = changes.first() else {
+            continue;
+        };
+        let keys: Vec<String> = changes.iter().map(ToString::to_string).collect();
+        let msg = format!(
+            "run `{}`: seed {} of its model on {} (`{}`, finished) ran other settings: {}; the \
+             seeds of a model are summarised together, so they must share every setting but the \
+             seed and backend: rerun it under these ones (`--only {} --force`), give the \
+             experiment another name or output, or --force this run regardless",
+            run.id,
+            o.seed,
+            run.data.name,
+            o.id,
+            keys.join("; "),
+            o.id
+        );
+        let at = settings::manifest_key(run, &first.key);
+        return Err(plan.source().error(&at, msg).into());
+    }
+    Ok(())
 }
 
 /// The image feature space of each dataset (trained once, cached beside the experiment).
