@@ -3,8 +3,9 @@
 //!
 //! - **recorded**: a result.json of the same run id, in the manifest's output folder or in a
 //!   `--from` folder, whose config.json says it ran the same model config on the same data
-//!   table (`data_dir` aside; another manifest's folder may hold the same id on other data,
-//!   binarized MNIST-5k against 256 levels). Training seconds are scaled to the planned budget (steps: by planned ÷
+//!   table (`data_dir` aside, and keys genbench gained after the record was written; another
+//!   manifest's folder may hold the same id on other data, binarized MNIST-5k against 256
+//!   levels). Training seconds are scaled to the planned budget (steps: by planned ÷
 //!   recorded steps; seconds: the budget itself); the rest of its wall time (evaluation,
 //!   sampling, writing) is taken as it was.
 //! - **seed N**: no run of this id finished, but seed N of the same model on the same dataset
@@ -37,6 +38,7 @@
 use crate::families;
 use crate::manifest::{Plan, RunSpec};
 use genbench_core::results::{self, RunResult, schema::col};
+use genbench_core::settings::diff;
 use genbench_core::train::ANYTIME_FRACTIONS;
 use genbench_core::{Budget, ConfigError, Footprint, fsutil};
 use genbench_dataset::{DataConfig, Dataset};
@@ -193,7 +195,7 @@ struct Record {
     /// Seconds of the test likelihood, and the test examples it scored.
     likelihood: Option<(f64, usize)>,
     /// The data table it ran on, without `data_dir` (`None` when config.json cannot say).
-    data: Option<DataConfig>,
+    data: Option<Value>,
     /// Its model's resolved config.
     config: Option<Value>,
     /// Its batch size (`usize::MAX` for "full").
@@ -208,7 +210,12 @@ impl Record {
 
     /// Whether it ran the model `config` on `data` (whatever the folder it was read from).
     fn ran(&self, config: &Value, data: &DataConfig) -> bool {
-        self.config.as_ref() == Some(config) && self.data.as_ref() == Some(&without_dir(data))
+        self.ran_config(config) && self.data.as_ref().is_some_and(|d| agrees(d, &table(data)))
+    }
+
+    /// Whether it ran the model `config`.
+    fn ran_config(&self, config: &Value) -> bool {
+        self.config.as_ref().is_some_and(|c| agrees(c, config))
     }
 
     /// Its wall seconds with training scaled to `budget`.
@@ -223,11 +230,20 @@ impl Record {
     }
 }
 
-fn without_dir(data: &DataConfig) -> DataConfig {
-    DataConfig {
-        data_dir: None,
-        ..data.clone()
+/// A data table as config.json writes it, without `data_dir` (moving the data is no change).
+fn table(data: &DataConfig) -> Value {
+    let mut value = serde_json::to_value(data).unwrap_or(Value::Null);
+    if let Some(map) = value.as_object_mut() {
+        map.remove("data_dir");
     }
+    value
+}
+
+/// Whether `planned` holds every value `recorded` has: keys the record lacks were added to
+/// genbench after it ran, with defaults that do not change its cost (as the runner judges a
+/// config.json written before settings were recorded).
+fn agrees(recorded: &Value, planned: &Value) -> bool {
+    diff(recorded, planned).iter().all(|c| c.old == "-")
 }
 
 /// The finished run `id` in the output folder or one of `from` (the first with steps and finite
@@ -251,9 +267,12 @@ fn record_in(dir: &Path) -> Option<Record> {
     };
     let written: Option<Value> = fsutil::read_json(&dir.join("config.json")).ok();
     let key = |k: &str| written.as_ref().and_then(|w| w.get(k)).cloned();
-    let data = key("dataset")
-        .and_then(|d| serde_json::from_value::<DataConfig>(d).ok())
-        .map(|d| without_dir(&d));
+    let data = key("dataset").map(|mut d| {
+        if let Some(map) = d.as_object_mut() {
+            map.remove("data_dir");
+        }
+        d
+    });
     let batch_size = key("batch_size").and_then(|b| match b.as_str()? {
         "full" => Some(usize::MAX),
         n => n.parse().ok(),
@@ -308,36 +327,33 @@ pub fn recorded_other_data(
     fit_of: &mut dyn FnMut(&RunSpec, &DataConfig) -> Option<DataFit>,
 ) -> Option<(String, u64, f64)> {
     let model = resolved(run)?;
-    let planned = without_dir(&run.data);
+    let planned = table(&run.data);
     plan.runs
         .iter()
         .filter(|o| o.model.name == run.model.name)
         .find_map(|o| {
-            let r = record(plan, &o.id, from).filter(|r| r.config.as_ref() == Some(&model))?;
-            let data = r.data.clone().filter(|d| *d != planned)?;
+            let r = record(plan, &o.id, from).filter(|r| r.ran_config(&model))?;
+            let recorded = r.data.clone().filter(|d| !agrees(d, &planned))?;
+            let data: DataConfig = serde_json::from_value(recorded.clone()).ok()?;
             let there = fit_of(run, &data).filter(|t| t.footprint == here.footprint)?;
             let seconds = scaled_across(plan, run, here, &there, &r);
-            Some((data_label(&data, &planned), o.seed, seconds))
+            Some((data_label(&recorded, &planned), o.seed, seconds))
         })
 }
 
 /// Other data as the plan names it: its dataset, and where the name is the planned one's the
-/// keys whose values differ (`mnist5k binarize=false`).
-fn data_label(data: &DataConfig, planned: &DataConfig) -> String {
-    if data.name != planned.name {
-        return data.name.clone();
+/// recorded values that differ (`mnist5k binarize=false`).
+fn data_label(recorded: &Value, planned: &Value) -> String {
+    let name = recorded["name"].as_str().unwrap_or_default();
+    if recorded["name"] != planned["name"] {
+        return name.to_string();
     }
-    let (Ok(Value::Object(a)), Ok(Value::Object(b))) =
-        (serde_json::to_value(data), serde_json::to_value(planned))
-    else {
-        return data.name.clone();
-    };
-    let differ: Vec<String> = a
-        .iter()
-        .filter(|(k, v)| b.get(*k) != Some(*v))
-        .map(|(k, v)| format!("{k}={v}"))
+    let differ: Vec<String> = diff(recorded, planned)
+        .into_iter()
+        .filter(|c| c.old != "-")
+        .map(|c| format!("{}={}", c.key, c.old))
         .collect();
-    format!("{} {}", data.name, differ.join(","))
+    format!("{name} {}", differ.join(","))
 }
 
 /// The record `r` (where `run`'s model fits as `there`) scaled to `run` on `here`.
