@@ -37,6 +37,7 @@
 
 use crate::families;
 use crate::manifest::{Plan, RunSpec};
+use crate::runner::without_data_dir;
 use genbench_core::results::{self, RunResult, schema::col};
 use genbench_core::settings::diff;
 use genbench_core::train::ANYTIME_FRACTIONS;
@@ -159,29 +160,33 @@ pub fn modelled(plan: &Plan, run: &RunSpec, footprint: &Footprint, data: &Datase
 /// model on the same data, scaled to the planned budget (as it was when early stopping ended
 /// it); `None` when there is none, it did not finish with steps and seconds, or it ran other
 /// settings (a `--from` folder of another manifest: binarized against 256 levels).
-pub fn recorded(plan: &Plan, run: &RunSpec, from: &[PathBuf]) -> Option<f64> {
-    let model = resolved(run)?;
-    let r = record(plan, &run.id, from).filter(|r| r.ran(&model, &run.data))?;
+pub fn recorded(plan: &Plan, run: &RunSpec, model: &Value, from: &[PathBuf]) -> Option<f64> {
+    let r = record(plan, &run.id, from).filter(|r| r.ran(model, &run.data))?;
     Some(r.scaled(run.budget))
 }
 
 /// The first other seed in `plan` of `run`'s model and dataset whose record ran the same model
 /// on the same data (see [`recorded`]), and that record scaled to `run`'s budget.
-pub fn recorded_seed(plan: &Plan, run: &RunSpec, from: &[PathBuf]) -> Option<(u64, f64)> {
-    let model = resolved(run)?;
+pub fn recorded_seed(
+    plan: &Plan,
+    run: &RunSpec,
+    model: &Value,
+    from: &[PathBuf],
+) -> Option<(u64, f64)> {
     plan.runs
         .iter()
         .filter(|o| {
             o.seed != run.seed && o.model.name == run.model.name && o.data.name == run.data.name
         })
         .find_map(|o| {
-            let r = record(plan, &o.id, from).filter(|r| r.ran(&model, &run.data))?;
+            let r = record(plan, &o.id, from).filter(|r| r.ran(model, &run.data))?;
             Some((o.seed, r.scaled(run.budget)))
         })
 }
 
-/// `run`'s model config with every default filled in, as config.json records it.
-fn resolved(run: &RunSpec) -> Option<Value> {
+/// `run`'s model config with every default filled in, as config.json records it (what
+/// [`recorded`], [`recorded_seed`] and [`recorded_other_data`] compare a record's with).
+pub fn resolved(run: &RunSpec) -> Option<Value> {
     let family = families::find(run.model.family.get_ref())?;
     (family.resolve)(run.model.config.get_ref().clone()).ok()
 }
@@ -232,11 +237,7 @@ impl Record {
 
 /// A data table as config.json writes it, without `data_dir` (moving the data is no change).
 fn table(data: &DataConfig) -> Value {
-    let mut value = serde_json::to_value(data).unwrap_or(Value::Null);
-    if let Some(map) = value.as_object_mut() {
-        map.remove("data_dir");
-    }
-    value
+    without_data_dir(serde_json::to_value(data).unwrap_or(Value::Null))
 }
 
 /// Whether `planned` holds every value `recorded` has: keys the record lacks were added to
@@ -267,12 +268,7 @@ fn record_in(dir: &Path) -> Option<Record> {
     };
     let written: Option<Value> = fsutil::read_json(&dir.join("config.json")).ok();
     let key = |k: &str| written.as_ref().and_then(|w| w.get(k)).cloned();
-    let data = key("dataset").map(|mut d| {
-        if let Some(map) = d.as_object_mut() {
-            map.remove("data_dir");
-        }
-        d
-    });
+    let data = key("dataset").map(without_data_dir);
     let batch_size = key("batch_size").and_then(|b| match b.as_str()? {
         "full" => Some(usize::MAX),
         n => n.parse().ok(),
@@ -322,17 +318,17 @@ impl DataFit {
 pub fn recorded_other_data(
     plan: &Plan,
     run: &RunSpec,
+    model: &Value,
     here: &DataFit,
     from: &[PathBuf],
     fit_of: &mut dyn FnMut(&RunSpec, &DataConfig) -> Option<DataFit>,
 ) -> Option<(String, u64, f64)> {
-    let model = resolved(run)?;
     let planned = table(&run.data);
     plan.runs
         .iter()
         .filter(|o| o.model.name == run.model.name)
         .find_map(|o| {
-            let r = record(plan, &o.id, from).filter(|r| r.ran_config(&model))?;
+            let r = record(plan, &o.id, from).filter(|r| r.ran_config(model))?;
             let recorded = r.data.clone().filter(|d| !agrees(d, &planned))?;
             let data: DataConfig = serde_json::from_value(recorded.clone()).ok()?;
             let there = fit_of(run, &data).filter(|t| t.footprint == here.footprint)?;
@@ -392,26 +388,30 @@ pub fn estimate(
     from: &[PathBuf],
     fit_of: &mut dyn FnMut(&RunSpec, &DataConfig) -> Option<DataFit>,
 ) -> Estimate {
-    if let Some(seconds) = recorded(plan, run, from) {
+    let modelled = || Estimate {
+        seconds: modelled(plan, run, &here.footprint, data),
+        source: Source::Model,
+    };
+    let Some(model) = resolved(run) else {
+        return modelled();
+    };
+    if let Some(seconds) = recorded(plan, run, &model, from) {
         return Estimate {
             seconds,
             source: Source::Recorded,
         };
     }
-    if let Some((seed, seconds)) = recorded_seed(plan, run, from) {
+    if let Some((seed, seconds)) = recorded_seed(plan, run, &model, from) {
         return Estimate {
             seconds,
             source: Source::OtherSeed(seed),
         };
     }
-    match recorded_other_data(plan, run, here, from, fit_of) {
+    match recorded_other_data(plan, run, &model, here, from, fit_of) {
         Some((dataset, seed, seconds)) => Estimate {
             seconds,
             source: Source::OtherData { dataset, seed },
         },
-        None => Estimate {
-            seconds: modelled(plan, run, &here.footprint, data),
-            source: Source::Model,
-        },
+        None => modelled(),
     }
 }

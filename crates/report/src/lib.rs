@@ -60,7 +60,7 @@ pub fn write_report_planned(
     let groups = model::group(&runs, family_order);
     let disagreements = seeds::disagreements(&groups);
     if !disagreements.is_empty() {
-        anyhow::bail!(seeds::refusal(&disagreements));
+        return Err(seeds::SeedsDisagree(disagreements).into());
     }
     let plots_dir = experiment_dir.join("plots");
     // Stale figures of an earlier report would otherwise survive beside the new ones.

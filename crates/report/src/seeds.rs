@@ -5,8 +5,8 @@
 //! them: a budget, learning rate or data table changed between two sessions of a sharded
 //! benchmark would otherwise become one number.
 
-use crate::data::{Run, read_runs};
-use crate::model::{ModelRuns, group};
+use crate::data::Run;
+use crate::model::ModelRuns;
 use genbench_core::settings::{Change, diff};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -64,15 +64,6 @@ pub fn disagreements(groups: &BTreeMap<String, Vec<ModelRuns>>) -> Vec<String> {
     out
 }
 
-/// [`disagreements`] of the runs in `experiment_dir`'s summary.csv.
-pub fn disagreements_in(
-    experiment_dir: &Path,
-    family_order: &[&str],
-) -> anyhow::Result<Vec<String>> {
-    let runs = read_runs(experiment_dir)?;
-    Ok(disagreements(&group(&runs, family_order)))
-}
-
 fn line(first: &Run, run: &Run, changes: &[Change]) -> String {
     let keys: Vec<String> = changes.iter().map(ToString::to_string).collect();
     format!(
@@ -83,12 +74,20 @@ fn line(first: &Run, run: &Run, changes: &[Change]) -> String {
     )
 }
 
-/// The error a report refuses with, naming every run in `lines`.
-pub fn refusal(lines: &[String]) -> String {
-    format!(
-        "the seeds of a model are summarised together, so they must share every setting but the \
-         seed and backend; {}; rerun those runs under one manifest (`genbench run M --only ID \
-         --force`) or move them to another experiment folder",
-        lines.join("; ")
-    )
+/// The error a report refuses with: one line per run of [`disagreements`].
+#[derive(Debug)]
+pub struct SeedsDisagree(pub Vec<String>);
+
+impl std::fmt::Display for SeedsDisagree {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the seeds of a model are summarised together, so they must share every setting but \
+             the seed and backend; {}; rerun those runs under one manifest (`genbench run M \
+             --only ID --force`) or move them to another experiment folder",
+            self.0.join("; ")
+        )
+    }
 }
+
+impl std::error::Error for SeedsDisagree {}

@@ -39,17 +39,13 @@ pub fn draw(dir: &Path) -> anyhow::Result<()> {
     if dir.join("runs").is_dir() {
         genbench_core::results::write_summary(dir)?;
     }
-    let disagreements = seeds::disagreements_in(dir, &families::names())?;
-    if !disagreements.is_empty() {
-        return Err(UsageError::new(format!(
-            "{}: {}",
-            dir.display(),
-            seeds::refusal(&disagreements)
-        ))
-        .into());
-    }
     let planned = planned(dir);
-    let summary = genbench_report::write_report_planned(dir, &families::names(), planned.as_ref())?;
+    let summary = genbench_report::write_report_planned(dir, &families::names(), planned.as_ref())
+        .map_err(|e| match e.downcast::<seeds::SeedsDisagree>() {
+            // Bad input: the folder's runs, not the program (exit 2).
+            Ok(refusal) => UsageError::new(format!("{}: {refusal}", dir.display())).into(),
+            Err(e) => e,
+        })?;
     eprintln!(
         "{}: {} runs, {} models on {} datasets, {} plots",
         dir.join("REPORT.md").display(),

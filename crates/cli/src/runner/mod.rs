@@ -15,3 +15,4 @@ pub use jobs::run_plan_parallel;
 pub use prepare::{RunOptions, select};
 pub use provenance::provenance;
 pub use sequential::run_plan;
+pub(crate) use settings::without_data_dir;

@@ -74,7 +74,8 @@ pub fn batch_size(n: usize) -> String {
     }
 }
 
-fn without_data_dir(mut dataset: Value) -> Value {
+/// A data table as config.json writes it without `data_dir` (moving the data is no change).
+pub(crate) fn without_data_dir(mut dataset: Value) -> Value {
     if let Some(map) = dataset.as_object_mut() {
         map.remove("data_dir");
     }
