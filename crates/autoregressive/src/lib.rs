@@ -43,6 +43,10 @@ impl Family for Autoregressive {
     const SUMMARY: &'static str = "MADE (masked MLP) and PixelCNN (masked convolutions), exact likelihood, D passes per sample";
     type Config = AutoregressiveConfig;
 
+    fn objective(_config: &AutoregressiveConfig) -> String {
+        "−log p(x) of the batch, nats per example (exact)".into()
+    }
+
     fn validate(config: &AutoregressiveConfig, spec: &DataSpec) -> Result<(), ConfigError> {
         config.validate(spec)
     }

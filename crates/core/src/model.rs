@@ -39,7 +39,7 @@ pub struct SamplerVariant {
 }
 
 /// What one training step reports. `loss` is the objective the step minimised (the family
-/// says which in `loss_name`); `extras` carries other per-step numbers (a GAN's D and G losses,
+/// says which, with its unit, in [`Family::objective`]); `extras` carries other per-step numbers (a GAN's D and G losses,
 /// a VAE's rate and distortion) that go to train.csv.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StepMetrics {
@@ -309,6 +309,11 @@ pub trait Family {
     /// in memory, estimated from the config alone: the planner refuses a run that would not fit
     /// before anything is built.
     fn footprint(config: &Self::Config, spec: &DataSpec, classes: usize) -> Footprint;
+
+    /// What a model of `config` reports as its training step's `loss` (train.csv's `loss`
+    /// column), with its unit: e.g. "−log p(x) of the batch, nats per example (exact)". The
+    /// report labels the training curves with it; a family with nothing to minimise says so.
+    fn objective(config: &Self::Config) -> String;
 
     /// The model `config` describes for the data and device of `ctx`.
     fn build(config: Self::Config, ctx: &BuildContext) -> anyhow::Result<Box<dyn GenerativeModel>>;

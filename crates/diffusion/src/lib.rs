@@ -60,6 +60,18 @@ impl Family for Diffusion {
     const SUMMARY: &'static str = "DDPM (eps-prediction; simple/VLB/hybrid loss, learned variances; MLP or U-Net), VDM (learned noise schedule, continuous time), DDPM/DDIM/probability-flow ODE samplers, variational bound and ODE likelihood";
     type Config = DiffusionConfig;
 
+    fn objective(config: &DiffusionConfig) -> String {
+        match (config.process, config.loss) {
+            (Process::Vdm, _) => "the continuous-time bound (prior + reconstruction + diffusion) at one t per example, bits/dim".into(),
+            (Process::Ddpm, LossKind::Simple) => "L_simple: ‖ε − ε_θ(x_t, t)‖² / D at one t per example (no unit)".into(),
+            (Process::Ddpm, LossKind::Vlb) => "T · L_t at one t per example, bits/dim: the variational bound's diffusion terms".into(),
+            (Process::Ddpm, LossKind::Hybrid) => format!(
+                "L_simple + {} · T · L_t (L_t in bits/dim, the mean stopped inside it) at one t per example",
+                config.hybrid_lambda
+            ),
+        }
+    }
+
     fn validate(config: &DiffusionConfig, spec: &DataSpec) -> Result<(), ConfigError> {
         config.validate(spec)
     }

@@ -45,6 +45,11 @@ impl Family for Flow {
     const SUMMARY: &'static str = "RealNVP normalizing flow (affine couplings, act-norm, multi-scale on images), exact / dequantized likelihood, 1 pass per sample";
     type Config = FlowConfig;
 
+    fn objective(_config: &FlowConfig) -> String {
+        "−log p(x) of the batch, nats per example (exact; on images dequantized, one noise draw)"
+            .into()
+    }
+
     fn validate(config: &FlowConfig, spec: &DataSpec) -> Result<(), ConfigError> {
         config.validate(spec)
     }

@@ -37,6 +37,14 @@ impl Family for Gan {
     const SUMMARY: &'static str = "GAN: non-saturating or WGAN-GP, MLP (vectors) or DCGAN (images), no likelihood, 1 pass per sample";
     type Config = GanConfig;
 
+    fn objective(config: &GanConfig) -> String {
+        match config.loss {
+            Loss::NonSaturating => "G's loss −log σ(D(G(z))), nats per example (non-saturating; D's in d_loss)",
+            Loss::WganGp => "G's loss −D(G(z)), in critic units (WGAN-GP: no likelihood scale; the critic's in d_loss)",
+        }
+        .into()
+    }
+
     fn validate(config: &GanConfig, spec: &DataSpec) -> Result<(), ConfigError> {
         config.validate(spec).map(|_| ())
     }

@@ -30,6 +30,10 @@ impl Family for Gmm {
         "Gaussian mixture by EM (full or diagonal covariance), exact likelihood, 1 pass per sample";
     type Config = GmmConfig;
 
+    fn objective(_config: &GmmConfig) -> String {
+        "−log-likelihood of the batch before the EM update, nats per example (model space: dequantized pixels on images; best restart)".into()
+    }
+
     fn validate(config: &GmmConfig, _spec: &DataSpec) -> Result<(), ConfigError> {
         config.validate()
     }

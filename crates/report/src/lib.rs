@@ -21,6 +21,8 @@ pub mod section;
 pub mod seeds;
 pub mod variants;
 
+pub use model::Objective;
+
 use anyhow::Context as _;
 use std::path::Path;
 
@@ -45,19 +47,22 @@ pub struct ReportSummary {
 /// by family in `family_order` (the CLI passes its family registry's order, so the registry is
 /// the one list of families), then by paper year.
 pub fn write_report(experiment_dir: &Path, family_order: &[&str]) -> anyhow::Result<ReportSummary> {
-    write_report_planned(experiment_dir, family_order, None)
+    write_report_planned(experiment_dir, family_order, None, |_, _| None)
 }
 
 /// [`write_report`] with the runs the experiment's manifest plans (`genbench report` reads
 /// them from its manifest.toml): the headline marks planned pairs without runs `not run` and
-/// unplanned ones `·`, and a section lists both.
+/// unplanned ones `·`, and a section lists both; and with what each model's training loss is
+/// (`objective`), which labels its training curves and the families table.
 pub fn write_report_planned(
     experiment_dir: &Path,
     family_order: &[&str],
     planned: Option<&plan::Planned>,
+    objective: Objective,
 ) -> anyhow::Result<ReportSummary> {
     let runs = data::read_runs(experiment_dir)?;
-    let groups = model::group(&runs, family_order);
+    let mut groups = model::group(&runs, family_order);
+    model::label_objectives(&mut groups, objective);
     let disagreements = seeds::disagreements(&groups);
     if !disagreements.is_empty() {
         return Err(seeds::SeedsDisagree(disagreements).into());

@@ -127,6 +127,9 @@ pub struct ModelRuns {
     pub paper: String,
     /// That paper's year, when recorded.
     pub year: Option<u32>,
+    /// What its train.csv `loss` is, with its unit ([`Objective`], read from its seeds'
+    /// config.json by [`label_objectives`]); `None` when not known.
+    pub objective: Option<String>,
     /// Sorted by seed.
     pub runs: Vec<Run>,
 }
@@ -236,6 +239,7 @@ pub fn group(runs: &[Run], family_order: &[&str]) -> BTreeMap<String, Vec<ModelR
             arch: first.s(col::ARCH).to_string(),
             paper: first.s(col::PAPER).to_string(),
             year: first.get(col::YEAR).and_then(|y| y.parse().ok()),
+            objective: None,
             runs,
         });
     }
@@ -250,6 +254,25 @@ pub fn group(runs: &[Run], family_order: &[&str]) -> BTreeMap<String, Vec<ModelR
         });
     }
     out
+}
+
+/// What a run's train.csv `loss` is, with its unit, from its family's name and its config.json
+/// `config` (the CLI asks the family registry; `None`: not known, the curves say only "loss").
+pub type Objective = fn(family: &str, config: &serde_json::Value) -> Option<String>;
+
+/// Fills each model's `objective` through `objective`, from the config.json (its `family` and
+/// resolved `config`) of the first seed that has a readable one, finished seeds first (seeds
+/// share their settings: [`crate::seeds`]).
+pub fn label_objectives(groups: &mut BTreeMap<String, Vec<ModelRuns>>, objective: Objective) {
+    let of_run = |r: &Run| {
+        let text = std::fs::read_to_string(r.dir.join("config.json")).ok()?;
+        let config: serde_json::Value = serde_json::from_str(&text).ok()?;
+        objective(config["family"].as_str()?, &config["config"])
+    };
+    for m in groups.values_mut().flatten() {
+        let (finished, rest): (Vec<&Run>, Vec<&Run>) = m.runs.iter().partition(|r| r.ok());
+        m.objective = finished.into_iter().chain(rest).find_map(of_run);
+    }
 }
 
 /// Whether `dataset` is an image dataset (no exact 2-D density by that name).

@@ -156,7 +156,13 @@ fn planned() -> Planned {
 
 fn report(dir: &Path) -> String {
     fixture(dir);
-    genbench_report::write_report_planned(dir, &common::family_order(), Some(&planned())).unwrap();
+    genbench_report::write_report_planned(
+        dir,
+        &common::family_order(),
+        Some(&planned()),
+        |_, _| None,
+    )
+    .unwrap();
     std::fs::read_to_string(dir.join("REPORT.md")).unwrap()
 }
 

@@ -35,6 +35,11 @@ impl Family for Template {
     const SUMMARY: &'static str = "training examples drawn at random, optionally shifted, elastically deformed or jittered; KDE likelihood (bandwidth chosen on validation), 1 lookup per sample";
     type Config = TemplateConfig;
 
+    fn objective(_config: &TemplateConfig) -> String {
+        "validation NLL of the kernel density at the chosen bandwidth, nats per example (one step)"
+            .into()
+    }
+
     fn validate(config: &TemplateConfig, _spec: &DataSpec) -> Result<(), ConfigError> {
         config.validate()
     }

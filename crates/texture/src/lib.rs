@@ -31,6 +31,10 @@ impl Family for Texture {
     const SUMMARY: &'static str = "Efros & Leung non-parametric sampling: each pixel (coordinate) in raster order copied from a training pixel with a matching causal neighbourhood; likelihood unavailable, D searches per sample";
     type Config = TextureConfig;
 
+    fn objective(_config: &TextureConfig) -> String {
+        "none: nothing is trained (a lookup); 0 by convention".into()
+    }
+
     fn validate(config: &TextureConfig, _spec: &DataSpec) -> Result<(), ConfigError> {
         config.validate()
     }

@@ -41,6 +41,18 @@ impl Family for Vae {
     const SUMMARY: &'static str = "VAE (MLP or conv; Bernoulli / discretized-logistic / Gaussian decoder), IWAE-k bound with ELBO, rate and distortion, 1 pass per sample";
     type Config = VaeConfig;
 
+    fn objective(config: &VaeConfig) -> String {
+        let warmup = if config.kl_warmup_steps > 0 {
+            format!(", rising from 0 over {} steps", config.kl_warmup_steps)
+        } else {
+            String::new()
+        };
+        format!(
+            "distortion + w · rate, nats per example, w the KL weight (β = {}{warmup}): −ELBO where w = 1",
+            config.beta
+        )
+    }
+
     fn validate(config: &VaeConfig, spec: &DataSpec) -> Result<(), ConfigError> {
         config.validate(spec).map(|_| ())
     }

@@ -40,12 +40,17 @@ pub fn draw(dir: &Path) -> anyhow::Result<()> {
         genbench_core::results::write_summary(dir)?;
     }
     let planned = planned(dir);
-    let summary = genbench_report::write_report_planned(dir, &families::names(), planned.as_ref())
-        .map_err(|e| match e.downcast::<seeds::SeedsDisagree>() {
-            // Bad input: the folder's runs, not the program (exit 2).
-            Ok(refusal) => UsageError::new(format!("{}: {refusal}", dir.display())).into(),
-            Err(e) => e,
-        })?;
+    let summary = genbench_report::write_report_planned(
+        dir,
+        &families::names(),
+        planned.as_ref(),
+        families::objective,
+    )
+    .map_err(|e| match e.downcast::<seeds::SeedsDisagree>() {
+        // Bad input: the folder's runs, not the program (exit 2).
+        Ok(refusal) => UsageError::new(format!("{}: {refusal}", dir.display())).into(),
+        Err(e) => e,
+    })?;
     eprintln!(
         "{}: {} runs, {} models on {} datasets, {} plots",
         dir.join("REPORT.md").display(),

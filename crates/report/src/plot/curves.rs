@@ -27,11 +27,14 @@ pub struct TrainingCurves {
     pub logs: Vec<SeedLog>,
     /// The columns drawn: `loss` and up to two extras present in some log.
     pub columns: Vec<String>,
+    /// What `loss` is, with its unit (the family's objective), shown under the title.
+    pub objective: Option<String>,
 }
 
 impl TrainingCurves {
-    /// The figure of `logs`, drawing `loss` and the first two extra columns found in them.
-    pub fn new(title: String, logs: Vec<SeedLog>) -> Self {
+    /// The figure of `logs`, drawing `loss` (which is `objective`, when known) and the first two
+    /// extra columns found in them.
+    pub fn new(title: String, logs: Vec<SeedLog>, objective: Option<String>) -> Self {
         let mut columns = vec!["loss".to_string()];
         for log in &logs {
             for h in log.table.header.iter().skip(3) {
@@ -44,6 +47,7 @@ impl TrainingCurves {
             title,
             logs,
             columns,
+            objective,
         }
     }
 
@@ -77,11 +81,17 @@ fn robust_span(mut values: Vec<f64>) -> (f64, f64) {
 
 impl Figure for TrainingCurves {
     fn size(&self) -> (u32, u32) {
-        (1100, 60 + 300 * self.columns.len() as u32)
+        let subtitle = if self.objective.is_some() { 30 } else { 0 };
+        (1100, 60 + subtitle + 300 * self.columns.len() as u32)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()> {
-        let body = root.titled(&self.title, title_font()).p()?;
+        let mut body = root.titled(&self.title, title_font()).p()?;
+        if let Some(objective) = &self.objective {
+            body = body
+                .titled(&format!("loss: {objective}"), caption_font())
+                .p()?;
+        }
         let areas = body.split_evenly((self.columns.len(), 2));
         for (r, column) in self.columns.iter().enumerate() {
             for (c, x) in ["step", "seconds"].iter().enumerate() {

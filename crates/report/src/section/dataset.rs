@@ -265,12 +265,18 @@ fn curves(ctx: &mut Context, dataset: &str, models: &[ModelRuns]) -> anyhow::Res
                 m.model, m.family
             ),
             logs,
+            m.objective.clone(),
         );
+        let loss = m
+            .objective
+            .as_ref()
+            .map(|o| format!(" (loss: {o})"))
+            .unwrap_or_default();
         ctx.figure(
             &fig,
             &format!("curves-{}", m.slug()),
             &format!(
-                "{dataset}: {} training loss against step and seconds",
+                "{dataset}: {} training loss{loss} against step and seconds",
                 m.model
             ),
         )?;

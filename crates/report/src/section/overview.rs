@@ -71,27 +71,31 @@ type FamilyKey = (usize, String, Option<u32>, String);
 pub fn history(ctx: &mut Context, groups: &BTreeMap<String, Vec<ModelRuns>>) -> anyhow::Result<()> {
     ctx.line("## The families in the order the field grew up\n");
     ctx.line("The classical era — templates with a kernel density (Parzen 1962), the Gaussian mixture, non-parametric texture synthesis (Efros & Leung 1999) — then autoregressive → VAE → GAN → flow → diffusion. The year is that of each model's paper.\n");
-    // (rank, family, year, model) -> (paper, arch, datasets)
-    let mut rows: BTreeMap<FamilyKey, (String, String, Vec<String>)> = BTreeMap::new();
+    // (rank, family, year, model) -> (paper, arch, training loss, datasets)
+    let mut rows: BTreeMap<FamilyKey, (String, String, String, Vec<String>)> = BTreeMap::new();
     for (ds, models) in groups {
         for m in models {
             let e = rows
                 .entry((m.family_rank, m.family.clone(), m.year, m.model.clone()))
-                .or_insert_with(|| (m.paper.clone(), m.arch.clone(), Vec::new()));
-            e.2.push(ds.clone());
+                .or_insert_with(|| {
+                    let loss = m.objective.clone().unwrap_or_else(|| "–".into());
+                    (m.paper.clone(), m.arch.clone(), loss, Vec::new())
+                });
+            e.3.push(ds.clone());
         }
     }
     ctx.line(
-        "| year | family | model | paper | architecture | datasets |\n|---|---|---|---|---|---|",
+        "| year | family | model | paper | architecture | training loss (train.csv's `loss`) | datasets |\n|---|---|---|---|---|---|---|",
     );
-    for ((_, family, year, model), (paper, arch, datasets)) in &rows {
+    for ((_, family, year, model), (paper, arch, loss, datasets)) in &rows {
         ctx.line(&format!(
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} |",
             year.map(|y| y.to_string()).unwrap_or_else(|| "?".into()),
             cell(family),
             cell(model),
             cell(paper),
             cell(arch),
+            cell(loss),
             datasets.join(", ")
         ));
     }
