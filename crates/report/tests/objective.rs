@@ -39,9 +39,7 @@ fn each_model_is_labelled_with_its_recorded_loss() {
             "families table lacks {label}"
         );
         assert!(
-            md.contains(&format!(
-                "{model} training loss (loss: {label}) against step"
-            )),
+            md.contains(&format!("{model} training loss ({label}) against step")),
             "curve caption lacks {label}"
         );
     }

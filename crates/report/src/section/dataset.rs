@@ -270,7 +270,7 @@ fn curves(ctx: &mut Context, dataset: &str, models: &[ModelRuns]) -> anyhow::Res
         let loss = m
             .objective
             .as_ref()
-            .map(|o| format!(" (loss: {o})"))
+            .map(|o| format!(" ({o})"))
             .unwrap_or_default();
         ctx.figure(
             &fig,
