@@ -88,7 +88,19 @@ pub struct Run {
     pub dir: PathBuf,
 }
 
+/// The run folder `dir`'s config.json (everything that defined the run), parsed; `None` when it
+/// is missing or unreadable (a model scored by `genbench score` keeps less).
+pub fn read_config(dir: &Path) -> Option<serde_json::Value> {
+    let text = std::fs::read_to_string(dir.join("config.json")).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
 impl Run {
+    /// This run's config.json ([`read_config`]).
+    pub fn config(&self) -> Option<serde_json::Value> {
+        read_config(&self.dir)
+    }
+
     /// The non-empty value of column `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.fields

@@ -265,8 +265,7 @@ pub type Objective = fn(family: &str, config: &serde_json::Value) -> Option<Stri
 /// share their settings: [`crate::seeds`]).
 pub fn label_objectives(groups: &mut BTreeMap<String, Vec<ModelRuns>>, objective: Objective) {
     let of_run = |r: &Run| {
-        let text = std::fs::read_to_string(r.dir.join("config.json")).ok()?;
-        let config: serde_json::Value = serde_json::from_str(&text).ok()?;
+        let config = r.config()?;
         objective(config["family"].as_str()?, &config["config"])
     };
     for m in groups.values_mut().flatten() {

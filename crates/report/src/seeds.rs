@@ -31,9 +31,7 @@ pub fn shared(settings: &Value) -> Value {
 /// The shared settings of the run in `dir`; `None` when its config.json records none (a model
 /// scored by `genbench score`, a run made before settings were recorded).
 pub fn shared_in(dir: &Path) -> Option<Value> {
-    let text = std::fs::read_to_string(dir.join("config.json")).ok()?;
-    let config: Value = serde_json::from_str(&text).ok()?;
-    config.get("settings").map(shared)
+    crate::data::read_config(dir)?.get("settings").map(shared)
 }
 
 /// Where `new` (shared settings) departs from the finished run in `dir`: empty when they agree

@@ -5,7 +5,6 @@
 use crate::context::Context;
 use crate::data::Run;
 use genbench_core::results::schema::{CONVERGED_TOLERANCE, col};
-use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// What a run's config.json says of its validation split and evaluations.
@@ -26,8 +25,7 @@ pub struct RunProtocol {
 
 /// `run`'s protocol, or `None` without a readable config.json.
 pub fn of_run(run: &Run) -> Option<RunProtocol> {
-    let text = std::fs::read_to_string(run.dir.join("config.json")).ok()?;
-    let config: Value = serde_json::from_str(&text).ok()?;
+    let config = run.config()?;
     let (data, eval) = (&config["dataset"], &config["eval"]);
     Some(RunProtocol {
         validation_fraction: data["validation_fraction"].as_f64(),
