@@ -2,6 +2,15 @@
 
 use genbench_eval::stats::SeedSummary;
 
+/// `n` and the noun, plural unless `n` is 1: `noun(1, "dataset")` is "1 dataset".
+pub fn noun(n: usize, singular: &str) -> String {
+    if n == 1 {
+        format!("1 {singular}")
+    } else {
+        format!("{n} {singular}s")
+    }
+}
+
 /// Decimals that give `v` four significant digits (0 for |v| >= 1000, at most 6).
 pub fn decimals(v: f64) -> usize {
     if !v.is_finite() || v == 0.0 {

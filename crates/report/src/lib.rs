@@ -33,8 +33,10 @@ pub struct ReportSummary {
     pub runs: usize,
     /// Datasets, one section each.
     pub datasets: usize,
-    /// (dataset, model) pairs.
+    /// Models, each counted once however many datasets it ran on.
     pub models: usize,
+    /// (dataset, model) pairs: a model on two datasets is two.
+    pub pairs: usize,
     /// Every figure drawn, as `plots/<stem>.png` relative to the experiment folder (each has an
     /// `.svg` beside it).
     pub plots: Vec<String>,
@@ -104,7 +106,8 @@ pub fn write_report_planned(
     Ok(ReportSummary {
         runs: runs.len(),
         datasets: groups.len(),
-        models: groups.values().map(Vec::len).sum(),
+        models: model::distinct_models(&groups),
+        pairs: groups.values().map(Vec::len).sum(),
         plots: ctx.plots,
         missing: ctx.missing,
     })

@@ -274,6 +274,18 @@ pub fn label_objectives(groups: &mut BTreeMap<String, Vec<ModelRuns>>, objective
     }
 }
 
+/// How many models the groups hold, each counted once however many datasets it ran on.
+pub fn distinct_models(groups: &BTreeMap<String, Vec<ModelRuns>>) -> usize {
+    let mut names: Vec<&str> = groups
+        .values()
+        .flatten()
+        .map(|m| m.model.as_str())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names.len()
+}
+
 /// Whether `dataset` is an image dataset (no exact 2-D density by that name).
 pub fn is_images(dataset: &str) -> bool {
     genbench_dataset::density(dataset).is_none()

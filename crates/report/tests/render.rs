@@ -48,7 +48,7 @@ fn full_fixture_renders_and_rerun_is_byte_identical() {
     );
     assert_eq!(first.runs, 36);
     assert_eq!(first.datasets, 2);
-    assert_eq!(first.models, 12);
+    assert_eq!((first.models, first.pairs), (6, 12));
     // Every PNG has its SVG, and every figure the summary names exists.
     for png in &first.plots {
         assert!(a.contains_key(png), "{png}");

@@ -68,8 +68,20 @@ fn table_numbers_intervals_and_best_marks() {
     let tmp = tempfile::tempdir().unwrap();
     write(tmp.path());
     let summary = genbench_report::write_report(tmp.path(), &common::family_order()).unwrap();
-    assert_eq!((summary.runs, summary.datasets, summary.models), (9, 1, 3));
+    assert_eq!(
+        (
+            summary.runs,
+            summary.datasets,
+            summary.models,
+            summary.pairs
+        ),
+        (9, 1, 3, 3)
+    );
     let md = std::fs::read_to_string(tmp.path().join("REPORT.md")).unwrap();
+    // Models counted once each; "1 dataset", not "1 datasets".
+    let head =
+        "- Runs: 9 (9 finished, 0 diverged) of 3 models on 1 dataset (3 model–dataset pairs): ";
+    assert!(md.contains(head), "{md}");
     let expected = [
         "| model | family · year | seeds | NLL kind | NLL (nats) ↓ | FD ↓ | precision ↑ |",
         "| gmm | gmm · 1977 | 3 | exact | **2.000 ± 2.484** | 0.2000 ± 0.2484 | 0.6000 ± 0.2484 |",
@@ -108,7 +120,15 @@ fn empty_summary_gives_a_report() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("summary.csv"), format!("{HEADER}\n")).unwrap();
     let summary = genbench_report::write_report(tmp.path(), &common::family_order()).unwrap();
-    assert_eq!((summary.runs, summary.datasets, summary.models), (0, 0, 0));
+    assert_eq!(
+        (
+            summary.runs,
+            summary.datasets,
+            summary.models,
+            summary.pairs
+        ),
+        (0, 0, 0, 0)
+    );
     assert!(summary.plots.is_empty());
     assert!(tmp.path().join("REPORT.md").is_file());
     // And a folder without summary.csv is an error naming it.

@@ -4,6 +4,7 @@ use crate::manifest::{Plan, RunSpec};
 use crate::usage::UsageError;
 use crate::{families, manifest};
 use clap::Args;
+use genbench_report::format::noun;
 use genbench_report::plan::{Planned, PlannedRun, Refusal};
 use genbench_report::seeds;
 use std::collections::BTreeMap;
@@ -52,11 +53,12 @@ pub fn draw(dir: &Path) -> anyhow::Result<()> {
         Err(e) => e,
     })?;
     eprintln!(
-        "{}: {} runs, {} models on {} datasets, {} plots",
+        "{}: {} runs of {} on {} ({}), {} plots",
         dir.join("REPORT.md").display(),
         summary.runs,
-        summary.models,
-        summary.datasets,
+        noun(summary.models, "model"),
+        noun(summary.datasets, "dataset"),
+        noun(summary.pairs, "model–dataset pair"),
         summary.plots.len()
     );
     Ok(())

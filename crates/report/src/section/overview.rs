@@ -3,8 +3,8 @@
 
 use crate::context::Context;
 use crate::data::Run;
-use crate::format::cell;
-use crate::model::{ModelRuns, is_images, slug};
+use crate::format::{self, cell};
+use crate::model::{ModelRuns, distinct_models, is_images, slug};
 use crate::plot::family_color;
 use crate::plot::scatter::{Pt, Series, XyFigure, XyPanel};
 use genbench_core::results::schema::col;
@@ -32,13 +32,15 @@ pub fn head(ctx: &mut Context, runs: &[Run], groups: &BTreeMap<String, Vec<Model
     ctx.line(&format!("# genbench report: {name}\n"));
     ctx.line("Drawn by `genbench report` from summary.csv and runs/*/ alone; rerunning it gives the same bytes.\n");
     let ok = runs.iter().filter(|r| r.ok()).count();
+    let pairs = groups.values().map(Vec::len).sum::<usize>();
     ctx.line(&format!(
-        "- Runs: {} ({} finished, {} diverged) of {} models on {} datasets: {}.",
+        "- Runs: {} ({} finished, {} diverged) of {} on {} ({}): {}.",
         runs.len(),
         ok,
         runs.len() - ok,
-        groups.values().map(Vec::len).sum::<usize>(),
-        groups.len(),
+        format::noun(distinct_models(groups), "model"),
+        format::noun(groups.len(), "dataset"),
+        format::noun(pairs, "model–dataset pair"),
         groups.keys().cloned().collect::<Vec<_>>().join(", ")
     ));
     for (key, label) in [
