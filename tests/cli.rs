@@ -444,7 +444,7 @@ fn plan_shards_list_estimated_minutes_from_the_model_or_a_recorded_run() {
         lines[2].split_whitespace().next(),
         Some("gmm--8gaussians--s2")
     );
-    assert!(lines[3].starts_with("shard 2/2: 1 runs, "), "{text}");
+    assert!(lines[3].starts_with("shard 2/2: 1 run, "), "{text}");
     assert!(lines[5].starts_with("total: 3 runs, "), "{text}");
     // The shards' runs are those `--shard 2/2` runs.
     let shard2 = plan(&["plan", "m.toml", "--shard", "2/2"]);

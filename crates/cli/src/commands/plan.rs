@@ -6,6 +6,7 @@ use crate::estimate::{self, Source};
 use crate::{manifest, preflight, runner};
 use clap::Args;
 use genbench_dataset::{DataConfig, Dataset};
+use genbench_report::format::noun;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -111,9 +112,9 @@ pub fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
     let model = |s: &Source| *s == Source::Model;
     for (i, runs) in shards.iter().enumerate() {
         println!(
-            "shard {}/{n}: {} runs, {:.1} min ({} recorded, {} from another seed, {} from another dataset, {} model)",
+            "shard {}/{n}: {}, {:.1} min ({} recorded, {} from another seed, {} from another dataset, {} model)",
             i + 1,
-            runs.len(),
+            noun(runs.len(), "run"),
             minutes(runs),
             count(runs, recorded),
             count(runs, other_seed),
@@ -126,8 +127,8 @@ pub fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
     }
     let all: Vec<(String, estimate::Estimate)> = shards.into_iter().flatten().collect();
     println!(
-        "total: {} runs, {:.1} min in one process ({} recorded, {} from another seed, {} from another dataset, {} model)",
-        all.len(),
+        "total: {}, {:.1} min in one process ({} recorded, {} from another seed, {} from another dataset, {} model)",
+        noun(all.len(), "run"),
         minutes(&all),
         count(&all, recorded),
         count(&all, other_seed),

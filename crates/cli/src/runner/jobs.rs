@@ -18,6 +18,7 @@ use super::outcome::{DONE_ALREADY, DONE_BY_ANOTHER, RESULT_INDENT, RunReport};
 use super::prepare::{RunOptions, checked_settings, feature_nets, run_dir, select, write_manifest};
 use crate::manifest::{Plan, RunSpec};
 use anyhow::Context;
+use genbench_report::format::noun;
 use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 
@@ -41,9 +42,9 @@ pub fn run_plan_parallel(plan: &Plan, opts: &RunOptions, jobs: usize) -> anyhow:
     let total = genbench_core::device::cpu_threads();
     let threads = threads_per_job(total, jobs);
     eprintln!(
-        "{} runs, {jobs} at a time, {threads} thread{} each ({total} in all)",
-        runs.len(),
-        if threads == 1 { "" } else { "s" }
+        "{}, {jobs} at a time, {} each ({total} in all)",
+        noun(runs.len(), "run"),
+        noun(threads, "thread")
     );
     let mut report = RunReport::default();
     let (mut queue, mut held): (Vec<&RunSpec>, Vec<&RunSpec>) = (Vec::new(), Vec::new());
