@@ -274,6 +274,14 @@ pub fn label_objectives(groups: &mut BTreeMap<String, Vec<ModelRuns>>, objective
     }
 }
 
+/// The 95% interval of `s`, a summary of schema column `key` over seeds, clipped to the values
+/// the column can take (the schema's `Metric::range`: an FD is never below 0, a recall never
+/// above 1): the error bar the plots draw. The tables print the interval's half-width as it is.
+pub fn drawn_interval(key: &str, s: &SeedSummary) -> (f64, f64) {
+    let raw = (s.ci95_low, s.ci95_high);
+    metric_of(key).map_or(raw, |m| m.clip(raw))
+}
+
 /// How many models the groups hold, each counted once however many datasets it ran on.
 pub fn distinct_models(groups: &BTreeMap<String, Vec<ModelRuns>>) -> usize {
     let mut names: Vec<&str> = groups

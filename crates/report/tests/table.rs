@@ -165,3 +165,58 @@ fn conditional_nlls_are_marked_and_ranked_apart() {
         assert!(md.contains(row), "missing: {row}\n\n{md}");
     }
 }
+
+/// The plots draw a metric's 95% interval clipped to the values the metric can take; the table
+/// above keeps the t interval's half-width as it is ("0.4000 ± 0.4968").
+/// - gmm FD {0.1, 0.2, 0.3}: 0.2 ∓ 0.24841 -> (−0.0484, 0.4484), drawn (0, 0.4484).
+/// - gan FD {0.2, 0.4, 0.6}: 0.4 ∓ 0.49683 -> (−0.0968, 0.8968), drawn (0, 0.8968).
+/// - made FD {0.05 x3}: a point, unchanged.
+/// - gmm precision {0.5, 0.6, 0.7}: (0.3516, 0.8484), inside [0, 1], unchanged.
+#[test]
+fn plotted_intervals_stay_within_the_metric_range() {
+    use genbench_core::results::schema::col;
+    use genbench_report::model::{drawn_interval, group, metrics};
+    use genbench_report::plot::bars::MetricBars;
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path());
+    let runs = genbench_report::data::read_runs(tmp.path()).unwrap();
+    let groups = group(&runs, &common::family_order());
+    let bars = MetricBars::new("t".into(), &groups["8gaussians"], &metrics(false));
+    let panel = |key: &str| {
+        bars.panels
+            .iter()
+            .find(|p| p.metric.key == key)
+            .unwrap_or_else(|| panic!("no {key} panel"))
+    };
+    let t = 4.302652729911275 / 3f64.sqrt();
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
+    let fd: Vec<(&str, f64, f64)> = panel(col::FD)
+        .bars
+        .iter()
+        .map(|b| (b.label.as_str(), b.low, b.high))
+        .collect();
+    let expect = [
+        ("gmm", 0.0, 0.2 + 0.1 * t),
+        ("made", 0.05, 0.05),
+        ("gan", 0.0, 0.4 + 0.2 * t),
+    ];
+    assert_eq!(fd.len(), 3, "{fd:?}");
+    for (got, want) in fd.iter().zip(expect) {
+        assert!(
+            got.0 == want.0 && close(got.1, want.1) && close(got.2, want.2),
+            "{fd:?}"
+        );
+    }
+    let gmm = &panel(col::PRECISION).bars[0];
+    assert!(close(gmm.low, 0.6 - 0.1 * t) && close(gmm.high, 0.6 + 0.1 * t));
+
+    // A share's upper end: recall {0.9, 1.0, 0.7} has the t interval (0.4872, 1.2461).
+    let s = genbench_eval::stats::summarize(&[0.9, 1.0, 0.7]);
+    assert!(s.ci95_high > 1.2);
+    let (low, high) = drawn_interval(col::RECALL, &s);
+    assert!(close(low, s.ci95_low) && high == 1.0, "{low} {high}");
+    // KID, an unbiased MMD² estimate, can be negative: its interval is not clipped.
+    let k = genbench_eval::stats::summarize(&[-0.01, 0.0, 0.05]);
+    assert_eq!(drawn_interval(col::KID, &k), (k.ci95_low, k.ci95_high));
+    assert!(k.ci95_low < 0.0);
+}

@@ -15,7 +15,7 @@ pub enum Direction {
 }
 
 /// A measured column: its name, unit, which way it improves, and what it is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Metric {
     /// The column.
     pub name: &'static str,
@@ -25,6 +25,22 @@ pub struct Metric {
     pub direction: Direction,
     /// What it measures, in one line.
     pub description: &'static str,
+    /// The values it can take, `(low, high)` (infinite where unbounded): a 95% interval over
+    /// seeds is drawn clipped to them, as an FD below 0 or a recall above 1 does not exist.
+    pub range: (f64, f64),
+}
+
+impl Metric {
+    /// The same metric, its values within `range` (`(low, high)`, both included).
+    pub const fn within(self, range: (f64, f64)) -> Self {
+        Self { range, ..self }
+    }
+
+    /// `(low, high)` clipped to [`Metric::range`].
+    pub fn clip(&self, (low, high): (f64, f64)) -> (f64, f64) {
+        let (lo, hi) = self.range;
+        (low.clamp(lo, hi), high.clamp(lo, hi))
+    }
 }
 
 /// Column names.
@@ -270,8 +286,14 @@ const fn metric(
         unit,
         direction,
         description,
+        range: (f64::NEG_INFINITY, f64::INFINITY),
     }
 }
+
+/// Values a nonnegative metric can take.
+const NONNEGATIVE: (f64, f64) = (0.0, f64::INFINITY);
+/// Values a share can take.
+const SHARE: (f64, f64) = (0.0, 1.0);
 
 /// Every measured column: what it is and which way it improves.
 pub const METRICS: &[Metric] = {
@@ -318,44 +340,44 @@ pub const METRICS: &[Metric] = {
             "s",
             Lower,
             "seconds to score the likelihood",
-        ),
+        ).within(NONNEGATIVE),
         metric(
             col::FD,
             "",
             Lower,
             "Fréchet distance of samples to test data (images: in the classifier's features: FID-approx)",
-        ),
+        ).within(NONNEGATIVE),
         metric(
             col::KID,
             "",
             Lower,
             "kernel inception distance, unbiased MMD² with a cubic kernel, mean over subsets",
         ),
-        metric(col::KID_STD, "", Neither, "KID's std over subsets"),
+        metric(col::KID_STD, "", Neither, "KID's std over subsets").within(NONNEGATIVE),
         metric(
             col::PRECISION,
             "",
             Higher,
             "share of samples inside the k-NN balls of the data (k = 3)",
-        ),
+        ).within(SHARE),
         metric(
             col::RECALL,
             "",
             Higher,
             "share of data inside the k-NN balls of the samples (k = 3)",
-        ),
+        ).within(SHARE),
         metric(
             col::DENSITY,
             "",
             Higher,
             "(1 / kM) Σ_j Σ_i 1[sample j in data ball i] (k = 5): 1 when samples and data agree",
-        ),
+        ).within(NONNEGATIVE),
         metric(
             col::COVERAGE,
             "",
             Higher,
             "share of data k-NN balls holding a sample (k = 5)",
-        ),
+        ).within(SHARE),
         metric(
             col::MEM_CT,
             "",
@@ -373,7 +395,7 @@ pub const METRICS: &[Metric] = {
             "",
             Neither,
             "share of samples closer to the training set than the median held-out example (½ like held-out data, 1 for copies)",
-        ),
+        ).within(SHARE),
         metric(
             col::TRUE_LOGP_OF_SAMPLES,
             "nats",
@@ -385,26 +407,26 @@ pub const METRICS: &[Metric] = {
             "",
             Higher,
             "modes of a 2-D mixture that receive at least max(1, ⌈0.05 n / K⌉) samples within 3σ",
-        ),
+        ).within(NONNEGATIVE),
         metric(
             col::HIGH_QUALITY,
             "",
             Higher,
             "share of samples within 3σ of their nearest mode (2-D mixtures)",
-        ),
+        ).within(SHARE),
         metric(
             col::COND_ACCURACY,
             "",
             Higher,
             "share of conditional samples that the classifier (or nearest mode) puts in the asked class",
-        ),
+        ).within(SHARE),
         metric(
             col::CLASSIFIER_ACCURACY,
             "",
             Neither,
             "test accuracy of the feature classifier",
-        ),
-        metric(col::PARAMS, "", Neither, "trainable parameters"),
+        ).within(SHARE),
+        metric(col::PARAMS, "", Neither, "trainable parameters").within(NONNEGATIVE),
         metric(
             col::SELECTED_STEP,
             "",
@@ -422,7 +444,7 @@ pub const METRICS: &[Metric] = {
             "s",
             Lower,
             "seconds spent in train_step",
-        ),
+        ).within(NONNEGATIVE),
         metric(
             col::WALL_SECONDS,
             "s",
@@ -434,13 +456,13 @@ pub const METRICS: &[Metric] = {
             "1/s",
             Higher,
             "samples drawn per second",
-        ),
+        ).within(NONNEGATIVE),
         metric(
             col::EVALS_PER_SAMPLE,
             "",
             Lower,
             "network evaluations per sample",
-        ),
+        ).within(NONNEGATIVE),
         metric(
             col::FINAL_TRAIN_LOSS,
             "",

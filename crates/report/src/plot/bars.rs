@@ -1,7 +1,7 @@
 //! Bar charts: one panel per metric, one bar per model (mean over seeds) with its 95% interval.
 
 use super::{Figure, PlotResult, caption_font, family_color, note, title_font};
-use crate::model::{Direction, Metric, ModelRuns};
+use crate::model::{Direction, Metric, ModelRuns, drawn_interval};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -52,12 +52,13 @@ impl MetricBars {
                     .iter()
                     .filter_map(|m| {
                         let s = m.summary(metric.key);
+                        let (low, high) = drawn_interval(metric.key, &s);
                         (s.n > 0).then(|| Bar {
                             label: m.model.clone(),
                             family: m.family.clone(),
                             mean: s.mean,
-                            low: s.ci95_low,
-                            high: s.ci95_high,
+                            low,
+                            high,
                         })
                     })
                     .collect(),

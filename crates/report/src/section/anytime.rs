@@ -5,9 +5,10 @@
 use crate::anytime::{Curve, CurvePoint, curve};
 use crate::context::Context;
 use crate::format::num;
-use crate::model::{ModelRuns, NLL_MARGINAL, is_images, slug};
+use crate::model::{ModelRuns, NLL_MARGINAL, drawn_interval, is_images, slug};
 use crate::plot::model_color;
 use crate::plot::scatter::{Pt, Series, XyFigure, XyPanel};
+use genbench_core::results::schema::col;
 use genbench_core::train::ANYTIME_FRACTIONS;
 use genbench_eval::stats::SeedSummary;
 
@@ -34,9 +35,9 @@ pub fn fractions_text() -> String {
 pub fn write(ctx: &mut Context, dataset: &str, models: &[ModelRuns]) -> anyhow::Result<()> {
     let images = is_images(dataset);
     let (nll_key, unit) = if images {
-        (genbench_core::results::schema::col::NLL_BPD, "bits/dim")
+        (col::NLL_BPD, "bits/dim")
     } else {
-        (genbench_core::results::schema::col::NLL_NATS, "nats")
+        (col::NLL_NATS, "nats")
     };
     let mut curves: Vec<(&ModelRuns, Curve)> = Vec::new();
     let mut without_file = Vec::new();
@@ -125,25 +126,28 @@ pub fn write(ctx: &mut Context, dataset: &str, models: &[ModelRuns]) -> anyhow::
         fd.log_y = true;
         for (m, c) in &curves {
             let color = model_color(&m.family, shade_of(m));
-            let series = |y: &dyn Fn(&CurvePoint) -> &SeedSummary, label: String| Series {
-                label,
-                color,
-                points: c
-                    .points
-                    .iter()
-                    .filter(|&p| y(p).n > 0)
-                    .map(|p| {
-                        let s = y(p);
-                        Pt::new(x_of(p), s.mean).interval(s.ci95_low, s.ci95_high)
-                    })
-                    .collect(),
-                line: true,
-                dots: true,
-            };
+            // `key`: the schema column whose values the interval is clipped to.
+            let series =
+                |key: &str, y: &dyn Fn(&CurvePoint) -> &SeedSummary, label: String| Series {
+                    label,
+                    color,
+                    points: c
+                        .points
+                        .iter()
+                        .filter(|&p| y(p).n > 0)
+                        .map(|p| {
+                            let s = y(p);
+                            let (low, high) = drawn_interval(key, s);
+                            Pt::new(x_of(p), s.mean).interval(low, high)
+                        })
+                        .collect(),
+                    line: true,
+                    dots: true,
+                };
             let kinds = m.nll_kinds().join(", ");
-            nll.series
-                .push(series(&|p| &p.nll, format!("{} ({kinds})", m.model)));
-            fd.series.push(series(&|p| &p.fd, m.model.clone()));
+            let label = format!("{} ({kinds})", m.model);
+            nll.series.push(series(nll_key, &|p| &p.nll, label));
+            fd.series.push(series(col::FD, &|p| &p.fd, m.model.clone()));
         }
         let fig = XyFigure::new(
             format!("{dataset}: validation quality against {x_name} (anytime evaluations)"),

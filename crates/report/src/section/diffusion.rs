@@ -4,7 +4,7 @@
 use crate::context::Context;
 use crate::data::{ARTIFACTS, Table};
 use crate::format::cell;
-use crate::model::{ModelRuns, slug};
+use crate::model::{ModelRuns, drawn_interval, slug};
 use crate::plot::scatter::{Pt, Series, XyFigure, XyPanel};
 use crate::plot::series_color;
 use crate::plot::toy2d::Trajectory;
@@ -194,13 +194,14 @@ pub fn conditioning(
             "cond. accuracy (higher is better)",
         );
         for (i, m) in models.iter().enumerate() {
-            let pts = variants::points(m, "guidance_scale", &[col::FD, col::COND_ACCURACY])?;
+            let keys = [col::FD, col::COND_ACCURACY];
+            let pts = variants::points(m, "guidance_scale", &keys)?;
             let to_pts = |c: usize| -> Vec<Pt> {
                 pts.iter()
                     .filter(|v| v.columns[c].n > 0)
                     .map(|v| {
-                        Pt::new(v.value, v.columns[c].mean)
-                            .interval(v.columns[c].ci95_low, v.columns[c].ci95_high)
+                        let (low, high) = drawn_interval(keys[c], &v.columns[c]);
+                        Pt::new(v.value, v.columns[c].mean).interval(low, high)
                     })
                     .collect()
             };

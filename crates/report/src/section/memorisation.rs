@@ -4,7 +4,7 @@
 
 use crate::context::Context;
 use crate::format::interval;
-use crate::model::{ModelRuns, first, shades, slug};
+use crate::model::{ModelRuns, drawn_interval, first, shades, slug};
 use crate::plot::model_color;
 use crate::plot::scatter::{Pt, Series, XyFigure, XyPanel};
 use genbench_core::results::schema::col;
@@ -76,14 +76,11 @@ pub fn write(
         } else {
             m.model.clone()
         };
+        let (low, high) = drawn_interval(col::FD, &f);
         panel.series.push(Series {
             label: m.model.clone(),
             color,
-            points: vec![
-                Pt::new(c.mean, f.mean)
-                    .interval(f.ci95_low, f.ci95_high)
-                    .text(label),
-            ],
+            points: vec![Pt::new(c.mean, f.mean).interval(low, high).text(label)],
             line: false,
             dots: true,
         });

@@ -4,7 +4,7 @@
 use crate::context::Context;
 use crate::data::Run;
 use crate::format::{self, cell};
-use crate::model::{ModelRuns, distinct_models, is_images, slug};
+use crate::model::{ModelRuns, distinct_models, drawn_interval, is_images, slug};
 use crate::plot::family_color;
 use crate::plot::scatter::{Pt, Series, XyFigure, XyPanel};
 use genbench_core::results::schema::col;
@@ -129,12 +129,13 @@ pub fn history(ctx: &mut Context, groups: &BTreeMap<String, Vec<ModelRuns>>) -> 
                 if key.starts_with("nll") && m.nll_class() != Some(crate::model::NLL_MARGINAL) {
                     continue;
                 }
+                let (low, high) = drawn_interval(key, &s);
                 by_family
                     .entry((m.family_rank, m.family.clone()))
                     .or_default()
                     .push(
                         Pt::new(year as f64, s.mean)
-                            .interval(s.ci95_low, s.ci95_high)
+                            .interval(low, high)
                             .text(m.model.clone()),
                     );
             }
