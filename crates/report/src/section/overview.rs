@@ -114,11 +114,18 @@ pub fn history(ctx: &mut Context, groups: &BTreeMap<String, Vec<ModelRuns>>) -> 
             (col::FD, fd.to_string()),
             (nll_key, format!("NLL ({unit})")),
         ] {
+            // FD on a log axis, as in every FD plot: the models' FDs span orders of magnitude.
+            let fd_axis = key == col::FD;
             let mut panel = XyPanel::new(
                 format!("{ds}: {label} by paper year"),
                 "year of the model's paper",
-                format!("{label} (lower is better)"),
+                if fd_axis {
+                    format!("{label} (log scale, lower is better)")
+                } else {
+                    format!("{label} (lower is better)")
+                },
             );
+            panel.log_y = fd_axis;
             // One series per family, so the legend names the families.
             let mut by_family: BTreeMap<(usize, String), Vec<Pt>> = BTreeMap::new();
             for m in models {
